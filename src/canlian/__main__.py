@@ -1,0 +1,3 @@
+from canlian.cli import main
+
+main()

@@ -1,0 +1,18 @@
+"""The /api/v1/ tree: one router over every app's viewsets."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from canlian.core.accounts.api.views import MeView, UserViewSet
+from canlian.core.audit.api import AuditEventViewSet
+from canlian.core.jobs.api.views import JobViewSet
+from canlian.core.regions.api.views import RegionViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("regions", RegionViewSet, basename="region")
+router.register("users", UserViewSet, basename="user")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("jobs", JobViewSet, basename="job")
+
+urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from canlian.core.accounts.roles import Perm
+from canlian.web import views as web_views
+
+
+class SchemaView(SpectacularAPIView):
+    required_permission = Perm.API_DOCS
+
+
+class DocsView(SpectacularSwaggerView):
+    required_permission = Perm.API_DOCS
+
+
+def _perm_api(view_cls):  # type: ignore[no-untyped-def]
+    from canlian.platform.api import HasCanlianPermission
+
+    view_cls.permission_classes = [HasCanlianPermission]
+    return view_cls
+
+
+urlpatterns = [
+    path("", web_views.HomeView.as_view(), name="home"),
+    path(
+        "login/",
+        web_views.LoginView.as_view(extra_context={"limit": settings.AXES_FAILURE_LIMIT}),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", web_views.PasswordChangeView.as_view(), name="password-change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("regions/", include("canlian.core.regions.urls")),
+    path("users/", include("canlian.core.accounts.urls")),
+    path("audit/", include("canlian.core.audit.urls")),
+    path("jobs/", include("canlian.core.jobs.urls")),
+    path("api/v1/", include(("canlian.config.api", "api"), namespace="api")),
+    path("api/schema/", _perm_api(SchemaView).as_view(), name="api-schema"),
+    path("api/docs/", _perm_api(DocsView).as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,86 @@
+"""Roles and their permissions: the one file to review when asking "who may do what".
+
+A user holds role assignments; each is a role in a region. A permission held through an assignment
+reaches that region's subtree (scope = region code prefix). Read-only roles hold only view permissions.
+Later issues add their permissions here, next to the roles that hold them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCE_ADMIN = "province_admin", _("Provincial federation administrator")
+    CITY_ADMIN = "city_admin", _("City federation administrator")
+    COUNTY_ADMIN = "county_admin", _("County federation administrator")
+    TOWNSHIP_WORKER = "township_worker", _("Township worker (乡镇专职委员)")
+    VILLAGE_ASSISTANT = "village_assistant", _("Village assistant")
+    CADRE = "cadre", _("Pairing cadre")
+    CIVIL_AFFAIRS_REVIEWER = "civil_affairs_reviewer", _("Civil-affairs reviewer")
+    INSTITUTION_STAFF = "institution_staff", _("Institution staff")
+    LEADER = "leader", _("Leader (read-only)")
+    AUDITOR = "auditor", _("Auditor (read-only, audit log)")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+class Perm:
+    """Permission codes: ``<area>.<action>``. Strings, so logs and tests read plainly."""
+
+    REGIONS_VIEW = "regions.view"
+    REGIONS_IMPORT = "regions.import"
+    ACCOUNTS_VIEW = "accounts.view"
+    ACCOUNTS_MANAGE = "accounts.manage"
+    AUDIT_VIEW = "audit.view"
+    JOBS_VIEW = "jobs.view"
+    JOBS_MANAGE = "jobs.manage"
+    API_DOCS = "api.docs"
+
+
+_STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS}
+_ADMIN = _STAFF_READ | {
+    Perm.REGIONS_IMPORT,
+    Perm.ACCOUNTS_VIEW,
+    Perm.ACCOUNTS_MANAGE,
+    Perm.JOBS_MANAGE,
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.PROVINCE_ADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
+    Role.CITY_ADMIN: frozenset(_ADMIN),
+    Role.COUNTY_ADMIN: frozenset(_ADMIN),
+    Role.TOWNSHIP_WORKER: frozenset(_STAFF_READ),
+    Role.VILLAGE_ASSISTANT: frozenset({Perm.REGIONS_VIEW, Perm.JOBS_VIEW}),
+    Role.CADRE: frozenset({Perm.REGIONS_VIEW}),
+    Role.CIVIL_AFFAIRS_REVIEWER: frozenset(_STAFF_READ),
+    Role.INSTITUTION_STAFF: frozenset({Perm.JOBS_VIEW}),
+    Role.LEADER: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW}),
+    Role.AUDITOR: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW}),
+    Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
+}
+
+#: Which roles an administrator may grant (always only within the administrator's own scope).
+GRANTABLE_ROLES: dict[str, frozenset[str]] = {
+    Role.SYSADMIN: frozenset(Role.values),
+    Role.PROVINCE_ADMIN: frozenset(set(Role.values) - {Role.SYSADMIN}),
+    Role.CITY_ADMIN: frozenset(set(Role.values) - {Role.SYSADMIN, Role.PROVINCE_ADMIN, Role.AUDITOR}),
+    Role.COUNTY_ADMIN: frozenset(
+        set(Role.values) - {Role.SYSADMIN, Role.PROVINCE_ADMIN, Role.CITY_ADMIN, Role.AUDITOR}
+    ),
+}
+
+#: The deepest region level a role may be assigned at (1 province … 5 village); None = any level.
+ROLE_REGION_LEVELS: dict[str, tuple[int, ...]] = {
+    Role.PROVINCE_ADMIN: (1,),
+    Role.CITY_ADMIN: (2,),
+    Role.COUNTY_ADMIN: (3,),
+    Role.TOWNSHIP_WORKER: (4,),
+    Role.VILLAGE_ASSISTANT: (5,),
+}
+
+ALL_PERMISSIONS: frozenset[str] = frozenset(p for perms in ROLE_PERMISSIONS.values() for p in perms)
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())

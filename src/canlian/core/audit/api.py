@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from rest_framework import mixins, serializers
+
+from canlian.core.accounts.roles import Perm
+from canlian.core.audit.models import AuditEvent
+from canlian.platform.api import ScopedViewSet
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "occurred_at", "actor_label", "event_type", "object_type", "object_id", "object_repr",
+            "region_code", "old_values", "new_values", "request_id",
+        ]
+
+
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The audit log in the caller's scope (read-only). Filter with ``event_type``, ``object_type``,
+    ``object_id``, ``request_id``."""
+
+    scoped_model = AuditEvent
+    serializer_class = AuditEventSerializer
+    required_permission = Perm.AUDIT_VIEW
+    lookup_url_kwarg = "event_id"
+
+    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        for name in ("event_type", "object_type", "object_id", "request_id"):
+            value = self.request.query_params.get(name)
+            if value:
+                queryset = queryset.filter(**{name: value})
+        return queryset

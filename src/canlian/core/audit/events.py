@@ -1,0 +1,32 @@
+"""Typed audit event codes. Stable strings: reports and auditors filter on them. Add, never rename."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventType(models.TextChoices):
+    # accounts
+    USER_CREATED = "user.created", _("User created")
+    USER_UPDATED = "user.updated", _("User updated")
+    USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    USER_REACTIVATED = "user.reactivated", _("User reactivated")
+    USER_PASSWORD_SET = "user.password_set", _("Password set by an administrator")
+    USER_PASSWORD_CHANGED = "user.password_changed", _("Password changed by its owner")
+    ROLE_GRANTED = "role.granted", _("Role granted")
+    ROLE_REVOKED = "role.revoked", _("Role revoked")
+    TOKEN_ISSUED = "token.issued", _("API token issued")
+    TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    LOGIN_SUCCEEDED = "auth.login", _("Signed in")
+    LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
+    LOGOUT = "auth.logout", _("Signed out")
+    # regions
+    REGIONS_LOADED = "regions.loaded", _("National region list loaded")
+    REGIONS_IMPORTED = "regions.imported", _("Regions imported")
+    # jobs
+    JOB_SUBMITTED = "job.submitted", _("Job submitted")
+    JOB_RETRIED = "job.retried", _("Job retried")
+    JOB_CANCELLED = "job.cancelled", _("Job cancelled")
+    # sensitive reads (used by the registry: views and exports of a person's record)
+    RECORD_VIEWED = "record.viewed", _("Record viewed")
+    IDENTITY_REVEALED = "record.identity_revealed", _("Identity revealed")
+    RECORDS_EXPORTED = "record.exported", _("Records exported")

@@ -1,0 +1,116 @@
+"""Load the demo: the national region list, a city's townships and villages (imported by a job),
+and one account per role. Idempotent: running it again changes nothing."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from canlian.core.accounts.actions import user_create
+from canlian.core.accounts.models import User
+from canlian.core.accounts.roles import Role
+from canlian.core.jobs.actions import job_submit
+from canlian.core.jobs.runner import run_job
+from canlian.core.regions.actions import regions_load_national
+from canlian.core.regions.models import Region
+from canlian.demo.regions import demo_region_rows
+from canlian.platform.commands import CanlianCommand
+from canlian.platform.progress import TerminalProgress
+
+DEMO_PASSWORD = "canlian-demo-2026"  # noqa: S105  (printed for the demo; never used in production)
+
+
+class Command(CanlianCommand):
+    help = "Load demo data for a city: regions below county, and one account per role."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--region", default="3705", help="demo city (prefecture code), default 3705 东营市")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-queue", action="store_true", help="do not leave a job for the worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        city_code = options["region"]
+        if not Region.objects.filter(level=1).exists():
+            result = regions_load_national()
+            self.stdout.write(f"national regions loaded: {result.created}")
+        city = Region.objects.filter(code=city_code, level=2).first()
+        if city is None:
+            self.stderr.write(f"No prefecture {city_code}.")
+            return
+        rows = demo_region_rows(city_code, seed=options["seed"])
+        demo_dir = Path(settings.VAR_DIR) / "demo"
+        demo_dir.mkdir(parents=True, exist_ok=True)
+        path = demo_dir / f"regions-{city_code}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["代码", "名称"])
+            writer.writerows(rows)
+        accounts = self._accounts(city)
+        job = job_submit(
+            actor=None,
+            kind="regions.import",
+            params={"path": str(path), "filename": path.name},
+            region_code=city_code,
+            enqueue=False,
+        )
+        run_job(job.pk, progress=lambda inner: TerminalProgress(mirror=inner, stream=self.stderr._out))
+        job.refresh_from_db()
+        self.stdout.write(f"townships and villages of {city.name}: {job.counts} (job {job.pk})")
+        accounts = self._accounts(city, create=True)
+        if not options["no_queue"]:
+            # A check of the same ledger, left for the worker: the job page shows its progress.
+            admin = User.objects.get(username=accounts[0][0])
+            check = job_submit(
+                actor=admin,
+                kind="regions.import",
+                params={"path": str(path), "filename": path.name, "dry_run": True},
+                region_code=city_code,
+            )
+            self.stdout.write(f"queued job {check.pk} (dry-run check of {path.name}) for the worker")
+        self._print(accounts)
+
+    def _accounts(self, city: Region, create: bool = False) -> list[tuple[str, str, str, str]]:
+        counties = list(Region.objects.active().filter(parent=city, level=3).exclude(name="市辖区").order_by("code"))
+        province = Region.objects.get(code=city.code[:2])
+        first_county = counties[0]
+        other_county = counties[2] if len(counties) > 2 else counties[-1]
+        township = Region.objects.filter(parent=first_county, level=4).order_by("code").first()
+        village = Region.objects.filter(parent=township, level=5).order_by("code").first() if township else None
+        plan = [
+            ("admin", Role.SYSADMIN, province, "系统管理员"),
+            ("sheng_admin", Role.PROVINCE_ADMIN, province, "省残联管理员"),
+            ("shi_admin", Role.CITY_ADMIN, city, "市残联管理员"),
+            ("xian_admin", Role.COUNTY_ADMIN, first_county, f"{first_county.name}残联管理员"),
+            ("xian2_admin", Role.COUNTY_ADMIN, other_county, f"{other_county.name}残联管理员"),
+            ("zhen_worker", Role.TOWNSHIP_WORKER, township, "乡镇专职委员"),
+            ("cun_assistant", Role.VILLAGE_ASSISTANT, village, "村（社区）专职委员"),
+            ("ganbu", Role.CADRE, first_county, "结对帮扶干部"),
+            ("minzheng", Role.CIVIL_AFFAIRS_REVIEWER, first_county, "民政审核员"),
+            ("lingdao", Role.LEADER, city, "市残联领导"),
+            ("shenji", Role.AUDITOR, city, "审计员"),
+        ]
+        out = []
+        for username, role, region, display in plan:
+            if region is None:
+                continue
+            if create and not User.objects.filter(username=username).exists():
+                with transaction.atomic():
+                    user = user_create(
+                        actor=None, username=username, password=DEMO_PASSWORD, role=role, region=region,
+                        display_name=display, check_password=False,
+                    )
+                    if role == Role.SYSADMIN:
+                        User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
+            out.append((username, str(Role(role).label), f"{region.name} {region.code}", display))
+        return out
+
+    def _print(self, accounts: list[tuple[str, str, str, str]]) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
+        for username, role, region, display in accounts:
+            self.stdout.write(f"  {username:<14} {role:<40} {region}")
+        self.stdout.write("")

@@ -1,0 +1,92 @@
+"""API plumbing: one error shape with stable codes, keyset pagination, the scoped viewset base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import permissions, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from canlian.platform.errors import DomainError, NotFound
+
+_DRF_CODES = {
+    drf_exceptions.NotAuthenticated: "not_authenticated",
+    drf_exceptions.AuthenticationFailed: "authentication_failed",
+    drf_exceptions.PermissionDenied: "permission_denied",
+    drf_exceptions.NotFound: "not_found",
+    drf_exceptions.MethodNotAllowed: "method_not_allowed",
+    drf_exceptions.NotAcceptable: "not_acceptable",
+    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
+    drf_exceptions.Throttled: "throttled",
+    drf_exceptions.ParseError: "parse_error",
+    drf_exceptions.ValidationError: "validation_failed",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error is ``{"error": {"code", "message", "field"?, "details"?}}``."""
+    request = context.get("request")
+    request_id = getattr(getattr(request, "_request", request), "request_id", None)
+    if isinstance(exc, DomainError):
+        body = exc.as_dict()
+        body["request_id"] = request_id
+        return Response({"error": body}, status=exc.http_status)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, drf_exceptions.ValidationError):
+        message = "The input is not valid."
+        body = {"code": code, "message": message, "details": response.data}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        body = {"code": code, "message": str(detail)}
+    body["request_id"] = request_id
+    response.data = {"error": body}
+    return response
+
+
+class HasCanlianPermission(permissions.BasePermission):
+    """Checks the view's ``required_permission`` (or per-action ``action_permissions``)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        perm = required_permission_for(view, getattr(view, "action", None) or request.method.lower())
+        if perm is None:
+            return bool(request.user and request.user.is_authenticated)
+        return bool(request.user and request.user.is_authenticated and request.user.has_canlian_perm(perm))
+
+
+def required_permission_for(view: Any, action: str | None) -> str | None:
+    per_action = getattr(view, "action_permissions", None) or {}
+    if action in per_action:
+        return per_action[action]
+    return getattr(view, "required_permission", None)
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Reads only through ``Model.objects.for_user(user, permission)``; out of scope is a 404."""
+
+    permission_classes = [permissions.IsAuthenticated, HasCanlianPermission]
+    required_permission: str | None = None
+    action_permissions: dict[str, str] = {}
+
+    scoped_model: Any = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        perm = required_permission_for(self, getattr(self, "action", None))
+        return self.refine_queryset(self.scoped_model.objects.for_user(self.request.user, perm))
+
+    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        """Hook for select_related/filters; it narrows, never widens, the scoped queryset."""
+        return queryset
+
+
+__all__ = ["HasCanlianPermission", "NotFound", "ScopedViewSet", "exception_handler"]

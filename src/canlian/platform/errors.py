@@ -1,0 +1,134 @@
+"""Typed errors with stable codes.
+
+Actions raise these; they are mapped once to API problem responses (``platform.api``), to form errors
+and page messages (views), and to a non-zero exit with a readable message (commands).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected input row: where (row number, field), why, and the value seen."""
+
+    row: int | None
+    field: str | None
+    message: str
+    value: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if v is not None else None) for k, v in asdict(self).items()}
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(str(_("row %(row)s") % {"row": self.row}))
+        if self.field:
+            where.append(str(self.field))
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else str(self.message)
+
+
+class DomainError(Exception):
+    """Base of every expected error. ``code`` is stable and documented; ``message`` is translated."""
+
+    code = "error"
+    http_status = 400
+    default_message = _("The request could not be completed.")
+
+    def __init__(
+        self,
+        message: Any = None,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: Any = None,
+    ) -> None:
+        self.message = str(message if message is not None else self.default_message)
+        if code:
+            self.code = code
+        self.field = field
+        self.details = details
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    default_message = _("The input is not valid.")
+
+    def __init__(self, message: Any = None, *, errors: list[RowError] | None = None, **kwargs: Any) -> None:
+        self.errors = list(errors or [])
+        if message is None and self.errors:
+            first = self.errors[0]
+            message = str(first) if len(self.errors) == 1 else _(
+                "%(count)s rows were rejected; first: %(first)s"
+            ) % {"count": len(self.errors), "first": first}
+        super().__init__(message, **kwargs)
+        if self.errors and self.details is None:
+            self.details = [e.as_dict() for e in self.errors]
+
+
+class NotFound(DomainError):
+    """Missing, or outside the user's scope: the two are deliberately indistinguishable."""
+
+    code = "not_found"
+    http_status = 404
+    default_message = _("Not found.")
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    http_status = 403
+    default_message = _("You do not have permission to do this.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409
+    default_message = _("This conflicts with existing data.")
+
+
+class InvalidState(DomainError):
+    code = "invalid_state"
+    http_status = 409
+    default_message = _("This is not possible in the object's current state.")
+
+
+class DomainErrorMiddleware:
+    """Turns a DomainError escaping a page view into a 404, a 403 or a message on the previous page."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, NotFound):
+            raise Http404(exception.message)
+        if isinstance(exception, PermissionDenied):
+            from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
+            raise DjangoPermissionDenied(exception.message)
+        if isinstance(exception, DomainError):
+            messages.error(request, exception.message)
+            return redirect(request.headers.get("Referer") or request.path)
+        return None

@@ -1,0 +1,45 @@
+"""The navigation: each entry names the permission it needs; users see only what their roles allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from canlian.core.accounts.roles import Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str | None
+    section: str | Promise
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Home"), "home", None, _("Work")),
+    NavItem(_("Jobs"), "jobs:list", Perm.JOBS_VIEW, _("Work")),
+    NavItem(_("Regions"), "regions:browse", Perm.REGIONS_VIEW, _("Registry")),
+    NavItem(_("Import regions"), "regions:import", Perm.REGIONS_IMPORT, _("Registry")),
+    NavItem(_("Users"), "accounts:user-list", Perm.ACCOUNTS_VIEW, _("Administration")),
+    NavItem(_("Audit log"), "audit:list", Perm.AUDIT_VIEW, _("Administration")),
+    NavItem(_("API documentation"), "api-docs", Perm.API_DOCS, _("Administration")),
+]
+
+
+def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
+    sections: dict[str, dict[str, Any]] = {}
+    if not getattr(user, "is_authenticated", False):
+        return []
+    for item in NAV:
+        if item.permission and not user.has_canlian_perm(item.permission):
+            continue
+        url = reverse(item.url_name)
+        section = sections.setdefault(str(item.section), {"label": item.section, "items": []})
+        active = current_path == url or (url != "/" and current_path.startswith(url))
+        section["items"].append({"label": item.label, "url": url, "active": active})
+    return list(sections.values())
