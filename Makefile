@@ -1,0 +1,55 @@
+# canlian: the two commands a new user types are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export CANLIAN_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test install install-dev lint unit browser messages chromium clean bench
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || PYTHON=python3; $${PYTHON:-python3} -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, migrate an SQLite database under var/, load demo data, start worker + server.
+demo: install
+	mkdir -p var
+	$(BIN)/canlian migrate --noinput -v0
+	$(BIN)/canlian load-regions
+	$(BIN)/canlian demo-data
+	@echo "Starting the worker and the server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/canlian db_worker --interval 0.5 >var/worker.log 2>&1 & \
+	  $(BIN)/canlian runserver --noreload $(HOST):$(PORT)
+
+## make test: install dev dependencies, lint, and run the whole suite (incl. the browser test).
+test: install chromium lint unit
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/canlian makemigrations --check --dry-run -v1 --settings=canlian.config.settings.test
+
+unit: install
+	$(BIN)/pytest -q
+
+chromium:
+	@bash scripts/ensure-chromium.sh
+
+messages: install
+	cd src/canlian && ../../$(BIN)/canlian makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/canlian compilemessages -l zh_Hans
+
+bench: install
+	$(BIN)/python bench/bench_regions.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
