@@ -22,7 +22,7 @@ install: $(STAMP)
 
 ## make demo: install, migrate an SQLite database under var/, load demo data, start worker + server.
 demo: install
-	mkdir -p var
+	mkdir -p var/static
 	$(BIN)/canlian migrate --noinput -v0
 	$(BIN)/canlian load-regions
 	$(BIN)/canlian demo-data

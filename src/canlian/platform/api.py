@@ -50,8 +50,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         body = {"code": code, "message": str(detail)}
     body["request_id"] = request_id
-    response.data = {"error": body}
-    return response
+    headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+    return Response({"error": body}, status=response.status_code, headers=headers)
 
 
 class HasCanlianPermission(permissions.BasePermission):

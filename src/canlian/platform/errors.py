@@ -76,9 +76,12 @@ class ValidationFailed(DomainError):
         self.errors = list(errors or [])
         if message is None and self.errors:
             first = self.errors[0]
-            message = str(first) if len(self.errors) == 1 else _(
-                "%(count)s rows were rejected; first: %(first)s"
-            ) % {"count": len(self.errors), "first": first}
+            message = (
+                str(first)
+                if len(self.errors) == 1
+                else _("%(count)s rows were rejected; first: %(first)s")
+                % {"count": len(self.errors), "first": first}
+            )
         super().__init__(message, **kwargs)
         if self.errors and self.details is None:
             self.details = [e.as_dict() for e in self.errors]

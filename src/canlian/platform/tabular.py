@@ -95,7 +95,9 @@ def _read_excel(path: Path) -> Table:
         sheet = workbook.get_sheet_by_index(0)
         raw = sheet.to_python(skip_empty_area=False)
     except Exception as exc:
-        raise ValidationFailed(_("The workbook could not be read: %(error)s") % {"error": exc}, code="bad_file") from exc
+        raise ValidationFailed(
+            _("The workbook could not be read: %(error)s") % {"error": exc}, code="bad_file"
+        ) from exc
     return _split([[_cell_text(c) for c in r] for r in raw])
 
 

@@ -56,7 +56,9 @@ class HomeView(CanlianView):
         jobs = []
         if user.has_canlian_perm(Perm.JOBS_VIEW):
             jobs = list(Job.objects.for_user(user, Perm.JOBS_VIEW).select_related("actor")[:5])
-        return render(request, "web/home.html", {"regions": regions, "jobs": jobs, "role_labels": dict(Role.choices)})
+        return render(
+            request, "web/home.html", {"regions": regions, "jobs": jobs, "role_labels": dict(Role.choices)}
+        )
 
 
 def _region_path(region: Region) -> list[Region]:

@@ -12,3 +12,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not os.env
 ):
     DATABASES["default"]["TEST"] = {"NAME": None}
 AXES_ENABLED = True
+STATIC_ROOT = None  # static files come from the finders (WhiteNoise), no collectstatic in tests

@@ -44,7 +44,9 @@ def _can_grant(actor: Any, role: str, region: Region) -> None:
     """An administrator grants a role only inside their scope, only roles their own roles may grant,
     and only at the level the role belongs to."""
     if role not in Role.values:
-        raise ValidationFailed(_("Unknown role %(role)s.") % {"role": role}, field="role", code="unknown_role")
+        raise ValidationFailed(
+            _("Unknown role %(role)s.") % {"role": role}, field="role", code="unknown_role"
+        )
     levels = ROLE_REGION_LEVELS.get(role)
     if levels and region.level not in levels:
         raise ValidationFailed(
@@ -145,7 +147,14 @@ def user_update(*, actor: Any, user_id: int, **changes: Any) -> User:
     user.save(update_fields=["display_name", "phone", "email"])
     old, new = audit_changes(before, _snapshot(user))
     if new:
-        audit_record(actor=actor, event=EventType.USER_UPDATED, obj=user, region_code=_home_code(user), old=old, new=new)
+        audit_record(
+            actor=actor,
+            event=EventType.USER_UPDATED,
+            obj=user,
+            region_code=_home_code(user),
+            old=old,
+            new=new,
+        )
     return user
 
 
@@ -186,11 +195,15 @@ def user_set_password(*, actor: Any, user_id: int, password: str) -> User:
 def user_change_own_password(*, user: User, old_password: str, new_password: str) -> User:
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not locked.check_password(old_password):
-        raise ValidationFailed(_("The current password is wrong."), field="old_password", code="wrong_password")
+        raise ValidationFailed(
+            _("The current password is wrong."), field="old_password", code="wrong_password"
+        )
     _check_password(new_password, locked)
     locked.set_password(new_password)
     locked.save(update_fields=["password"])
-    audit_record(actor=locked, event=EventType.USER_PASSWORD_CHANGED, obj=locked, region_code=_home_code(locked))
+    audit_record(
+        actor=locked, event=EventType.USER_PASSWORD_CHANGED, obj=locked, region_code=_home_code(locked)
+    )
     return locked
 
 
@@ -199,7 +212,10 @@ def role_grant(*, actor: Any, user_id: int, role: str, region: Region) -> RoleAs
     user = _lock_user_in_scope(actor, user_id)
     _can_grant(actor, role, region)
     assignment, created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, region=region, defaults={"region_code": region.code, "created_by": _user_or_none(actor)}
+        user=user,
+        role=role,
+        region=region,
+        defaults={"region_code": region.code, "created_by": _user_or_none(actor)},
     )
     if not created:
         raise Conflict(_("The user already holds this role in this region."), code="role_exists")

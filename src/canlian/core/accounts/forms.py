@@ -48,5 +48,7 @@ class UserFilterForm(RegionBoundForm):
     role = forms.ChoiceField(label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False)
     region = RegionField(label=_("Region"), required=False)
     active = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))], required=False
+        label=_("Status"),
+        choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))],
+        required=False,
     )

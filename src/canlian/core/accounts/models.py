@@ -91,9 +91,13 @@ class User(AbstractUser):
 class RoleAssignment(models.Model):
     """A role held in a region. ``region_code`` copies the region's code for prefix scoping."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
     created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -115,7 +119,9 @@ class RoleAssignment(models.Model):
 class ApiToken(models.Model):
     """An API token. Only a SHA-256 digest is stored; the token is shown once when issued."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=80, blank=True)
     prefix = models.CharField(_("prefix"), max_length=12)
     digest = models.CharField(_("digest"), max_length=64, unique=True)

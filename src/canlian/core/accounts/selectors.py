@@ -10,7 +10,13 @@ from canlian.core.accounts.models import RoleAssignment, User
 
 
 def users_visible(
-    *, user: Any, q: str = "", role: str = "", region_code: str = "", active: str = "", permission: str = "accounts.view"
+    *,
+    user: Any,
+    q: str = "",
+    role: str = "",
+    region_code: str = "",
+    active: str = "",
+    permission: str = "accounts.view",
 ) -> QuerySet[User]:
     qs = User.objects.for_user(user, permission)
     if q:
@@ -25,5 +31,8 @@ def users_visible(
     if active in ("1", "0"):
         qs = qs.filter(is_active=active == "1")
     return qs.prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("region").order_by("region_code"))
+        Prefetch(
+            "role_assignments",
+            queryset=RoleAssignment.objects.select_related("region").order_by("region_code"),
+        )
     ).order_by("username")

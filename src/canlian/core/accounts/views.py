@@ -8,7 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from canlian.core.accounts import actions
-from canlian.core.accounts.forms import PasswordSetForm, RoleGrantForm, UserCreateForm, UserEditForm, UserFilterForm
+from canlian.core.accounts.forms import (
+    PasswordSetForm,
+    RoleGrantForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+)
 from canlian.core.accounts.models import User
 from canlian.core.accounts.roles import Perm
 from canlian.core.accounts.selectors import users_visible
@@ -33,7 +39,11 @@ class UserListView(CanlianView):
         return render(
             request,
             "accounts/user_list.html",
-            {"form": form, "page": paginate(request, users), "can_manage": request.user.has_canlian_perm(Perm.ACCOUNTS_MANAGE)},
+            {
+                "form": form,
+                "page": paginate(request, users),
+                "can_manage": request.user.has_canlian_perm(Perm.ACCOUNTS_MANAGE),
+            },
         )
 
 
@@ -67,7 +77,8 @@ class UserDetailView(CanlianView):
             "assignments": target.role_assignments.select_related("region").order_by("region_code"),
             "tokens": target.api_tokens.all()[:20],
             "can_manage": can_manage,
-            "edit_form": forms.get("edit_form") or UserEditForm(initial={f: getattr(target, f) for f in ("display_name", "phone", "email")}),
+            "edit_form": forms.get("edit_form")
+            or UserEditForm(initial={f: getattr(target, f) for f in ("display_name", "phone", "email")}),
             "grant_form": forms.get("grant_form") or RoleGrantForm(request=request),
             "password_form": forms.get("password_form") or PasswordSetForm(),
             "new_token": forms.get("new_token"),
@@ -103,14 +114,18 @@ class UserActionView(CanlianView):
                     return detail.get(request, user_id, grant_form=form)
                 messages.success(request, _("Role granted."))
             elif op == "revoke":
-                actions.role_revoke(actor=request.user, assignment_id=int(request.POST.get("assignment", "0") or 0))
+                actions.role_revoke(
+                    actor=request.user, assignment_id=int(request.POST.get("assignment", "0") or 0)
+                )
                 messages.success(request, _("Role revoked."))
             elif op == "password":
                 form = PasswordSetForm(request.POST)
                 if not form.is_valid():
                     return detail.get(request, user_id, password_form=form)
                 try:
-                    actions.user_set_password(actor=request.user, user_id=target.pk, password=form.cleaned_data["password"])
+                    actions.user_set_password(
+                        actor=request.user, user_id=target.pk, password=form.cleaned_data["password"]
+                    )
                 except DomainError as exc:
                     form_error_from(form, exc)
                     return detail.get(request, user_id, password_form=form)
@@ -119,7 +134,9 @@ class UserActionView(CanlianView):
                 actions.user_set_active(actor=request.user, user_id=target.pk, active=op == "activate")
                 messages.success(request, _("Saved."))
             elif op == "token":
-                _token, raw = actions.token_issue(actor=request.user, user_id=target.pk, name=request.POST.get("name", ""))
+                _token, raw = actions.token_issue(
+                    actor=request.user, user_id=target.pk, name=request.POST.get("name", "")
+                )
                 return detail.get(request, user_id, new_token=raw)
             elif op == "revoke-token":
                 actions.token_revoke(actor=request.user, token_id=int(request.POST.get("token", "0") or 0))

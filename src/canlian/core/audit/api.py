@@ -11,8 +11,17 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "occurred_at", "actor_label", "event_type", "object_type", "object_id", "object_repr",
-            "region_code", "old_values", "new_values", "request_id",
+            "id",
+            "occurred_at",
+            "actor_label",
+            "event_type",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "region_code",
+            "old_values",
+            "new_values",
+            "request_id",
         ]
 
 

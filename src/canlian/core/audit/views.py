@@ -15,13 +15,17 @@ from canlian.platform.views import CanlianView, paginate
 
 
 class AuditFilterForm(forms.Form):
-    event_type = forms.ChoiceField(label=_("Event"), choices=[("", _("All events")), *EventType.choices], required=False)
+    event_type = forms.ChoiceField(
+        label=_("Event"), choices=[("", _("All events")), *EventType.choices], required=False
+    )
     actor = forms.CharField(label=_("Actor (user name)"), required=False)
     region_code = forms.CharField(label=_("Region code"), required=False)
     object_type = forms.CharField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object id"), required=False)
     request_id = forms.CharField(label=_("Request id"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -47,4 +51,8 @@ class AuditDetailView(CanlianView):
             if event.request_id
             else []
         )
-        return render(request, "audit/detail.html", {"event": event, "same_request": same_request, "today": dt.date.today()})
+        return render(
+            request,
+            "audit/detail.html",
+            {"event": event, "same_request": same_request, "today": dt.date.today()},
+        )

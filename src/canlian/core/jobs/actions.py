@@ -53,7 +53,10 @@ def job_submit(
             raise PermissionDenied()
         assert_in_scope(actor, job_kind.permission, region_code)
     job = Job.objects.create(
-        kind=kind, params=dict(params or {}), region_code=region_code, actor=actor if actor is not None else None
+        kind=kind,
+        params=dict(params or {}),
+        region_code=region_code,
+        actor=actor if actor is not None else None,
     )
     if upload is not None:
         target = job_upload_dir(job) / Path(upload.name).name
@@ -63,7 +66,9 @@ def job_submit(
         job.params["path"] = str(target)
         job.params["filename"] = Path(upload.name).name
         job.save(update_fields=["params"])
-    audit_record(actor=actor, event=EventType.JOB_SUBMITTED, obj=job, new={"kind": kind, "params": job.params})
+    audit_record(
+        actor=actor, event=EventType.JOB_SUBMITTED, obj=job, new={"kind": kind, "params": job.params}
+    )
     if enqueue:
         _enqueue_on_commit(job)
     return job

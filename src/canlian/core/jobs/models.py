@@ -28,7 +28,11 @@ class Job(models.Model):
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     region_code = models.CharField(_("region code"), max_length=12, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

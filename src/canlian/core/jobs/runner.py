@@ -30,8 +30,18 @@ def _claim(job_id: int) -> Job | None:
         job.attempts += 1
         job.error = job.error_code = ""
         job.progress_done = 0
-        job.save(update_fields=["status", "started_at", "finished_at", "attempts", "error", "error_code",
-                                "progress_done", "updated_at"])
+        job.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "finished_at",
+                "attempts",
+                "error",
+                "error_code",
+                "progress_done",
+                "updated_at",
+            ]
+        )
     return job
 
 

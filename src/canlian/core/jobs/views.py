@@ -22,7 +22,9 @@ class JobListView(CanlianView):
         if status:
             jobs = jobs.filter(status=status)
         return render(
-            request, "jobs/list.html", {"page": paginate(request, jobs), "status": status, "statuses": JobStatus.choices}
+            request,
+            "jobs/list.html",
+            {"page": paginate(request, jobs), "status": status, "statuses": JobStatus.choices},
         )
 
 

@@ -80,12 +80,14 @@ def _count_and_upsert(rows: list[tuple[Any, ...]], *, keep_valid_from: bool) -> 
     load_temp_table(_TMP, columns, rows)
     table = Region._meta.db_table
     changed = (
-        f"r.name IS DISTINCT FROM t.name OR r.level IS DISTINCT FROM t.level "
-        f"OR r.valid_to IS DISTINCT FROM t.valid_to OR r.source IS DISTINCT FROM t.source"
+        "r.name IS DISTINCT FROM t.name OR r.level IS DISTINCT FROM t.level "
+        "OR r.valid_to IS DISTINCT FROM t.valid_to OR r.source IS DISTINCT FROM t.source"
         + ("" if keep_valid_from else " OR r.valid_from IS DISTINCT FROM t.valid_from")
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {_TMP} t LEFT JOIN {table} r ON r.code = t.code WHERE r.id IS NULL")
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {_TMP} t LEFT JOIN {table} r ON r.code = t.code WHERE r.id IS NULL"
+        )
         created = cursor.fetchone()[0]
         cursor.execute(f"SELECT COUNT(*) FROM {_TMP} t JOIN {table} r ON r.code = t.code WHERE {changed}")
         updated = cursor.fetchone()[0]
@@ -131,15 +133,17 @@ def _count_and_upsert(rows: list[tuple[Any, ...]], *, keep_valid_from: bool) -> 
 
 
 @transaction.atomic
-def regions_load_national(*, actor: Any = None, records: list[RegionRecord] | None = None) -> RegionLoadResult:
+def regions_load_national(
+    *, actor: Any = None, records: list[RegionRecord] | None = None
+) -> RegionLoadResult:
     """Load or refresh provinces, prefectures and counties (with their name history) from stdnum."""
     records = records if records is not None else parse_stdnum_locations()
-    rows = [
-        (r.code, r.name, r.level, r.valid_from, r.valid_to, RegionSource.NATIONAL) for r in records
-    ]
+    rows = [(r.code, r.name, r.level, r.valid_from, r.valid_to, RegionSource.NATIONAL) for r in records]
     result = _count_and_upsert(rows, keep_valid_from=False)
     # Rebuild the national name history (only where a region had more than one name).
-    history = [(r.code, p.name, p.valid_from, p.valid_to) for r in records if len(r.names) > 1 for p in r.names]
+    history = [
+        (r.code, p.name, p.valid_from, p.valid_to) for r in records if len(r.names) > 1 for p in r.names
+    ]
     load_temp_table(
         "tmp_region_names",
         [("code", "varchar(12)"), ("name", "varchar(80)"), ("valid_from", "date"), ("valid_to", "date")],
@@ -173,7 +177,9 @@ def _column(header: list[str], names: set[str]) -> str | None:
     return None
 
 
-def validate_region_table(*, actor: Any, table: Table, progress: Progress | None = None) -> list[tuple[Any, ...]]:
+def validate_region_table(
+    *, actor: Any, table: Table, progress: Progress | None = None
+) -> list[tuple[Any, ...]]:
     """Check every row; return the rows to load, or raise ValidationFailed naming each bad row."""
     progress = progress or NullProgress()
     code_col, name_col = _column(table.header, CODE_HEADERS), _column(table.header, NAME_HEADERS)
@@ -199,7 +205,9 @@ def validate_region_table(*, actor: Any, table: Table, progress: Progress | None
             errors.append(RowError(number, "code", _("A code has 6, 9 or 12 digits."), code))
         elif code in seen:
             errors.append(
-                RowError(number, "code", _("Duplicate code: already on row %(row)s.") % {"row": seen[code]}, code)
+                RowError(
+                    number, "code", _("Duplicate code: already on row %(row)s.") % {"row": seen[code]}, code
+                )
             )
         elif not name:
             errors.append(RowError(number, "name", _("The name is empty."), code))
@@ -223,7 +231,9 @@ def validate_region_table(*, actor: Any, table: Table, progress: Progress | None
     existing = set()
     parent_list = sorted(parents - set(seen))
     for start in range(0, len(parent_list), 500):
-        existing.update(Region.objects.filter(code__in=parent_list[start : start + 500]).values_list("code", flat=True))
+        existing.update(
+            Region.objects.filter(code__in=parent_list[start : start + 500]).values_list("code", flat=True)
+        )
     for number, code, _name, _to in parsed:
         parent = expected_parent(code)
         if parent not in seen and parent not in existing:
@@ -237,14 +247,22 @@ def validate_region_table(*, actor: Any, table: Table, progress: Progress | None
                 )
             )
     if errors:
-        errors.sort(key=lambda e: (e.row or 0))
+        errors.sort(key=lambda e: e.row or 0)
         raise ValidationFailed(errors=errors)
     level = {6: 3, 9: 4, 12: 5}
-    return [(code, name, level[len(code)], None, valid_to, RegionSource.IMPORTED) for _, code, name, valid_to in parsed]
+    return [
+        (code, name, level[len(code)], None, valid_to, RegionSource.IMPORTED)
+        for _, code, name, valid_to in parsed
+    ]
 
 
 def regions_import(
-    *, actor: Any, table: Table, dry_run: bool = False, progress: Progress | None = None, source_name: str = ""
+    *,
+    actor: Any,
+    table: Table,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    source_name: str = "",
 ) -> RegionLoadResult:
     """Import townships and villages (or new counties) from a ``code,name`` table.
 

@@ -29,7 +29,12 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=80)
     level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     valid_from = models.DateField(_("in force from"), null=True, blank=True)
     valid_to = models.DateField(_("abolished after"), null=True, blank=True)
@@ -63,7 +68,9 @@ class Region(models.Model):
 
     def is_active(self, on: dt.date | None = None) -> bool:
         on = on or timezone.localdate()
-        return (self.valid_to is None or self.valid_to >= on) and (self.valid_from is None or self.valid_from <= on)
+        return (self.valid_to is None or self.valid_to >= on) and (
+            self.valid_from is None or self.valid_from <= on
+        )
 
     def ancestor_codes(self) -> list[str]:
         return [self.code[:n] for n in (2, 4, 6, 9) if n < len(self.code)]
@@ -76,7 +83,9 @@ class Region(models.Model):
 class RegionName(models.Model):
     """A name a region bore during a period: renamed regions keep every earlier name."""
 
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="names")
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="names"
+    )
     name = models.CharField(_("name"), max_length=80)
     valid_from = models.DateField(_("from"), null=True, blank=True)
     valid_to = models.DateField(_("until"), null=True, blank=True)
@@ -87,7 +96,9 @@ class RegionName(models.Model):
         verbose_name_plural = _("region names")
         ordering = ["region", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "name", "valid_from"], name="region_name_unique_period"),
+            models.UniqueConstraint(
+                fields=["region", "name", "valid_from"], name="region_name_unique_period"
+            ),
         ]
 
     def __str__(self) -> str:

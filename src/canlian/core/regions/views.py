@@ -43,7 +43,9 @@ class RegionDetailView(CanlianView):
             {
                 "region": region,
                 "path": region_path(region),
-                "children": region_children(user=request.user, code=region.code, include_abolished=show_abolished),
+                "children": region_children(
+                    user=request.user, code=region.code, include_abolished=show_abolished
+                ),
                 "names": list(region.names.order_by("valid_from")),
                 "show_abolished": show_abolished,
             },
@@ -58,7 +60,9 @@ class RegionPickerChildrenView(CanlianView):
     def get(self, request: HttpRequest) -> HttpResponse:
         code = request.GET.get("code", "")
         children = region_children(user=request.user, code=code)
-        return JsonResponse({"children": [{"code": r.code, "name": r.name, "level": r.level} for r in children]})
+        return JsonResponse(
+            {"children": [{"code": r.code, "name": r.name, "level": r.level} for r in children]}
+        )
 
 
 class RegionImportView(CanlianView):
@@ -85,6 +89,8 @@ class RegionImportView(CanlianView):
             except DomainError as exc:
                 form_error_from(form, exc)
             else:
-                messages.success(request, _("The file was received; the import runs as job #%(id)s.") % {"id": job.pk})
+                messages.success(
+                    request, _("The file was received; the import runs as job #%(id)s.") % {"id": job.pk}
+                )
                 return redirect("jobs:detail", job_id=job.pk)
         return render(request, "regions/import.html", {"form": form})

@@ -44,6 +44,8 @@ class UserCreateSerializer(serializers.Serializer):
 class MeView(APIView):
     """The caller: user, roles and permissions."""
 
+    required_permission = None
+
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         data = UserSerializer(request.user).data
@@ -69,9 +71,15 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         payload = UserCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(payload.validated_data)
-        region = Region.objects.for_user(request.user, Perm.ACCOUNTS_MANAGE).filter(code=data.pop("region")).first()
+        region = (
+            Region.objects.for_user(request.user, Perm.ACCOUNTS_MANAGE)
+            .filter(code=data.pop("region"))
+            .first()
+        )
         if region is None:
-            raise ValidationFailed("Unknown region or outside your scope.", field="region", code="region_out_of_scope")
+            raise ValidationFailed(
+                "Unknown region or outside your scope.", field="region", code="region_out_of_scope"
+            )
         user = actions.user_create(actor=request.user, region=region, **data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 

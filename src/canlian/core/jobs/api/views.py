@@ -19,8 +19,23 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "kind_label", "status", "stage", "progress_done", "progress_total", "percent", "counts",
-            "result", "error_code", "error", "region_code", "attempts", "created_at", "started_at", "finished_at",
+            "id",
+            "kind",
+            "kind_label",
+            "status",
+            "stage",
+            "progress_done",
+            "progress_total",
+            "percent",
+            "counts",
+            "result",
+            "error_code",
+            "error",
+            "region_code",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
 

@@ -16,7 +16,16 @@ class RegionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Region
-        fields = ["code", "statistical_code", "name", "level", "parent_code", "valid_from", "valid_to", "source"]
+        fields = [
+            "code",
+            "statistical_code",
+            "name",
+            "level",
+            "parent_code",
+            "valid_from",
+            "valid_to",
+            "source",
+        ]
 
 
 class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -28,7 +28,9 @@ class Command(CanlianCommand):
     help = "Load demo data for a city: regions below county, and one account per role."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--region", default="3705", help="demo city (prefecture code), default 3705 东营市")
+        parser.add_argument(
+            "--region", default="3705", help="demo city (prefecture code), default 3705 东营市"
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--no-queue", action="store_true", help="do not leave a job for the worker")
 
@@ -74,12 +76,16 @@ class Command(CanlianCommand):
         self._print(accounts)
 
     def _accounts(self, city: Region, create: bool = False) -> list[tuple[str, str, str, str]]:
-        counties = list(Region.objects.active().filter(parent=city, level=3).exclude(name="市辖区").order_by("code"))
+        counties = list(
+            Region.objects.active().filter(parent=city, level=3).exclude(name="市辖区").order_by("code")
+        )
         province = Region.objects.get(code=city.code[:2])
         first_county = counties[0]
         other_county = counties[2] if len(counties) > 2 else counties[-1]
         township = Region.objects.filter(parent=first_county, level=4).order_by("code").first()
-        village = Region.objects.filter(parent=township, level=5).order_by("code").first() if township else None
+        village = (
+            Region.objects.filter(parent=township, level=5).order_by("code").first() if township else None
+        )
         plan = [
             ("admin", Role.SYSADMIN, province, "系统管理员"),
             ("sheng_admin", Role.PROVINCE_ADMIN, province, "省残联管理员"),
@@ -100,8 +106,13 @@ class Command(CanlianCommand):
             if create and not User.objects.filter(username=username).exists():
                 with transaction.atomic():
                     user = user_create(
-                        actor=None, username=username, password=DEMO_PASSWORD, role=role, region=region,
-                        display_name=display, check_password=False,
+                        actor=None,
+                        username=username,
+                        password=DEMO_PASSWORD,
+                        role=role,
+                        region=region,
+                        display_name=display,
+                        check_password=False,
                     )
                     if role == Role.SYSADMIN:
                         User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
@@ -111,6 +122,6 @@ class Command(CanlianCommand):
     def _print(self, accounts: list[tuple[str, str, str, str]]) -> None:
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
-        for username, role, region, display in accounts:
+        for username, role, region, _display in accounts:
             self.stdout.write(f"  {username:<14} {role:<40} {region}")
         self.stdout.write("")

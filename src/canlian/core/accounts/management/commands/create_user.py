@@ -16,14 +16,20 @@ class Command(CanlianCommand):
         parser.add_argument("name")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--region", required=True, help="region code (e.g. 370502)")
-        parser.add_argument("--password", help="initial password (prompted when omitted and stdin is a terminal)")
+        parser.add_argument(
+            "--password", help="initial password (prompted when omitted and stdin is a terminal)"
+        )
         parser.add_argument("--display-name", default="")
-        parser.add_argument("--superuser", action="store_true", help="also a Django superuser (national scope)")
+        parser.add_argument(
+            "--superuser", action="store_true", help="also a Django superuser (national scope)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         region = Region.objects.filter(code=options["region"]).first()
         if region is None:
-            raise CommandError(f"Unknown region code {options['region']!r}; load regions first (canlian load-regions).")
+            raise CommandError(
+                f"Unknown region code {options['region']!r}; load regions first (canlian load-regions)."
+            )
         password = options.get("password")
         if password is None and self.stdin_is_tty():
             password = getpass.getpass("Password: ")

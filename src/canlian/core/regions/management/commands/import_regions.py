@@ -11,13 +11,17 @@ from canlian.platform.progress import TerminalProgress
 
 
 class Command(CanlianCommand):
-    help = "Import townships and villages from a .xlsx/.xls/.csv file with columns code,name (all or nothing)."
+    help = (
+        "Import townships and villages from a .xlsx/.xls/.csv file with columns code,name (all or nothing)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
         parser.add_argument("--user", help="act as this user (their scope applies); default: the operator")
-        parser.add_argument("--background", action="store_true", help="queue the job for the worker and return")
+        parser.add_argument(
+            "--background", action="store_true", help="queue the job for the worker and return"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"]).resolve()
@@ -38,7 +42,9 @@ class Command(CanlianCommand):
         if job.status != JobStatus.SUCCEEDED:
             for error in (job.result or {}).get("errors", [])[:200]:
                 where = f"row {error['row']}" if error.get("row") else ""
-                self.stderr.write(f"{where}, {error.get('field') or ''}: {error['message']} [{error.get('value') or ''}]")
+                self.stderr.write(
+                    f"{where}, {error.get('field') or ''}: {error['message']} [{error.get('value') or ''}]"
+                )
             raise CommandError(f"job {job.pk} failed: {job.error_code}: {job.error}", returncode=2)
         counts = job.counts
         prefix = "dry run: " if options["dry_run"] else ""
