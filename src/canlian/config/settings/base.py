@@ -189,7 +189,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "canlian API",
-    "DESCRIPTION": _("智慧残联 REST API: regions, accounts, audit, jobs and the registry."),
+    "DESCRIPTION": _("Smart Disabled Persons' Federation REST API: regions, accounts, audit, jobs and the registry."),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

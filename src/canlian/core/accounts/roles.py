@@ -15,7 +15,7 @@ class Role(models.TextChoices):
     PROVINCE_ADMIN = "province_admin", _("Provincial federation administrator")
     CITY_ADMIN = "city_admin", _("City federation administrator")
     COUNTY_ADMIN = "county_admin", _("County federation administrator")
-    TOWNSHIP_WORKER = "township_worker", _("Township worker (乡镇专职委员)")
+    TOWNSHIP_WORKER = "township_worker", _("Township worker")
     VILLAGE_ASSISTANT = "village_assistant", _("Village assistant")
     CADRE = "cadre", _("Pairing cadre")
     CIVIL_AFFAIRS_REVIEWER = "civil_affairs_reviewer", _("Civil-affairs reviewer")
