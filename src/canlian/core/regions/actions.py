@@ -126,7 +126,7 @@ def _count_and_upsert(rows: list[tuple[Any, ...]], *, keep_valid_from: bool) -> 
                                      substr({table}.code, 1, 4), substr({table}.code, 1, 2))
                       AND length(p.code) < length({table}.code)
                     ORDER BY length(p.code) DESC LIMIT 1)
-                WHERE code IN (SELECT code FROM {_TMP})"""
+                WHERE parent_id IS NULL AND code IN (SELECT code FROM {_TMP})"""
         )
     drop_temp_table(_TMP)
     return RegionLoadResult(created=created, updated=updated, unchanged=len(rows) - created - updated)

@@ -10,6 +10,13 @@ from canlian.platform.commands import CanlianCommand
 from canlian.platform.progress import TerminalProgress
 
 
+def _home_code(actor: Any) -> str:
+    if actor is None:
+        return ""
+    prefixes = actor.scope_for("regions.import").prefixes
+    return min(prefixes, key=len) if prefixes else ""
+
+
 class Command(CanlianCommand):
     help = (
         "Import townships and villages from a .xlsx/.xls/.csv file with columns code,name (all or nothing)."
@@ -32,7 +39,7 @@ class Command(CanlianCommand):
             actor=actor,
             kind="regions.import",
             params={"path": str(path), "filename": path.name, "dry_run": options["dry_run"]},
-            region_code="",
+            region_code=_home_code(actor),
             enqueue=options["background"],
         )
         if options["background"]:
