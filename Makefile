@@ -48,8 +48,13 @@ chromium:
 messages: install
 	cd src/canlian && ../../$(BIN)/canlian makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/canlian compilemessages -l zh_Hans
 
+## make bench: the benchmarks at province scale, on PostgreSQL (CANLIAN_BENCH_DATABASE_URL; see bench/*.py).
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/bench_regions.py
+	$(BIN)/python bench/search_persons.py
+	$(BIN)/python bench/demo_persons.py
+	$(BIN)/python bench/import_persons.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -18,18 +18,30 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from registry_factories import registered
 
 from canlian.core.accounts.roles import ROLE_PERMISSIONS, Role
 from canlian.core.audit.actions import audit_record
 from canlian.core.audit.models import AuditEvent
 from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.runner import run_job
+from canlian.core.registry import actions as registry_actions
+from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
 from canlian.platform.api import required_permission_for
 
 #: Routes anyone may open (sign-in, language switch, health check).
 PUBLIC = {"login", "logout", "set_language", "healthz"}
 #: Fixed values for action-selecting URL keywords.
-OPS = {"accounts:user-action": {"op": "deactivate"}, "jobs:action": {"op": "retry"}}
+OPS = {
+    "accounts:user-action": {"op": "deactivate"},
+    "jobs:action": {"op": "retry"},
+    "registry:person-action": {"op": "edit"},
+    "registry:household-action": {"op": "set-head"},
+    "registry:screening-action": {"op": "schedule"},
+}
+#: Text of region A's objects that no page of another region may show.
+MARKERS = ("victim_user_a", "MARKER-EVENT-A", "东营区", "MARKERPERSONA", "MARKER-HH-A", "MARKERSCREENA")
 
 
 @dataclass
@@ -101,6 +113,11 @@ def test_the_suite_sees_every_route():
         "api:job-retry",
         "api-schema",
         "api-docs",
+        "registry:person-detail",
+        "registry:person-reveal",
+        "registry:household-action",
+        "api:person-reveal",
+        "api:certificate-list",
     } <= names
     for route in ROUTES:
         cls = route.view_class()
@@ -123,6 +140,14 @@ def world(regions, make_user, settings, tmp_path):
         upload=SimpleUploadedFile("a.csv", "code,name\n370599001,无父镇\n".encode()),
     )
     run_job(job.pk)  # fails (unknown parent): a failed job is retryable, so POST retry is meaningful
+    import_job = job_submit(
+        actor=owner,
+        kind="persons.import",
+        region_code="370502",
+        enqueue=False,
+        upload=SimpleUploadedFile("p.csv", "姓名,身份证号,所属村(社区)\n张三,110101199003077777,王家村\n".encode()),
+    )
+    run_job(import_job.pk)
     with transaction.atomic():
         event = audit_record(
             actor=owner,
@@ -131,7 +156,38 @@ def world(regions, make_user, settings, tmp_path):
             region_code="370502001",
             object_repr="MARKER-EVENT-A",
         )
-    return {"code": regions["370502"], "user_id": victim, "job_id": job, "event_id": event}
+    # The registry: a certified person with a household and a relative, and a screening record, in A
+    # (and the same in B, so the outsider's lists are not empty).
+    registry: dict[str, Any] = {}
+    for label, region, actor in (("A", "370502001001", owner), ("B", "370602001", None)):
+        person = registered(name=f"MARKERPERSON{label}", region_code=region, actor=actor, phone="13800001234")
+        household = registry_actions.household_create(
+            actor=actor, head_person_id=person.pk, number=f"MARKER-HH-{label}"
+        )
+        registry_actions.household_add_member(
+            actor=actor,
+            household_id=household.pk,
+            relationship="spouse",
+            name="配偶",
+            birth_date=person.birth_date,
+        )
+        record = registry_actions.screening_record(
+            actor=actor, name=f"MARKERSCREEN{label}", region_code=region, found_on=timezone.localdate()
+        )
+        registry[label] = {
+            "person_id": person,
+            "certificate_id": person.certificates.get(),
+            "household_id": household,
+            "record_id": record,
+        }
+    return {
+        "code": regions["370502"],
+        "user_id": victim,
+        "job_id": job,
+        "import_job_id": import_job,
+        "event_id": event,
+        **registry["A"],
+    }
 
 
 def url_for(route: Route, world: dict[str, Any]) -> str:
@@ -170,15 +226,38 @@ def call(client: Any, route: Route, method: str, url: str) -> Any:
     return getattr(client, method)(url)
 
 
+def body_text(response: Any) -> str:
+    """The page, or every cell of a downloaded workbook (an export must not hold region A either)."""
+    if not response.streaming:
+        return response.content.decode()
+    data = b"".join(response.streaming_content)
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row)
+    return data.decode()
+
+
 def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
     victim = type(world["user_id"]).objects.get(pk=world["user_id"].pk)
     job = type(world["job_id"]).objects.get(pk=world["job_id"].pk)
+    person = Person.objects.get(pk=world["person_id"].pk)
     return (
         victim.is_active,
         victim.role_assignments.count(),
         job.status,
         job.attempts,
-        AuditEvent.objects.exclude(event_type__startswith="auth.").count(),
+        # An export is a read that is itself logged (record.exported): the outsider's export of its
+        # own region is allowed; that it holds nothing of region A is tested in test_registry_web.
+        AuditEvent.objects.exclude(event_type__startswith="auth.").exclude(event_type="record.exported").count(),
+        (person.name, person.phone, person.region_code, person.life_status, person.updated_at),
+        tuple(Certificate.objects.filter(person=person).values_list("id", "state", "valid_until")),
+        tuple(Household.objects.filter(pk=world["household_id"].pk).values_list("members__id", "members__is_head")),
+        tuple(ScreeningRecord.objects.filter(pk=world["record_id"].pk).values_list("outcome", "appointment_on")),
+        Person.objects.count(),
     )
 
 
@@ -236,8 +315,8 @@ def test_other_region_cannot_see_or_change(client, world, make_user, route):
                 assert response.json()["error"]["code"] == "not_found"
         elif method == "get":
             assert response.status_code == 200, (route.name, response.status_code)
-            body = response.content.decode()
-            for marker in ("victim_user_a", "MARKER-EVENT-A", "东营区", f"/jobs/{world['job_id'].pk}/"):
+            body = body_text(response)
+            for marker in (*MARKERS, f"/jobs/{world['job_id'].pk}/"):
                 assert marker not in body, (route.name, marker)
         assert snapshot(world) == before, (route.name, method)
         if object_kwargs and method == "get":

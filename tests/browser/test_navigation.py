@@ -35,9 +35,19 @@ PASSWORD = "pw-Strong-2026"
 #: Sidebar entries whose pages are not rendered in the shell's base template (drf-spectacular's Swagger UI).
 OUTSIDE_SHELL = {"/api/docs/"}
 
+REGISTRY_LISTS = [
+    "registry:person-list",
+    "registry:certificates-expiring",
+    "registry:certificates-expired",
+    "registry:certificates-cancelled",
+    "registry:household-list",
+    "registry:screening-list",
+]
 ALL_ENTRIES = [
     "home",
     "jobs:list",
+    *REGISTRY_LISTS,
+    "registry:import",
     "regions:browse",
     "regions:import",
     "accounts:user-list",
@@ -45,8 +55,8 @@ ALL_ENTRIES = [
     "api-docs",
 ]
 ADMIN_ENTRIES = [name for name in ALL_ENTRIES if name != "audit:list"]
-AUDITOR_ENTRIES = [name for name in ALL_ENTRIES if name != "regions:import"]
-STAFF_ENTRIES = ["home", "jobs:list", "regions:browse", "api-docs"]
+AUDITOR_ENTRIES = [name for name in ALL_ENTRIES if name not in {"regions:import", "registry:import"}]
+STAFF_ENTRIES = ["home", "jobs:list", *REGISTRY_LISTS, "registry:import", "regions:browse", "api-docs"]
 
 #: username -> (role, region code, superuser?, the sidebar entries (URL names) the user sees, in order)
 USERS = {

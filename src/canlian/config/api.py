@@ -7,6 +7,12 @@ from canlian.core.accounts.api.views import MeView, UserViewSet
 from canlian.core.audit.api import AuditEventViewSet
 from canlian.core.jobs.api.views import JobViewSet
 from canlian.core.regions.api.views import RegionViewSet
+from canlian.core.registry.api.views import (
+    CertificateViewSet,
+    HouseholdViewSet,
+    PersonViewSet,
+    ScreeningViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,5 +20,9 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("users", UserViewSet, basename="user")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("jobs", JobViewSet, basename="job")
+router.register("persons", PersonViewSet, basename="person")
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("screenings", ScreeningViewSet, basename="screening")
 
 urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

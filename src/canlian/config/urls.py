@@ -34,6 +34,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", web_views.healthz, name="healthz"),
     path("regions/", include("canlian.core.regions.urls")),
+    path("registry/", include("canlian.core.registry.urls")),
     path("users/", include("canlian.core.accounts.urls")),
     path("audit/", include("canlian.core.audit.urls")),
     path("jobs/", include("canlian.core.jobs.urls")),

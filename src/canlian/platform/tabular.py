@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -114,3 +115,129 @@ def _split(rows: list[list[str]]) -> Table:
     while body and not any(body[-1]):
         body.pop()
     return Table(header=header, rows=body, first_row=start + 2)
+
+
+# --- streaming ---------------------------------------------------------------------------------------
+
+#: How much of a CSV file is read to detect its encoding and dialect.
+SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass
+class TableStream:
+    """A header row and an iterator over the data rows, never holding the whole file: CSV is decoded
+    and parsed as it is read; a workbook's sheet is read by calamine (in Rust) and its rows are turned
+    into Python one at a time. ``rows()`` yields (spreadsheet row number, cells as text), skipping
+    blank rows; it can be called again to read the file anew (a second pass)."""
+
+    path: Path
+    kind: str  # "csv" or "excel"
+    header: list[str]
+    header_row: int  # spreadsheet row number of the header (1-based)
+    encoding: str = ""
+    dialect: type[csv.Dialect] | csv.Dialect | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        source = self._raw_rows()
+        for number, row in source:
+            if number <= self.header_row:
+                continue
+            if not any(row):
+                continue
+            yield number, row
+
+    def estimated_rows(self) -> int | None:
+        """How many data rows the file holds, for a progress bar (CSV: estimated from its size)."""
+        try:
+            if self.kind == "excel":
+                return max(0, _excel_sheet(self.path).height - self.header_row)
+            size = self.path.stat().st_size
+            with self.path.open("rb") as fh:
+                sample = fh.read(1 << 20)
+            lines = sample.count(b"\n")
+            if not lines:
+                return None
+            return max(0, round(size * lines / len(sample)) - self.header_row)
+        except (OSError, ValidationFailed):
+            return None
+
+    def _raw_rows(self) -> Iterator[tuple[int, list[str]]]:
+        if self.kind == "csv":
+            with self.path.open("r", encoding=self.encoding, newline="") as fh:
+                reader = csv.reader(fh, self.dialect or csv.excel)
+                try:
+                    for number, row in enumerate(reader, start=1):
+                        yield number, list(map(str.strip, row))
+                except UnicodeDecodeError as exc:
+                    raise ValidationFailed(
+                        _("The file is not UTF-8, GBK or GB18030 text.") + f" ({exc.reason})", code="bad_file"
+                    ) from exc
+        else:
+            for number, row in enumerate(_excel_sheet(self.path).iter_rows(), start=1):
+                yield number, [_cell_text(c) for c in row]
+
+
+def _excel_sheet(path: Path):  # type: ignore[no-untyped-def]
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except Exception as exc:
+        raise ValidationFailed(
+            _("The workbook could not be read: %(error)s") % {"error": exc}, code="bad_file"
+        ) from exc
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The encoding of a CSV file from its first bytes: UTF-8 (BOM or not), else GB18030 (a superset
+    of GBK and GB2312), unless charset-normalizer is sure of another Chinese encoding."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    import codecs
+
+    try:
+        # A sample may end inside a multi-byte character: an incremental decoder tolerates that.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=["gb18030", "gbk", "big5", "utf_16"]).best()
+    encoding = best.encoding if best is not None else "gb18030"
+    return "gb18030" if encoding in {"gbk", "gb2312", "cp936", "gb18030"} else encoding
+
+
+def open_table_stream(path: str | Path, *, name: str | None = None) -> TableStream:
+    """Open a .csv/.xlsx/.xls file for streaming. The header is the first row with at least two
+    non-empty cells (title lines above it are skipped)."""
+    path = Path(path)
+    suffix = Path(name or path.name).suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        stream = TableStream(path=path, kind="excel", header=[], header_row=0)
+    elif suffix in CSV_SUFFIXES or not suffix:
+        with path.open("rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
+        encoding = detect_encoding(sample)
+        try:
+            text = sample.decode(encoding, errors="ignore")
+        except LookupError as exc:
+            raise ValidationFailed(_("The file is not UTF-8, GBK or GB18030 text."), code="bad_file") from exc
+        try:
+            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        stream = TableStream(path=path, kind="csv", header=[], header_row=0, encoding=encoding, dialect=dialect)
+    else:
+        raise ValidationFailed(
+            _("Unsupported file type %(suffix)s: use .xlsx, .xls or .csv.") % {"suffix": suffix},
+            code="bad_file",
+        )
+    for number, row in stream._raw_rows():
+        if sum(1 for c in row if c) >= 2:
+            stream.header = [h.strip().lstrip("\ufeff") for h in row]
+            stream.header_row = number
+            return stream
+        if number > 50:
+            break
+    raise ValidationFailed(_("The file has no header row."), code="bad_file")

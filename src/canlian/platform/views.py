@@ -3,12 +3,17 @@ the generic authorization suite reads that attribute for every route."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.views import View
 
@@ -41,3 +46,117 @@ def flash_error(request: HttpRequest, exc: DomainError) -> None:
 def paginate(request: HttpRequest, queryset: Any, per_page: int = 50) -> Any:
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
+
+
+# --- keyset pages ----------------------------------------------------------------------------------
+
+_CURSOR_SEP = "~"
+
+
+@dataclass
+class KeysetPage:
+    """One page of a keyset-paged list: no COUNT(*), only whether a next/previous page exists."""
+
+    items: list[Any]
+    next_url: str | None = None
+    prev_url: str | None = None
+    first_url: str | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _cursor_of(obj: Any, fields: tuple[str, ...]) -> str:
+    values = []
+    for f in fields:
+        value = getattr(obj, f.lstrip("-"))
+        values.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
+    return _CURSOR_SEP.join(values)
+
+
+def _beyond_q(fields: tuple[str, ...], cursor: str, *, backwards: bool) -> Q:
+    """Rows after the cursor in the list's order (before it when ``backwards``)."""
+    values = cursor.split(_CURSOR_SEP)
+    if len(values) != len(fields):
+        raise ValueError(cursor)
+    q = Q()
+    for i, f in enumerate(fields):
+        descending = f.startswith("-") != backwards
+        equal = {fields[j].lstrip("-"): values[j] for j in range(i)}
+        q |= Q(**equal, **{f"{f.lstrip('-')}__{'lt' if descending else 'gt'}": values[i]})
+    return q
+
+
+def _with_params(request: HttpRequest, **changes: str | None) -> str:
+    params = request.GET.copy()
+    for key in ("after", "before"):
+        params.pop(key, None)
+    for key, value in changes.items():
+        if value is not None:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def keyset_page(
+    request: HttpRequest, queryset: Any, per_page: int = 50, ordering: tuple[str, ...] = ("-id",)
+) -> KeysetPage:
+    """Page a list by keyset (``?after=<cursor>`` / ``?before=<cursor>``) in ``ordering``, which must
+    end with a unique field (the cursor is the last row's values, joined by "~"). Links keep the other
+    query parameters, so filters survive paging. Constant cost at any depth; never counts the rows."""
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    try:
+        if before:
+            reverse_order = [f[1:] if f.startswith("-") else f"-{f}" for f in ordering]
+            rows = list(
+                queryset.filter(_beyond_q(ordering, before, backwards=True)).order_by(*reverse_order)[
+                    : per_page + 1
+                ]
+            )
+            has_prev, rows = len(rows) > per_page, rows[:per_page][::-1]
+            has_next = True
+        else:
+            qs = queryset.order_by(*ordering)
+            if after:
+                qs = qs.filter(_beyond_q(ordering, after, backwards=False))
+            rows = list(qs[: per_page + 1])
+            has_next, rows = len(rows) > per_page, rows[:per_page]
+            has_prev = bool(after)
+    except (ValueError, TypeError, DjangoValidationError):
+        return keyset_page(_without_cursor(request), queryset, per_page, ordering)
+    page = KeysetPage(items=rows)
+    if rows and has_next:
+        page.next_url = _with_params(request, after=_cursor_of(rows[-1], ordering))
+    if rows and has_prev:
+        page.prev_url = _with_params(request, before=_cursor_of(rows[0], ordering))
+    if after or before:
+        page.first_url = _with_params(request)
+    return page
+
+
+def _without_cursor(request: HttpRequest) -> HttpRequest:
+    """A malformed cursor shows the first page rather than an error."""
+    clone = copy.copy(request)
+    clone.GET = request.GET.copy()
+    clone.GET.pop("after", None)
+    clone.GET.pop("before", None)
+    return clone
+
+
+def form_errors_from(form: Any, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
+    """Like ``form_error_from``, but each row error of a ValidationFailed goes to the field it names
+    (its bare message, without the "field:" prefix). ``field_map`` renames action fields to form
+    fields (e.g. ``{"note": "outcome_note"}``)."""
+    field_map = field_map or {}
+    fields = getattr(form, "fields", {})
+    errors = getattr(exc, "errors", None) or []
+    if not errors:
+        field = field_map.get(exc.field or "", exc.field)
+        form.add_error(field if field in fields else None, exc.message)
+        return
+    for error in errors:
+        field = field_map.get(error.field or "", error.field)
+        form.add_error(field if field in fields else None, error.message)

@@ -23,6 +23,13 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(_("Home"), "home", None, _("Work")),
     NavItem(_("Jobs"), "jobs:list", Perm.JOBS_VIEW, _("Work")),
+    NavItem(_("People"), "registry:person-list", Perm.PERSONS_VIEW, _("Registry")),
+    NavItem(_("Expiring certificates"), "registry:certificates-expiring", Perm.PERSONS_VIEW, _("Registry")),
+    NavItem(_("Expired certificates"), "registry:certificates-expired", Perm.PERSONS_VIEW, _("Registry")),
+    NavItem(_("Cancelled certificates"), "registry:certificates-cancelled", Perm.PERSONS_VIEW, _("Registry")),
+    NavItem(_("Households"), "registry:household-list", Perm.PERSONS_VIEW, _("Registry")),
+    NavItem(_("Screening"), "registry:screening-list", Perm.PERSONS_VIEW, _("Registry")),
+    NavItem(_("Import people"), "registry:import", Perm.PERSONS_IMPORT, _("Registry")),
     NavItem(_("Regions"), "regions:browse", Perm.REGIONS_VIEW, _("Registry")),
     NavItem(_("Import regions"), "regions:import", Perm.REGIONS_IMPORT, _("Registry")),
     NavItem(_("Users"), "accounts:user-list", Perm.ACCOUNTS_VIEW, _("Administration")),

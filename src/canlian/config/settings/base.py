@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "canlian.core.accounts",
     "canlian.core.audit",
     "canlian.core.jobs",
+    "canlian.core.registry",
     # web shell and demo
     "canlian.web",
     "canlian.demo",

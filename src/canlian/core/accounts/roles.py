@@ -36,27 +36,46 @@ class Perm:
     JOBS_VIEW = "jobs.view"
     JOBS_MANAGE = "jobs.manage"
     API_DOCS = "api.docs"
+    # registry: people, certificates, households, hardship statuses, screening
+    PERSONS_VIEW = "persons.view"  # lists and person pages, identities masked
+    PERSONS_EDIT = "persons.edit"  # register, correct, certificates, households, screening
+    PERSONS_IMPORT = "persons.import"  # import ledgers
+    PERSONS_EXPORT = "persons.export"  # export lists (masked)
+    PERSONS_REVEAL = "persons.reveal"  # reveal a full ID number/phone (audited); export unmasked
 
 
 _STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS}
-_ADMIN = _STAFF_READ | {
-    Perm.REGIONS_IMPORT,
-    Perm.ACCOUNTS_VIEW,
-    Perm.ACCOUNTS_MANAGE,
-    Perm.JOBS_MANAGE,
+_REGISTRY_WORK = {
+    Perm.PERSONS_VIEW,
+    Perm.PERSONS_EDIT,
+    Perm.PERSONS_IMPORT,
+    Perm.PERSONS_EXPORT,
+    Perm.PERSONS_REVEAL,
 }
+_ADMIN = (
+    _STAFF_READ
+    | {
+        Perm.REGIONS_IMPORT,
+        Perm.ACCOUNTS_VIEW,
+        Perm.ACCOUNTS_MANAGE,
+        Perm.JOBS_MANAGE,
+    }
+    | _REGISTRY_WORK
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVINCE_ADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
     Role.CITY_ADMIN: frozenset(_ADMIN),
     Role.COUNTY_ADMIN: frozenset(_ADMIN),
-    Role.TOWNSHIP_WORKER: frozenset(_STAFF_READ),
-    Role.VILLAGE_ASSISTANT: frozenset({Perm.REGIONS_VIEW, Perm.JOBS_VIEW}),
-    Role.CADRE: frozenset({Perm.REGIONS_VIEW}),
-    Role.CIVIL_AFFAIRS_REVIEWER: frozenset(_STAFF_READ),
+    Role.TOWNSHIP_WORKER: frozenset(_STAFF_READ | _REGISTRY_WORK),
+    Role.VILLAGE_ASSISTANT: frozenset(
+        {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.PERSONS_VIEW, Perm.PERSONS_EDIT, Perm.PERSONS_REVEAL}
+    ),
+    Role.CADRE: frozenset({Perm.REGIONS_VIEW, Perm.PERSONS_VIEW}),
+    Role.CIVIL_AFFAIRS_REVIEWER: frozenset(_STAFF_READ | {Perm.PERSONS_VIEW, Perm.PERSONS_REVEAL}),
     Role.INSTITUTION_STAFF: frozenset({Perm.JOBS_VIEW}),
-    Role.LEADER: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW}),
-    Role.AUDITOR: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW}),
+    Role.LEADER: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}),
+    Role.AUDITOR: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}),
     Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
 }
 

@@ -1,5 +1,7 @@
 """Load the demo: the national region list, a city's townships and villages (imported by a job),
-and one account per role. Idempotent: running it again changes nothing."""
+one account per role, and N people with certificates, households, hardship statuses and screening
+records (canlian.demo.persons). Idempotent: running it again changes nothing (the people are
+skipped when the region already holds demo people)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.runner import run_job
 from canlian.core.regions.actions import regions_load_national
 from canlian.core.regions.models import Region
+from canlian.demo.persons import generate_demo_persons
 from canlian.demo.regions import demo_region_rows
 from canlian.platform.commands import CanlianCommand
 from canlian.platform.progress import TerminalProgress
@@ -25,13 +28,23 @@ DEMO_PASSWORD = "canlian-demo-2026"  # noqa: S105  (printed for the demo; never 
 
 
 class Command(CanlianCommand):
-    help = "Load demo data for a city: regions below county, and one account per role."
+    help = (
+        "Load demo data for a city: regions below county, one account per role, and --persons people "
+        "(certificates, households, hardship, screening)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--region", default="3705", help="demo city (prefecture code), default 3705 东营市"
         )
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--persons",
+            type=int,
+            default=3000,
+            help="demo people to generate in the city (default 3000; 0 = none). Skipped when the city "
+            "already holds demo people.",
+        )
         parser.add_argument("--no-queue", action="store_true", help="do not leave a job for the worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -73,7 +86,27 @@ class Command(CanlianCommand):
                 region_code=city_code,
             )
             self.stdout.write(f"queued job {check.pk} (dry-run check of {path.name}) for the worker")
+        if options["persons"] > 0:
+            self._persons(city_code, options["persons"], options["seed"])
         self._print(accounts)
+
+    def _persons(self, city_code: str, count: int, seed: int) -> None:
+        progress = TerminalProgress(stream=self.stderr._out)
+        try:
+            result = generate_demo_persons(region_code=city_code, count=count, seed=seed, progress=progress)
+        finally:
+            progress.close()
+        if result.skipped:
+            self.stdout.write(
+                f"people: {result.existing:,} demo people already live in {city_code}; none generated"
+            )
+            return
+        total = result.seconds["total"]
+        counts = ", ".join(f"{name} {n:,}" for name, n in result.counts.items())
+        self.stdout.write(
+            f"people: {counts} in {total:.1f} s ({result.persons / total:,.0f} people/s; "
+            f"household flags {result.seconds['flags']:.1f} s)"
+        )
 
     def _accounts(self, city: Region, create: bool = False) -> list[tuple[str, str, str, str]]:
         counties = list(

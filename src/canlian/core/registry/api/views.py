@@ -1,0 +1,199 @@
+"""/api/v1/ for the registry: persons (search, masked; audited reveal; create and update through the
+actions), certificates (expiring / expired / cancelled lists), households and screening records.
+Every read starts from ``for_user``; list filters are the person list's filters."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from canlian.core.accounts.roles import Perm
+from canlian.core.registry import actions, selectors
+from canlian.core.registry.api.serializers import (
+    CertificateSerializer,
+    HouseholdSerializer,
+    PersonCreateSerializer,
+    PersonFilterSerializer,
+    PersonIdentitySerializer,
+    PersonSerializer,
+    PersonUpdateSerializer,
+    ScreeningSerializer,
+)
+from canlian.core.registry.choices import RENEWAL_WINDOW_DAYS, ScreeningOutcome
+from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
+from canlian.platform.api import ScopedViewSet, required_permission_for
+from canlian.platform.errors import ValidationFailed
+
+
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """People in the caller's scope, newest first. ID numbers and phones are masked; ``reveal``
+    returns them in full (persons.reveal, recorded in the audit log)."""
+
+    scoped_model = Person
+    serializer_class = PersonSerializer
+    required_permission = Perm.PERSONS_VIEW
+    action_permissions = {
+        "create": Perm.PERSONS_EDIT,
+        "partial_update": Perm.PERSONS_EDIT,
+        "reveal": Perm.PERSONS_REVEAL,
+    }
+    lookup_url_kwarg = "person_id"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "action", None) != "list":
+            return super().get_queryset()
+        params = PersonFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        perm = required_permission_for(self, "list")
+        return selectors.persons_with_current_certificate(
+            selectors.persons_search(user=self.request.user, filters=params.filters(), action=perm)
+        )
+
+    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        return selectors.persons_with_current_certificate(queryset)
+
+    @extend_schema(parameters=[PersonFilterSerializer])
+    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
+    def create(self, request: Request) -> Response:
+        payload = PersonCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        person = actions.person_register(actor=request.user, **payload.validated_data)
+        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer)
+    def partial_update(self, request: Request, person_id: str | None = None) -> Response:
+        person = self.get_object()
+        payload = PersonUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        person = actions.person_update(actor=request.user, person_id=person.pk, **payload.validated_data)
+        return Response(PersonSerializer(person).data)
+
+    @extend_schema(request=None, responses=PersonIdentitySerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, person_id: str | None = None) -> Response:
+        person = self.get_object()
+        person = actions.person_reveal(actor=request.user, person_id=person.pk)
+        return Response(
+            PersonIdentitySerializer(
+                {"id": person.pk, "name": person.name, "id_number": person.id_number, "phone": person.phone}
+            ).data
+        )
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 3650:
+        raise ValidationFailed("Give a number of days from 1 to 3650.", field=name)
+    return value
+
+
+class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Certificates of people in the caller's scope (numbers masked). ``list=expiring`` (with
+    ``days``, default 365), ``list=expired`` or ``list=cancelled`` (in the last year)."""
+
+    scoped_model = Certificate
+    serializer_class = CertificateSerializer
+    required_permission = Perm.PERSONS_VIEW
+    lookup_url_kwarg = "certificate_id"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        which = self.request.query_params.get("list", "") if self.action == "list" else ""
+        user = self.request.user
+        if which == "expiring":
+            days = _int_param(self.request, "days", RENEWAL_WINDOW_DAYS)
+            return selectors.certificates_expiring(user=user, days=days)
+        if which == "expired":
+            return selectors.certificates_expired(user=user)
+        if which == "cancelled":
+            return selectors.certificates_cancelled_recently(user=user)
+        if which:
+            raise ValidationFailed("Choose expiring, expired or cancelled.", field="list")
+        return super().get_queryset()
+
+    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        return queryset.select_related("person")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("list", OpenApiTypes.STR, enum=["expiring", "expired", "cancelled"]),
+            OpenApiParameter("days", OpenApiTypes.INT, description="expiring within (default 365)"),
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().list(request, *args, **kwargs)
+
+
+class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Households in the caller's scope with their members. Filter with ``flag`` (multi_disabled,
+    alone_disabled, elderly_carers) and ``region``."""
+
+    scoped_model = Household
+    serializer_class = HouseholdSerializer
+    required_permission = Perm.PERSONS_VIEW
+    lookup_url_kwarg = "household_id"
+
+    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        params = self.request.query_params
+        flag = params.get("flag", "")
+        if flag and flag not in selectors.HOUSEHOLD_FLAGS:
+            raise ValidationFailed("Unknown household flag.", field="flag")
+        if flag:
+            queryset = queryset.filter(**{flag: True})
+        if params.get("region"):
+            queryset = queryset.filter(region_code__startswith=params["region"])
+        return selectors.households_for_list(queryset)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("flag", OpenApiTypes.STR, enum=list(selectors.HOUSEHOLD_FLAGS)),
+            OpenApiParameter("region", OpenApiTypes.STR),
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().list(request, *args, **kwargs)
+
+
+class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Screening (摸排) records in the caller's scope. ``open=1`` for those still awaiting an
+    outcome, ``outcome=…``, ``region=…``."""
+
+    scoped_model = ScreeningRecord
+    serializer_class = ScreeningSerializer
+    required_permission = Perm.PERSONS_VIEW
+    lookup_url_kwarg = "record_id"
+
+    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        params = self.request.query_params
+        outcome = params.get("outcome", "")
+        if outcome and outcome not in ScreeningOutcome.values:
+            raise ValidationFailed("Unknown outcome.", field="outcome")
+        if outcome:
+            queryset = queryset.filter(outcome=outcome)
+        if params.get("open") == "1":
+            queryset = queryset.filter(outcome__in=[ScreeningOutcome.PENDING, ScreeningOutcome.SCHEDULED])
+        if params.get("region"):
+            queryset = queryset.filter(region_code__startswith=params["region"])
+        return queryset
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("open", OpenApiTypes.STR, enum=["1"]),
+            OpenApiParameter("outcome", OpenApiTypes.STR, enum=list(ScreeningOutcome.values)),
+            OpenApiParameter("region", OpenApiTypes.STR),
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().list(request, *args, **kwargs)
