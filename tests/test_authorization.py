@@ -11,7 +11,9 @@ A route whose URL takes a keyword this file cannot fill fails the suite: add the
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -29,6 +31,7 @@ from canlian.core.jobs.runner import run_job
 from canlian.core.registry import actions as registry_actions
 from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
 from canlian.platform.api import required_permission_for
+from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program, RuleSetting, Standard
 
 #: Routes anyone may open (sign-in, language switch, health check).
 PUBLIC = {"login", "logout", "set_language", "healthz"}
@@ -40,6 +43,8 @@ OPS = {
     "registry:household-action": {"op": "set-head"},
     "registry:screening-action": {"op": "schedule"},
 }
+#: URL keywords naming reference data every region shares (not region-owned objects), with fixed values.
+FIXED = {"program_code": "nursing-subsidy"}
 #: Text of region A's objects that no page of another region may show.
 MARKERS = ("victim_user_a", "MARKER-EVENT-A", "东营区", "MARKERPERSONA", "MARKER-HH-A", "MARKERSCREENA")
 
@@ -180,8 +185,48 @@ def world(regions, make_user, settings, tmp_path):
             "household_id": household,
             "record_id": record,
         }
+    # The program engine: a standard and a rule setting of 东营区, an active enrollment of person A,
+    # a generated payment cycle with one line.
+    nursing = Program.objects.get(code="nursing-subsidy")
+    day = dt.date(2026, 1, 1)
+    standard = Standard.objects.create(
+        program=nursing, region_code="370502", valid_from=day, grades="12", amount=Decimal("100.00")
+    )
+    setting = RuleSetting.objects.create(
+        program=nursing, region_code="370502", valid_from=day, options={}, rules=[{"rule": "alive"}]
+    )
+    person_a = registry["A"]["person_id"]
+    enrollment = Enrollment.objects.create(
+        program=nursing,
+        person=person_a,
+        region_code=person_a.region_code,
+        status="active",
+        applied_on=day,
+        application_month=day,
+        grade=1,
+        category=4,
+        bank_account="6222020000000001234",
+    )
+    cycle = PaymentCycle.objects.create(
+        program=nursing, region_code="370502", month=dt.date(2026, 10, 1), status="generated", generated_by=owner
+    )
+    line = PaymentLine.objects.create(
+        cycle=cycle,
+        program=nursing,
+        enrollment=enrollment,
+        person=person_a,
+        region_code=person_a.region_code,
+        period=cycle.month,
+        amount=Decimal("100.00"),
+        standard=standard,
+    )
     return {
         "code": regions["370502"],
+        "standard_id": standard,
+        "setting_id": setting,
+        "enrollment_id": enrollment,
+        "cycle_id": cycle,
+        "line_id": line,
         "user_id": victim,
         "job_id": job,
         "import_job_id": import_job,
@@ -192,6 +237,7 @@ def world(regions, make_user, settings, tmp_path):
 
 def url_for(route: Route, world: dict[str, Any]) -> str:
     kwargs: dict[str, Any] = dict(OPS.get(route.name, {}))
+    kwargs.update({k: v for k, v in FIXED.items() if k in route.kwargs})
     for name in route.kwargs:
         if name in kwargs:
             continue
@@ -258,6 +304,11 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         tuple(Household.objects.filter(pk=world["household_id"].pk).values_list("members__id", "members__is_head")),
         tuple(ScreeningRecord.objects.filter(pk=world["record_id"].pk).values_list("outcome", "appointment_on")),
         Person.objects.count(),
+        tuple(Enrollment.objects.order_by("pk").values_list("pk", "status", "stopped_from", "updated_at")),
+        tuple(PaymentCycle.objects.order_by("pk").values_list("pk", "status", "approved_by", "line_count")),
+        tuple(PaymentLine.objects.order_by("pk").values_list("pk", "status", "amount")),
+        tuple(Standard.objects.order_by("pk").values_list("pk", "amount", "valid_to")),
+        tuple(RuleSetting.objects.order_by("pk").values_list("pk", "rules", "valid_to")),
     )
 
 
@@ -308,7 +359,7 @@ def test_other_region_cannot_see_or_change(client, world, make_user, route):
         client.force_login(outsider)
         before = snapshot(world)
         response = call(client, route, method, url)
-        object_kwargs = [k for k in route.kwargs if k not in OPS.get(route.name, {})]
+        object_kwargs = [k for k in route.kwargs if k not in OPS.get(route.name, {}) and k not in FIXED]
         if object_kwargs:
             assert response.status_code == 404, (route.name, method, role, response.status_code)
             if route.is_api and response["Content-Type"].startswith("application/json"):

@@ -43,6 +43,14 @@ REGISTRY_LISTS = [
     "registry:household-list",
     "registry:screening-list",
 ]
+BENEFITS = [
+    "programs:enrollment-list",
+    "programs:enrollment-overdue",
+    "programs:cycle-list",
+    "programs:warnings",
+    "subsidies:statistics",
+    "programs:program-list",
+]
 ALL_ENTRIES = [
     "home",
     "jobs:list",
@@ -50,13 +58,14 @@ ALL_ENTRIES = [
     "registry:import",
     "regions:browse",
     "regions:import",
+    *BENEFITS,
     "accounts:user-list",
     "audit:list",
     "api-docs",
 ]
 ADMIN_ENTRIES = [name for name in ALL_ENTRIES if name != "audit:list"]
 AUDITOR_ENTRIES = [name for name in ALL_ENTRIES if name not in {"regions:import", "registry:import"}]
-STAFF_ENTRIES = ["home", "jobs:list", *REGISTRY_LISTS, "registry:import", "regions:browse", "api-docs"]
+STAFF_ENTRIES = ["home", "jobs:list", *REGISTRY_LISTS, "registry:import", "regions:browse", *BENEFITS, "api-docs"]
 
 #: username -> (role, region code, superuser?, the sidebar entries (URL names) the user sees, in order)
 USERS = {

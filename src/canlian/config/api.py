@@ -13,6 +13,10 @@ from canlian.core.registry.api.views import (
     PersonViewSet,
     ScreeningViewSet,
 )
+from canlian.domains.subsidies import api as subsidies_api
+from canlian.programs.api import cycles as cycles_api
+from canlian.programs.api import enrollments as enrollments_api
+from canlian.programs.api import rules as rules_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -24,5 +28,8 @@ router.register("persons", PersonViewSet, basename="person")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("screenings", ScreeningViewSet, basename="screening")
+# The program engine and the domains register their own viewsets.
+for module in (rules_api, enrollments_api, cycles_api, subsidies_api):
+    module.register(router)
 
 urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

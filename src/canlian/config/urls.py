@@ -35,6 +35,8 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("regions/", include("canlian.core.regions.urls")),
     path("registry/", include("canlian.core.registry.urls")),
+    path("programs/", include("canlian.programs.urls")),
+    path("subsidies/", include("canlian.domains.subsidies.urls")),
     path("users/", include("canlian.core.accounts.urls")),
     path("audit/", include("canlian.core.audit.urls")),
     path("jobs/", include("canlian.core.jobs.urls")),

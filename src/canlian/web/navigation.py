@@ -30,6 +30,12 @@ NAV: list[NavItem] = [
     NavItem(_("Households"), "registry:household-list", Perm.PERSONS_VIEW, _("Registry")),
     NavItem(_("Screening"), "registry:screening-list", Perm.PERSONS_VIEW, _("Registry")),
     NavItem(_("Import people"), "registry:import", Perm.PERSONS_IMPORT, _("Registry")),
+    NavItem(_("Applications"), "programs:enrollment-list", Perm.ENROLLMENTS_VIEW, _("Benefits")),
+    NavItem(_("Overdue steps"), "programs:enrollment-overdue", Perm.ENROLLMENTS_VIEW, _("Benefits")),
+    NavItem(_("Payment cycles"), "programs:cycle-list", Perm.PAYMENTS_VIEW, _("Benefits")),
+    NavItem(_("Warnings and gaps"), "programs:warnings", Perm.ENROLLMENTS_VIEW, _("Benefits")),
+    NavItem(_("Subsidy statistics"), "subsidies:statistics", Perm.ENROLLMENTS_VIEW, _("Benefits")),
+    NavItem(_("Programs and standards"), "programs:program-list", Perm.PROGRAMS_VIEW, _("Benefits")),
     NavItem(_("Regions"), "regions:browse", Perm.REGIONS_VIEW, _("Registry")),
     NavItem(_("Import regions"), "regions:import", Perm.REGIONS_IMPORT, _("Registry")),
     NavItem(_("Users"), "accounts:user-list", Perm.ACCOUNTS_VIEW, _("Administration")),
@@ -42,11 +48,22 @@ def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     sections: dict[str, dict[str, Any]] = {}
     if not getattr(user, "is_authenticated", False):
         return []
+    entries: list[dict[str, Any]] = []
     for item in NAV:
         if item.permission and not user.has_canlian_perm(item.permission):
             continue
         url = reverse(item.url_name)
         section = sections.setdefault(str(item.section), {"label": item.section, "items": []})
-        active = current_path == url or (url != "/" and current_path.startswith(url))
-        section["items"].append({"label": item.label, "url": url, "active": active})
+        entry = {"label": item.label, "url": url, "active": False}
+        section["items"].append(entry)
+        entries.append(entry)
+    # The current entry is the one whose URL is the longest prefix of the page's path
+    # (/programs/ lists programs, /programs/cycles/ is its own entry).
+    matching = [
+        e
+        for e in entries
+        if current_path == e["url"] or (e["url"] != "/" and current_path.startswith(e["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     return list(sections.values())

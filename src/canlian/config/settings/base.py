@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "canlian.core.audit",
     "canlian.core.jobs",
     "canlian.core.registry",
+    # program engine, then the domains built on it
+    "canlian.programs",
+    "canlian.domains.subsidies",
     # web shell and demo
     "canlian.web",
     "canlian.demo",

@@ -42,6 +42,19 @@ class Perm:
     PERSONS_IMPORT = "persons.import"  # import ledgers
     PERSONS_EXPORT = "persons.export"  # export lists (masked)
     PERSONS_REVEAL = "persons.reveal"  # reveal a full ID number/phone (audited); export unmasked
+    # programs (engine): rules, standards, applications and their review chain, payments
+    PROGRAMS_VIEW = "programs.view"  # programs, rule settings, standards, eligibility explanations
+    PROGRAMS_MANAGE = "programs.manage"  # change rule settings and standards in one's region
+    ENROLLMENTS_VIEW = "enrollments.view"  # applications and enrollments, warnings, statistics
+    ENROLLMENTS_APPLY = "enrollments.apply"  # record an application (township)
+    ENROLLMENTS_FIRST_CHECK = "enrollments.first_check"  # 初审 (township)
+    ENROLLMENTS_REVIEW = "enrollments.review"  # 审核: certificate check (county federation)
+    ENROLLMENTS_DECIDE = "enrollments.decide"  # 审定 (county civil affairs)
+    ENROLLMENTS_STOP = "enrollments.stop"  # stop or resume an enrollment (county federation)
+    PAYMENTS_VIEW = "payments.view"  # payment cycles and lines
+    PAYMENTS_GENERATE = "payments.generate"  # generate a cycle, record the bank's results
+    PAYMENTS_APPROVE = "payments.approve"  # approve a cycle someone else generated
+    PAYMENTS_EXPORT = "payments.export"  # the bank payment file (audited)
 
 
 _STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS}
@@ -52,6 +65,16 @@ _REGISTRY_WORK = {
     Perm.PERSONS_EXPORT,
     Perm.PERSONS_REVEAL,
 }
+_PROGRAM_READ = {Perm.PROGRAMS_VIEW, Perm.ENROLLMENTS_VIEW, Perm.PAYMENTS_VIEW}
+_COUNTY_PROGRAM_WORK = _PROGRAM_READ | {
+    Perm.PROGRAMS_MANAGE,
+    Perm.ENROLLMENTS_APPLY,
+    Perm.ENROLLMENTS_REVIEW,
+    Perm.ENROLLMENTS_STOP,
+    Perm.PAYMENTS_GENERATE,
+    Perm.PAYMENTS_APPROVE,
+    Perm.PAYMENTS_EXPORT,
+}
 _ADMIN = (
     _STAFF_READ
     | {
@@ -61,21 +84,28 @@ _ADMIN = (
         Perm.JOBS_MANAGE,
     }
     | _REGISTRY_WORK
+    | _COUNTY_PROGRAM_WORK
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVINCE_ADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
     Role.CITY_ADMIN: frozenset(_ADMIN),
     Role.COUNTY_ADMIN: frozenset(_ADMIN),
-    Role.TOWNSHIP_WORKER: frozenset(_STAFF_READ | _REGISTRY_WORK),
+    Role.TOWNSHIP_WORKER: frozenset(
+        _STAFF_READ | _REGISTRY_WORK | _PROGRAM_READ | {Perm.ENROLLMENTS_APPLY, Perm.ENROLLMENTS_FIRST_CHECK}
+    ),
     Role.VILLAGE_ASSISTANT: frozenset(
         {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.PERSONS_VIEW, Perm.PERSONS_EDIT, Perm.PERSONS_REVEAL}
     ),
     Role.CADRE: frozenset({Perm.REGIONS_VIEW, Perm.PERSONS_VIEW}),
-    Role.CIVIL_AFFAIRS_REVIEWER: frozenset(_STAFF_READ | {Perm.PERSONS_VIEW, Perm.PERSONS_REVEAL}),
+    Role.CIVIL_AFFAIRS_REVIEWER: frozenset(
+        _STAFF_READ | _PROGRAM_READ | {Perm.PERSONS_VIEW, Perm.PERSONS_REVEAL, Perm.ENROLLMENTS_DECIDE}
+    ),
     Role.INSTITUTION_STAFF: frozenset({Perm.JOBS_VIEW}),
-    Role.LEADER: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}),
-    Role.AUDITOR: frozenset(_STAFF_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}),
+    Role.LEADER: frozenset(_STAFF_READ | _PROGRAM_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}),
+    Role.AUDITOR: frozenset(
+        _STAFF_READ | _PROGRAM_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}
+    ),
     Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
 }
 

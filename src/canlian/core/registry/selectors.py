@@ -373,6 +373,30 @@ def person_timeline(*, person: Person, user: Any, limit: int = 200) -> list[Time
     return entries[:limit]
 
 
+@dataclass(frozen=True)
+class PersonLink:
+    """A link a later layer offers on the person page (e.g. "Apply for a program")."""
+
+    label: str
+    url: str
+
+
+PersonLinkProvider = Callable[[Person, Any], Iterable[PersonLink]]
+_LINK_PROVIDERS: list[PersonLinkProvider] = []
+
+
+def register_person_link_provider(provider: PersonLinkProvider) -> PersonLinkProvider:
+    """Like ``register_timeline_provider``: a provider gets (person, user) and yields PersonLink,
+    only the links the user may follow."""
+    if provider not in _LINK_PROVIDERS:
+        _LINK_PROVIDERS.append(provider)
+    return provider
+
+
+def person_links(*, person: Person, user: Any) -> list[PersonLink]:
+    return [link for provider in _LINK_PROVIDERS for link in provider(person, user)]
+
+
 def hardship_kinds() -> list[tuple[str, str]]:
     return list(HardshipKind.choices)
 
@@ -424,7 +448,9 @@ def screening_for_page(*, user: Any, pk: int) -> ScreeningRecord:
 
 
 def current_certificate_of(*, person: Person) -> Certificate | None:
-    return person.certificates.filter(state=CertificateState.ACTIVE).prefetch_related("sub_disabilities").first()
+    return (
+        person.certificates.filter(state=CertificateState.ACTIVE).prefetch_related("sub_disabilities").first()
+    )
 
 
 def certificates_of(*, person: Person) -> QuerySet[Certificate]:

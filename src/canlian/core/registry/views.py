@@ -263,6 +263,7 @@ def person_page(
         "members": selectors.household_members(household=household) if household else [],
         "screenings": selectors.screenings_of(person=person),
         "timeline": selectors.person_timeline(person=person, user=user),
+        "links": selectors.person_links(person=person, user=user),
         "edit_forms": edit_forms,
         "end_form_error": bound.get("hardship-end"),
     }

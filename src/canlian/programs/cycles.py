@@ -1,0 +1,691 @@
+"""Monthly payment cycles: generate (one set-based INSERT … SELECT), approve (maker-checker), export
+the bank file, record the bank's results.
+
+Generation writes every payment line of a program, region and month in one statement, inside one
+transaction with the cycle's totals and its audit row: a crash leaves nothing, a re-run adds only
+the lines still missing. The partial unique key (period, enrollment) over lines that did not fail is
+the guarantee against duplicates (``ON CONFLICT DO NOTHING``); the ``NOT EXISTS`` keeps a re-run
+from even trying. The standard of each line is chosen in SQL exactly as ``eligibility.standard_for``
+chooses it (longest region prefix, then most keys, then latest start), with ``ROW_NUMBER``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from canlian.core.accounts.roles import Perm
+from canlian.core.audit.actions import audit_record
+from canlian.core.registry.models import Certificate, HardshipStatus, Person
+from canlian.platform.bulk import drop_temp_table, is_postgres, load_temp_table
+from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, RowError, ValidationFailed
+from canlian.platform.scoping import assert_in_scope
+from canlian.platform.tabular import Table
+from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
+from canlian.programs.eligibility import rule_setting_for
+from canlian.programs.models import (
+    Enrollment,
+    PaymentCycle,
+    PaymentLine,
+    Program,
+    Standard,
+    add_months,
+    month_start,
+)
+
+#: Audit event codes of cycles (stable strings; see canlian.core.audit.events).
+EVENT_GENERATED = "cycle.generated"
+EVENT_APPROVED = "cycle.approved"
+EVENT_EXPORTED = "cycle.exported"
+EVENT_RESULTS = "cycle.results_recorded"
+
+CENT = Decimal("0.01")
+
+#: Statuses in which a cycle may no longer be (re)generated.
+FROZEN = (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.CLOSED)
+
+
+@dataclass
+class GenerateResult:
+    cycle: PaymentCycle
+    created: int  # lines written by this run
+    line_count: int  # lines of the cycle
+    total_amount: Decimal
+    no_standard: int  # enrollments owed a month for which no standard is in force
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _program(program_code: str | None, program: Program | None) -> Program:
+    if program is None:
+        program = Program.objects.filter(code=program_code or "").first()
+        if program is None:
+            raise NotFound(_("No program has the code %(code)s.") % {"code": program_code}, field="program")
+    if program.kind != ProgramKind.MONTHLY_CASH:
+        raise InvalidState(
+            _("%(program)s is not a monthly cash program.") % {"program": program.name}, code="not_monthly"
+        )
+    return program
+
+
+def _check_actor(actor: Any, permission: str, region_code: str) -> None:
+    """``actor=None`` is the operator at the command line; anyone else needs the permission in scope."""
+    if actor is None:
+        return
+    if not actor.has_canlian_perm(permission):
+        raise PermissionDenied()
+    assert_in_scope(actor, permission, region_code)
+
+
+def months_of(program: Program, month: dt.date) -> list[dt.date]:
+    """The periods a cycle of ``month`` may pay: the arrears window up to the month itself."""
+    return [add_months(month, -n) for n in range(program.arrears_months, -1, -1)]
+
+
+def _requires_hardship(program: Program, region_code: str, month: dt.date) -> bool:
+    setting = rule_setting_for(program, region_code, month)
+    return bool(setting and any(r.get("rule") == "hardship_any" for r in setting.rules or []))
+
+
+# --- the SQL ---------------------------------------------------------------------------------------
+
+
+def _age_sql(period: str, birth: str) -> str:
+    """Age in whole years on ``period`` (a first of the month) of someone born on ``birth``."""
+    if is_postgres():
+        return (
+            f"(CAST(EXTRACT(YEAR FROM {period}) AS integer) - CAST(EXTRACT(YEAR FROM {birth}) AS integer)"
+            f" - CASE WHEN EXTRACT(MONTH FROM {birth}) * 100 + EXTRACT(DAY FROM {birth})"
+            f" > EXTRACT(MONTH FROM {period}) * 100 + EXTRACT(DAY FROM {period}) THEN 1 ELSE 0 END)"
+        )
+    return (
+        f"(CAST(strftime('%%Y', {period}) AS integer) - CAST(strftime('%%Y', {birth}) AS integer)"
+        f" - CASE WHEN strftime('%%m%%d', {birth}) > strftime('%%m%%d', {period}) THEN 1 ELSE 0 END)"
+    )
+
+
+def _months_cte(periods: list[dt.date]) -> tuple[str, list[Any]]:
+    cast = "CAST(%s AS date)" if is_postgres() else "%s"
+    rows = ", ".join(f"({cast}, {cast})" for _ in periods)
+    params: list[Any] = []
+    for period in periods:
+        params += [period, add_months(period, 1) - dt.timedelta(days=1)]
+    return f"months (period, period_end) AS (VALUES {rows})", params
+
+
+def candidates_sql(
+    *, program: Program, region_code: str, month: dt.date, hardship: bool
+) -> tuple[str, list[Any]]:
+    """The CTEs ``months``, ``std``, ``cand`` (every enrollment-month owed and not yet paid) and
+    ``ranked`` (each with the precedence of the standard that applies, NULL when none does)."""
+    e, p = Enrollment._meta.db_table, Person._meta.db_table
+    c, h = Certificate._meta.db_table, HardshipStatus._meta.db_table
+    s, line = Standard._meta.db_table, PaymentLine._meta.db_table
+    months, params = _months_cte(months_of(program, month))
+    hardship_sql = (
+        f"""AND EXISTS (SELECT 1 FROM {h} h WHERE h.person_id = e.person_id AND h.kind = e.hardship_basis
+                 AND h.valid_from <= m.period_end AND (h.valid_to IS NULL OR h.valid_to >= m.period))"""
+        if hardship
+        else ""
+    )
+    specificity = (
+        "(CASE WHEN grades <> '' THEN 1 ELSE 0 END + CASE WHEN categories <> '' THEN 1 ELSE 0 END"
+        " + CASE WHEN hardship <> '' THEN 1 ELSE 0 END + CASE WHEN care_tier <> '' THEN 1 ELSE 0 END"
+        " + CASE WHEN age_min IS NOT NULL THEN 1 ELSE 0 END + CASE WHEN age_max IS NOT NULL THEN 1 ELSE 0 END)"
+    )
+    grade_mask = " + ".join(f"CASE WHEN grades LIKE '%%{d}%%' THEN {1 << d} ELSE 0 END" for d in range(1, 10))
+    category_mask = " + ".join(
+        f"CASE WHEN categories LIKE '%%{d}%%' THEN {1 << d} ELSE 0 END" for d in range(1, 10)
+    )
+    periods = months_of(program, month)
+    # ``std``: the program's standards that may apply in the window, each with its precedence as one
+    # number (``precedence`` 1 = longest region prefix, then most keys, then latest start: the order
+    # of ``eligibility.standard_for``, which depends on the standard alone) and its keys as bit masks.
+    # ``cand``: every enrollment-month owed and not yet paid, materialised once. The standard of a
+    # line is then the matching one of lowest precedence (a correlated MIN over the small ``std``).
+    sql = f"""
+WITH {months},
+std AS MATERIALIZED (
+  SELECT id, amount, valid_from, valid_to, region_code, LENGTH(region_code) AS rlen,
+         {grade_mask} AS grade_mask, {category_mask} AS category_mask,
+         age_min, age_max, hardship, care_tier,
+         ROW_NUMBER() OVER (ORDER BY LENGTH(region_code) DESC, {specificity} DESC, valid_from DESC,
+                                     grades, categories, id) AS precedence
+  FROM {s}
+  WHERE program_id = %s AND LENGTH(region_code) IN (0, 2, 4, 6, 9, 12)
+    AND valid_from <= %s AND (valid_to IS NULL OR valid_to >= %s)
+),
+cand AS MATERIALIZED (
+  SELECT e.id AS enrollment_id, e.person_id, e.region_code, e.bank_account,
+         CASE WHEN e.grade BETWEEN 1 AND 9 THEN 1 << e.grade ELSE 0 END AS grade_bit,
+         CASE WHEN e.category BETWEEN 1 AND 9 THEN 1 << e.category ELSE 0 END AS category_bit,
+         e.hardship_basis, e.care_tier, m.period, {_age_sql("m.period", "p.birth_date")} AS age
+  FROM {e} e
+  JOIN {p} p ON p.id = e.person_id
+  JOIN months m ON m.period >= e.application_month
+  WHERE e.program_id = %s AND e.status = %s AND e.region_code LIKE %s
+    AND (e.stopped_from IS NULL OR m.period < e.stopped_from)
+    AND (p.life_status = 'living' OR p.life_status_date >= m.period)
+    AND NOT EXISTS (SELECT 1 FROM {line} l WHERE l.period = m.period AND l.enrollment_id = e.id
+                    AND l.status <> 'failed')
+    AND EXISTS (SELECT 1 FROM {c} c WHERE c.person_id = e.person_id AND c.valid_until >= m.period
+                AND c.issue_date <= m.period_end
+                AND (c.state IN ('active', 'superseded') OR c.cancelled_on >= m.period))
+    {hardship_sql}
+),
+ranked AS (
+  SELECT cand.*, (
+    SELECT MIN(s.precedence) FROM std s
+    WHERE s.valid_from <= cand.period AND (s.valid_to IS NULL OR s.valid_to >= cand.period)
+      AND (s.rlen = 0 OR SUBSTR(cand.region_code, 1, s.rlen) = s.region_code)
+      AND (s.grade_mask = 0 OR (s.grade_mask & cand.grade_bit) <> 0)
+      AND (s.category_mask = 0 OR (s.category_mask & cand.category_bit) <> 0)
+      AND (s.age_min IS NULL OR cand.age >= s.age_min)
+      AND (s.age_max IS NULL OR cand.age <= s.age_max)
+      AND (s.hardship = '' OR s.hardship = cand.hardship_basis)
+      AND (s.care_tier = '' OR s.care_tier = cand.care_tier)
+  ) AS precedence
+  FROM cand
+)"""
+    params += [program.pk, periods[-1], periods[0]]
+    params += [program.pk, EnrollmentStatus.ACTIVE, f"{region_code}%"]
+    return sql, params
+
+
+def insert_lines_sql(*, cycle: PaymentCycle, program: Program, hardship: bool) -> tuple[str, list[Any]]:
+    """The one statement that writes a cycle's missing lines. The ORDER BY makes every read of the
+    lines table (NOT EXISTS, the failed line to re-issue) finish before the first row is written:
+    a scan interleaved with the inserts would wade through the statement's own new rows (quadratic
+    on a table without statistics); it also appends to the (period, enrollment) key in order."""
+    line = PaymentLine._meta.db_table
+    ctes, params = candidates_sql(
+        program=program, region_code=cycle.region_code, month=cycle.month, hardship=hardship
+    )
+    # INSERT first, then the CTEs: SQLite's driver reports the row count only for statements that
+    # start with INSERT; both databases accept a WITH query as the INSERT's source.
+    sql = f"""INSERT INTO {line} (cycle_id, program_id, enrollment_id, person_id, region_code, period, amount,
+                    standard_id, kind, status, reissue_of_id, bank_account, paid_on, failure_reason)
+{ctes}
+SELECT %s, %s, x.enrollment_id, x.person_id, x.region_code, x.period, x.amount, x.standard_id,
+       CASE WHEN x.failed_id IS NOT NULL THEN %s WHEN x.period < %s THEN %s ELSE %s END,
+       %s, x.failed_id, x.bank_account, NULL, ''
+FROM (SELECT r.enrollment_id, r.person_id, r.region_code, r.period, r.bank_account,
+             s.amount, s.id AS standard_id,
+             (SELECT MAX(f.id) FROM {line} f WHERE f.enrollment_id = r.enrollment_id
+              AND f.period = r.period AND f.status = 'failed') AS failed_id
+      FROM ranked r JOIN std s ON s.precedence = r.precedence) x
+WHERE x.amount IS NOT NULL
+ORDER BY x.period, x.enrollment_id
+ON CONFLICT (period, enrollment_id) WHERE NOT (status = 'failed') DO NOTHING"""
+    params += [
+        cycle.pk,
+        program.pk,
+        LineKind.REISSUE,
+        cycle.month,
+        LineKind.ARREARS,
+        LineKind.REGULAR,
+        LineStatus.PENDING,
+    ]
+    return sql, params
+
+
+def _count_without_standard(*, program: Program, region_code: str, month: dt.date, hardship: bool) -> int:
+    """Enrollments still owed a month after the insert: those with no standard in force for it."""
+    ctes, params = candidates_sql(program=program, region_code=region_code, month=month, hardship=hardship)
+    # Only the CTE ``cand`` is read; ``ranked`` is not referenced, so it is not evaluated.
+    sql = f"{ctes}\nSELECT COUNT(DISTINCT enrollment_id) FROM cand"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+
+def cycle_generate(
+    *,
+    actor: Any,
+    region_code: str,
+    month: dt.date,
+    program_code: str | None = None,
+    program: Program | None = None,
+    fail_after_insert: bool = False,
+) -> GenerateResult:
+    """Create or reuse the cycle of (program, region, month) and write its missing lines, all in one
+    transaction. Refused once the cycle is approved. ``fail_after_insert`` raises after the INSERT
+    (tests prove a crash there leaves nothing)."""
+    program = _program(program_code, program)
+    month = month_start(month)
+    region_code = (region_code or "").strip()
+    if not region_code:
+        raise ValidationFailed(_("Choose the region of the cycle."), field="region_code")
+    _check_actor(actor, Perm.PAYMENTS_GENERATE, region_code)
+    from canlian.core.regions.models import Region
+
+    if not Region.objects.filter(code=region_code).exists():
+        raise ValidationFailed(_("Unknown region %(code)s.") % {"code": region_code}, field="region_code")
+    hardship = _requires_hardship(program, region_code, month)
+    with transaction.atomic():
+        cycle, created = PaymentCycle.objects.select_for_update().get_or_create(
+            program=program, region_code=region_code, month=month
+        )
+        if cycle.status in FROZEN:
+            raise InvalidState(
+                _("The cycle of %(month)s is already %(status)s: it cannot be generated again.")
+                % {"month": f"{month:%Y-%m}", "status": cycle.get_status_display()},
+                code="cycle_frozen",
+            )
+        before = {"status": cycle.status, "line_count": cycle.line_count, "total_amount": cycle.total_amount}
+        sql, params = insert_lines_sql(cycle=cycle, program=program, hardship=hardship)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written = max(cursor.rowcount, 0)
+        if fail_after_insert:
+            raise RuntimeError("forced failure after the INSERT (test)")
+        no_standard = _count_without_standard(
+            program=program, region_code=region_code, month=month, hardship=hardship
+        )
+        totals = PaymentLine.objects.filter(cycle=cycle).aggregate(n=Count("id"), total=Sum("amount"))
+        by_kind = dict(
+            PaymentLine.objects.filter(cycle=cycle).values_list("kind").annotate(n=Count("id")).order_by()
+        )
+        cycle.line_count = totals["n"] or 0
+        cycle.total_amount = (totals["total"] or Decimal("0")).quantize(CENT)
+        cycle.status = CycleStatus.GENERATED
+        cycle.generated_by = actor if getattr(actor, "is_authenticated", False) else None
+        cycle.generated_at = timezone.now()
+        cycle.note = (
+            _("%(count)s enrollments have no standard in force.") % {"count": no_standard}
+            if no_standard
+            else ""
+        )[:300]
+        cycle.save(
+            update_fields=["line_count", "total_amount", "status", "generated_by", "generated_at", "note"]
+        )
+        audit_record(
+            actor=actor,
+            event=EVENT_GENERATED,
+            obj=cycle,
+            old=None if created else before,
+            new={
+                "program": program.code,
+                "month": month,
+                "written": written,
+                "line_count": cycle.line_count,
+                "total_amount": cycle.total_amount,
+                "by_kind": by_kind,
+                "no_standard": no_standard,
+                "rerun": not created,
+            },
+        )
+    return GenerateResult(
+        cycle=cycle,
+        created=written,
+        line_count=cycle.line_count,
+        total_amount=cycle.total_amount,
+        no_standard=no_standard,
+        by_kind=by_kind,
+    )
+
+
+def _locked_cycle(actor: Any, permission: str, cycle_id: int) -> PaymentCycle:
+    """The cycle, locked, if the actor may act on it (a 404 otherwise, like a missing one)."""
+    cycle = PaymentCycle.objects.select_for_update().select_related("program").filter(pk=cycle_id).first()
+    if cycle is None:
+        raise NotFound()
+    if actor is not None:
+        if not actor.has_canlian_perm(permission):
+            raise PermissionDenied()
+        assert_in_scope(actor, permission, cycle.region_code)
+    return cycle
+
+
+@transaction.atomic
+def cycle_approve(*, actor: Any, cycle_id: int) -> PaymentCycle:
+    """Maker-checker: someone other than the generator approves a generated cycle."""
+    cycle = _locked_cycle(actor, Perm.PAYMENTS_APPROVE, cycle_id)
+    if cycle.status != CycleStatus.GENERATED:
+        raise InvalidState(
+            _("Only a generated cycle can be approved; this one is %(status)s.")
+            % {"status": cycle.get_status_display()},
+            code="cycle_not_generated",
+        )
+    approver_id = getattr(actor, "pk", None)
+    if approver_id is None or approver_id == cycle.generated_by_id:
+        raise PermissionDenied(
+            _("The person who generated a cycle cannot approve it: another user must check and approve it."),
+            code="same_person",
+        )
+    cycle.status = CycleStatus.APPROVED
+    cycle.approved_by = actor
+    cycle.approved_at = timezone.now()
+    cycle.save(update_fields=["status", "approved_by", "approved_at"])
+    audit_record(
+        actor=actor,
+        event=EVENT_APPROVED,
+        obj=cycle,
+        old={"status": CycleStatus.GENERATED},
+        new={"status": cycle.status, "line_count": cycle.line_count, "total_amount": cycle.total_amount},
+    )
+    return cycle
+
+
+#: Columns of the bank payment file.
+EXPORT_HEADER = (
+    ("line", "Line"),
+    ("name", "Name"),
+    ("id_number", "ID number"),
+    ("bank", "Bank"),
+    ("account", "Account"),
+    ("holder", "Account holder"),
+    ("amount", "Amount"),
+    ("period", "Period"),
+    ("kind", "Kind"),
+)
+
+
+def _export_rows(cycle: PaymentCycle) -> Any:
+    lines = (
+        PaymentLine.objects.filter(cycle=cycle)
+        .exclude(status=LineStatus.FAILED)
+        .order_by("id")
+        .values_list(
+            "id",
+            "person__name",
+            "person__id_number",
+            "enrollment__bank_name",
+            "bank_account",
+            "enrollment__account_holder",
+            "amount",
+            "period",
+            "kind",
+        )
+    )
+    kinds = dict(LineKind.choices)
+    for pk, name, id_number, bank, account, holder, amount, period, kind in lines.iterator(chunk_size=5000):
+        yield [
+            pk,
+            name,
+            id_number,
+            bank,
+            account,
+            holder or name,
+            amount,
+            f"{period:%Y-%m}",
+            str(kinds[kind]),
+        ]
+
+
+@transaction.atomic
+def cycle_export(*, actor: Any, cycle_id: int, fmt: str = "xlsx") -> tuple[bytes, str]:
+    """The bank payment file of an approved (or already exported) cycle, as (bytes, file name). The
+    export of identities is recorded in the audit log; the cycle becomes "sent to the bank"."""
+    if fmt not in ("xlsx", "csv"):
+        raise ValidationFailed(_("Choose xlsx or csv."), field="fmt")
+    cycle = _locked_cycle(actor, Perm.PAYMENTS_EXPORT, cycle_id)
+    if cycle.status not in (CycleStatus.APPROVED, CycleStatus.EXPORTED):
+        raise InvalidState(
+            _("Only an approved cycle can be sent to the bank; this one is %(status)s.")
+            % {"status": cycle.get_status_display()},
+            code="cycle_not_approved",
+        )
+    header = [_(label) for _key, label in EXPORT_HEADER]
+    rows = 0
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for row in _export_rows(cycle):
+            # Keep long digit strings as text in spreadsheet programs: ID and account as ="…".
+            writer.writerow(row)
+            rows += 1
+        data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title=f"{cycle.month:%Y-%m}")
+        sheet.append(header)
+        for row in _export_rows(cycle):
+            row[6] = Decimal(row[6])
+            sheet.append(row)
+            rows += 1
+        out = io.BytesIO()
+        book.save(out)
+        data = out.getvalue()
+    old_status = cycle.status
+    cycle.status = CycleStatus.EXPORTED
+    cycle.exported_at = timezone.now()
+    cycle.save(update_fields=["status", "exported_at"])
+    audit_record(
+        actor=actor,
+        event=EVENT_EXPORTED,
+        obj=cycle,
+        old={"status": old_status},
+        new={"status": cycle.status, "format": fmt, "rows": rows, "total_amount": cycle.total_amount},
+    )
+    name = f"{cycle.program.code}-{cycle.region_code}-{cycle.month:%Y%m}.{fmt}"
+    return data, name
+
+
+# --- the bank's results ----------------------------------------------------------------------------
+
+_COLUMNS = {
+    "line": ("line", "line id", "line_id", "明细号", "明细编号", "流水号", "序号id"),
+    "id_number": ("id number", "id_number", "身份证号", "身份证号码", "证件号码", "公民身份号码"),
+    "period": ("period", "所属期", "所属月份", "发放月份", "月份"),
+    "status": ("status", "result", "结果", "状态", "发放结果", "处理结果"),
+    "reason": ("reason", "failure reason", "失败原因", "原因", "备注"),
+    "paid_on": ("paid date", "paid on", "paid_on", "到账日期", "入账日期", "发放日期"),
+}
+_PAID = {"成功", "paid", "success", "ok", "已发放", "发放成功"}
+_FAILED = {"失败", "failed", "failure", "fail", "发放失败", "退回"}
+
+
+@dataclass
+class ResultsOutcome:
+    cycle: PaymentCycle
+    paid: int
+    failed: int
+    pending: int
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = raw.strip().lower()
+        for key, aliases in _COLUMNS.items():
+            if key not in found and name in aliases:
+                found[key] = index
+    return found
+
+
+def _parse_period(text: str) -> dt.date | None:
+    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})(?:月)?(?:[-/.]\d{1,2}(?:日)?)?", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _parse_date(text: str) -> dt.date | None:
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?", text.strip()) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text.strip()
+    )
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _parse_results(table: Table) -> tuple[list[tuple[Any, ...]], list[RowError]]:
+    cols = _columns(table.header)
+    if "status" not in cols or ("line" not in cols and not {"id_number", "period"} <= cols.keys()):
+        raise ValidationFailed(
+            _("The file needs a status column and either a line column or ID number and period columns."),
+            code="missing_columns",
+        )
+    rows: list[tuple[Any, ...]] = []
+    errors: list[RowError] = []
+
+    def cell(values: list[str], key: str) -> str:
+        index = cols.get(key)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+    for offset, values in enumerate(table.rows):
+        number = table.first_row + offset
+        if not any(v.strip() for v in values):
+            continue
+        line_text, id_number = cell(values, "line"), cell(values, "id_number").upper()
+        line_id = period = None
+        if line_text:
+            try:
+                line_id = int(Decimal(line_text))
+            except (InvalidOperation, ValueError):
+                errors.append(RowError(number, "line", _("Not a line number."), line_text))
+                continue
+        else:
+            period_text = cell(values, "period")
+            period = _parse_period(period_text)
+            if not id_number:
+                errors.append(
+                    RowError(number, "id_number", _("Give the line or the ID number and period."), "")
+                )
+                continue
+            if period is None:
+                errors.append(RowError(number, "period", _("Not a month (YYYY-MM)."), period_text))
+                continue
+        status_text = cell(values, "status")
+        if status_text.lower() in _PAID:
+            status = LineStatus.PAID
+        elif status_text.lower() in _FAILED:
+            status = LineStatus.FAILED
+        else:
+            errors.append(
+                RowError(number, "status", _("Status must be 成功/失败 (paid/failed)."), status_text)
+            )
+            continue
+        paid_text = cell(values, "paid_on")
+        paid_on = _parse_date(paid_text) if paid_text else None
+        if paid_text and paid_on is None:
+            errors.append(RowError(number, "paid_on", _("Not a date."), paid_text))
+            continue
+        reason = cell(values, "reason")[:200]
+        if status == LineStatus.FAILED and not reason:
+            reason = _("Failed at the bank")
+        rows.append((number, line_id, id_number, period, str(status), reason, paid_on))
+    return rows, errors
+
+
+_TEMP = "tmp_bank_results"
+
+
+@transaction.atomic
+def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsOutcome:
+    """Mark the cycle's lines paid or failed from the bank's result file. All or nothing: any
+    rejected row (unknown line, bad status, a line named twice, a line already settled otherwise)
+    is reported with its row number and nothing is written. The cycle closes when no line is
+    pending; failed lines are re-issued by the next month's cycle."""
+    cycle = _locked_cycle(actor, Perm.PAYMENTS_GENERATE, cycle_id)
+    if cycle.status not in (CycleStatus.EXPORTED, CycleStatus.CLOSED):
+        raise InvalidState(
+            _("Results can be recorded only after the file was sent to the bank; this cycle is %(status)s.")
+            % {"status": cycle.get_status_display()},
+            code="cycle_not_exported",
+        )
+    rows, errors = _parse_results(table)
+    line, person = PaymentLine._meta.db_table, Person._meta.db_table
+    load_temp_table(
+        _TEMP,
+        [
+            ("row_no", "integer"),
+            ("line_id", "bigint"),
+            ("id_number", "varchar(18)"),
+            ("period", "date"),
+            ("status", "varchar(12)"),
+            ("reason", "varchar(200)"),
+            ("paid_on", "date"),
+        ],
+        rows,
+    )
+    try:
+        with connection.cursor() as cursor:
+            # Rows naming ID number and period: find the cycle's line of that person and month.
+            cursor.execute(
+                f"""UPDATE {_TEMP} SET line_id = (
+                      SELECT MAX(l.id) FROM {line} l JOIN {person} p ON p.id = l.person_id
+                      WHERE l.cycle_id = %s AND p.id_number = {_TEMP}.id_number AND l.period = {_TEMP}.period)
+                    WHERE line_id IS NULL""",
+                [cycle.pk],
+            )
+            cursor.execute(
+                f"""SELECT t.row_no, t.line_id, t.id_number, t.period,
+                           l.id, l.status, t.status,
+                           (SELECT COUNT(*) FROM {_TEMP} d WHERE d.line_id = t.line_id) AS times
+                    FROM {_TEMP} t LEFT JOIN {line} l ON l.id = t.line_id AND l.cycle_id = %s
+                    WHERE l.id IS NULL OR (l.status <> 'pending' AND l.status <> t.status)
+                       OR (SELECT COUNT(*) FROM {_TEMP} d WHERE d.line_id = t.line_id) > 1
+                    ORDER BY t.row_no""",
+                [cycle.pk],
+            )
+            for row_no, line_id, id_number, period, found, current, wanted, times in cursor.fetchall():
+                if found is None:
+                    what = str(line_id) if line_id and not id_number else f"{id_number} {str(period)[:7]}"
+                    errors.append(RowError(row_no, "line", _("No line of this cycle matches."), what))
+                elif times > 1:
+                    errors.append(
+                        RowError(row_no, "line", _("The line appears more than once."), str(line_id))
+                    )
+                else:
+                    errors.append(
+                        RowError(
+                            row_no,
+                            "status",
+                            _("The line is already recorded as %(status)s.")
+                            % {"status": LineStatus(current).label},
+                            wanted,
+                        )
+                    )
+            if errors:
+                errors.sort(key=lambda e: e.row or 0)
+                raise ValidationFailed(errors=errors)
+            cursor.execute(
+                f"""UPDATE {line} SET status = t.status,
+                      paid_on = CASE WHEN t.status = 'paid' THEN COALESCE(t.paid_on, %s) ELSE NULL END,
+                      failure_reason = CASE WHEN t.status = 'failed' THEN t.reason ELSE '' END
+                    FROM {_TEMP} t
+                    WHERE {line}.id = t.line_id AND {line}.cycle_id = %s""",
+                [timezone.localdate(), cycle.pk],
+            )
+            written = max(cursor.rowcount, 0)
+    finally:
+        drop_temp_table(_TEMP)
+    counts = dict(
+        PaymentLine.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    pending = counts.get(LineStatus.PENDING, 0)
+    old_status = cycle.status
+    if pending == 0 and cycle.status != CycleStatus.CLOSED:
+        cycle.status = CycleStatus.CLOSED
+        cycle.closed_at = timezone.now()
+        cycle.save(update_fields=["status", "closed_at"])
+    paid = sum(1 for r in rows if r[4] == LineStatus.PAID)
+    failed = len(rows) - paid
+    audit_record(
+        actor=actor,
+        event=EVENT_RESULTS,
+        obj=cycle,
+        old={"status": old_status},
+        new={"status": cycle.status, "rows": len(rows), "written": written, "paid": paid, "failed": failed},
+    )
+    return ResultsOutcome(cycle=cycle, paid=paid, failed=failed, pending=pending)

@@ -1,0 +1,37 @@
+"""Job kinds of the program engine (registered at app start)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from canlian.core.jobs.registry import register_job_kind
+
+
+@register_job_kind("payments.generate", label=_("Generate a payment cycle"), permission="payments.generate")
+def payments_generate_job(*, job: Any, progress: Any) -> dict[str, Any]:
+    """params: {"program": code, "month": "YYYY-MM-DD"}; the job's region is the cycle's. One
+    transaction (the cycle's lines, totals and audit row), so a retry after a failure is safe."""
+    from canlian.programs.cycles import cycle_generate
+
+    progress.start(None, str(_("Writing the payment lines")))
+    result = cycle_generate(
+        actor=job.actor,
+        program_code=job.params.get("program"),
+        region_code=job.region_code,
+        month=dt.date.fromisoformat(str(job.params.get("month"))),
+    )
+    progress.count(written=result.created, lines=result.line_count, no_standard=result.no_standard)
+    if result.no_standard:
+        progress.log(result.cycle.note, level="warning")
+    progress.close()
+    return {
+        "cycle_id": result.cycle.pk,
+        "written": result.created,
+        "line_count": result.line_count,
+        "total_amount": str(result.total_amount),
+        "by_kind": result.by_kind,
+        "no_standard": result.no_standard,
+    }
