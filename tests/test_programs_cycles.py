@@ -334,7 +334,7 @@ def test_overlapping_cycles_never_pay_twice(setup):
 def test_maker_checker(setup):
     enroll(setup["nursing"], applied=D(2025, 5, 1))
     cycle = generate(setup, D(2025, 5, 1)).cycle
-    with pytest.raises(PermissionDenied) as exc:
+    with translation.override("en"), pytest.raises(PermissionDenied) as exc:
         cycles.cycle_approve(actor=setup["maker"], cycle_id=cycle.pk)
     assert exc.value.code == "same_person" and "generated" in exc.value.message
     cycle.refresh_from_db()

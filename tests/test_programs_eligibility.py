@@ -383,14 +383,14 @@ def run(*args):
 def test_command_prints_the_verdict_and_reasons(population):  # noqa: F811
     eligible = population["c2g1"]
     code, out, _err = run("--program", NURSING, "--person", eligible.id_number, "--date", ON.isoformat())
-    assert code == 0 and out.startswith("ELIGIBLE") and "✓" in out
+    assert code == 0 and out.startswith("符合条件") and "✓" in out  # the command speaks the default language
     assert mask_certificate(eligible.certificates.get().number) in out and eligible.id_number not in out
     assert "·" in out  # the declaration is not checked without an application
 
     expired = population["expired"]
     code, out, _err = run("--program", LIVING, "--person", str(expired.pk), "--date", ON.isoformat())
     cert = expired.certificates.get()
-    assert code == 1 and out.startswith("NOT ELIGIBLE") and "✗" in out
+    assert code == 1 and out.startswith("不符合条件") and "✗" in out
     assert str(cert.valid_until) in out
 
     code, out, _err = run(

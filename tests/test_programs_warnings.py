@@ -198,7 +198,7 @@ def test_page_lists_and_one_click_stop_removes_the_row(client, cases, programs, 
     assert (dead.status, dead.stopped_from, dead.stop_reason) == ("stopped", suggested, "death")
     assert dead.pk not in {e.pk for e in rows(county_admin, nursing)}
     after = client.get(url).content.decode()
-    assert "stopped from" in after  # the message
+    assert "起停发" in after  # the message (in the default language)
     assert f'data-enrollment="{dead.pk}"' not in after
 
 

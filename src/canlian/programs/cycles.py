@@ -629,12 +629,16 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
                 [cycle.pk],
             )
             cursor.execute(
-                f"""SELECT t.row_no, t.line_id, t.id_number, t.period,
-                           l.id, l.status, t.status,
-                           (SELECT COUNT(*) FROM {_TEMP} d WHERE d.line_id = t.line_id) AS times
-                    FROM {_TEMP} t LEFT JOIN {line} l ON l.id = t.line_id AND l.cycle_id = %s
+                # One grouped pass for the duplicates (a correlated count per row is quadratic).
+                f"""WITH dup AS (SELECT line_id, COUNT(*) AS times FROM {_TEMP}
+                                 WHERE line_id IS NOT NULL GROUP BY line_id)
+                    SELECT t.row_no, t.line_id, t.id_number, t.period,
+                           l.id, l.status, t.status, COALESCE(d.times, 1) AS times
+                    FROM {_TEMP} t
+                    LEFT JOIN dup d ON d.line_id = t.line_id
+                    LEFT JOIN {line} l ON l.id = t.line_id AND l.cycle_id = %s
                     WHERE l.id IS NULL OR (l.status <> 'pending' AND l.status <> t.status)
-                       OR (SELECT COUNT(*) FROM {_TEMP} d WHERE d.line_id = t.line_id) > 1
+                       OR d.times > 1
                     ORDER BY t.row_no""",
                 [cycle.pk],
             )
