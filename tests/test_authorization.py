@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import care_world
+import petitions_world
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -220,7 +222,12 @@ def world(regions, make_user, settings, tmp_path):
         amount=Decimal("100.00"),
         standard=standard,
     )
+    extra = {
+        **care_world.build(owner=owner, person=person_a, make_user=make_user),
+        **petitions_world.build(owner=owner, person=person_a, make_user=make_user),
+    }
     return {
+        **extra,
         "code": regions["370502"],
         "standard_id": standard,
         "setting_id": setting,
@@ -309,6 +316,8 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         tuple(PaymentLine.objects.order_by("pk").values_list("pk", "status", "amount")),
         tuple(Standard.objects.order_by("pk").values_list("pk", "amount", "valid_to")),
         tuple(RuleSetting.objects.order_by("pk").values_list("pk", "rules", "valid_to")),
+        care_world.snapshot(),
+        petitions_world.snapshot(),
     )
 
 

@@ -13,6 +13,8 @@ from canlian.core.registry.api.views import (
     PersonViewSet,
     ScreeningViewSet,
 )
+from canlian.domains.care import api as care_api
+from canlian.domains.petitions import api as petitions_api
 from canlian.domains.subsidies import api as subsidies_api
 from canlian.programs.api import cycles as cycles_api
 from canlian.programs.api import enrollments as enrollments_api
@@ -29,7 +31,7 @@ router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("screenings", ScreeningViewSet, basename="screening")
 # The program engine and the domains register their own viewsets.
-for module in (rules_api, enrollments_api, cycles_api, subsidies_api):
+for module in (rules_api, enrollments_api, cycles_api, subsidies_api, care_api, petitions_api):
     module.register(router)
 
 urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

@@ -37,6 +37,8 @@ urlpatterns = [
     path("registry/", include("canlian.core.registry.urls")),
     path("programs/", include("canlian.programs.urls")),
     path("subsidies/", include("canlian.domains.subsidies.urls")),
+    path("care/", include("canlian.domains.care.urls")),
+    path("petitions/", include("canlian.domains.petitions.urls")),
     path("users/", include("canlian.core.accounts.urls")),
     path("audit/", include("canlian.core.audit.urls")),
     path("jobs/", include("canlian.core.jobs.urls")),

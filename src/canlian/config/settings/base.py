@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     # program engine, then the domains built on it
     "canlian.programs",
     "canlian.domains.subsidies",
+    "canlian.domains.care",
+    "canlian.domains.petitions",
     # web shell and demo
     "canlian.web",
     "canlian.demo",

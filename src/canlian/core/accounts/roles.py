@@ -55,6 +55,12 @@ class Perm:
     PAYMENTS_GENERATE = "payments.generate"  # generate a cycle, record the bank's results
     PAYMENTS_APPROVE = "payments.approve"  # approve a cycle someone else generated
     PAYMENTS_EXPORT = "payments.export"  # the bank payment file (audited)
+    # care of people: pairing, contacts and visits, needs; petitions and festival visits
+    CARE_VIEW = "care.view"  # pairings, contacts, needs, compliance, cadence pages (a cadre: own pairs)
+    CARE_RECORD = "care.record"  # record contacts, visits and needs
+    CARE_MANAGE = "care.manage"  # pair cadres with people, contact rules, see every cadre's work
+    PETITIONS_VIEW = "petitions.view"  # petitions, invitations, festival visits
+    PETITIONS_HANDLE = "petitions.handle"  # record and handle them
 
 
 _STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS}
@@ -75,6 +81,14 @@ _COUNTY_PROGRAM_WORK = _PROGRAM_READ | {
     Perm.PAYMENTS_APPROVE,
     Perm.PAYMENTS_EXPORT,
 }
+_CARE_WORK = {
+    Perm.CARE_VIEW,
+    Perm.CARE_RECORD,
+    Perm.CARE_MANAGE,
+    Perm.PETITIONS_VIEW,
+    Perm.PETITIONS_HANDLE,
+}
+_CARE_READ = {Perm.CARE_VIEW, Perm.PETITIONS_VIEW}
 _ADMIN = (
     _STAFF_READ
     | {
@@ -85,6 +99,7 @@ _ADMIN = (
     }
     | _REGISTRY_WORK
     | _COUNTY_PROGRAM_WORK
+    | _CARE_WORK
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -92,19 +107,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(_ADMIN),
     Role.COUNTY_ADMIN: frozenset(_ADMIN),
     Role.TOWNSHIP_WORKER: frozenset(
-        _STAFF_READ | _REGISTRY_WORK | _PROGRAM_READ | {Perm.ENROLLMENTS_APPLY, Perm.ENROLLMENTS_FIRST_CHECK}
+        _STAFF_READ
+        | _REGISTRY_WORK
+        | _PROGRAM_READ
+        | _CARE_WORK
+        | {Perm.ENROLLMENTS_APPLY, Perm.ENROLLMENTS_FIRST_CHECK}
     ),
     Role.VILLAGE_ASSISTANT: frozenset(
         {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.PERSONS_VIEW, Perm.PERSONS_EDIT, Perm.PERSONS_REVEAL}
     ),
-    Role.CADRE: frozenset({Perm.REGIONS_VIEW, Perm.PERSONS_VIEW}),
+    Role.CADRE: frozenset({Perm.REGIONS_VIEW, Perm.PERSONS_VIEW, Perm.CARE_VIEW, Perm.CARE_RECORD}),
     Role.CIVIL_AFFAIRS_REVIEWER: frozenset(
         _STAFF_READ | _PROGRAM_READ | {Perm.PERSONS_VIEW, Perm.PERSONS_REVEAL, Perm.ENROLLMENTS_DECIDE}
     ),
     Role.INSTITUTION_STAFF: frozenset({Perm.JOBS_VIEW}),
-    Role.LEADER: frozenset(_STAFF_READ | _PROGRAM_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}),
+    Role.LEADER: frozenset(_STAFF_READ | _PROGRAM_READ | _CARE_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}),
     Role.AUDITOR: frozenset(
-        _STAFF_READ | _PROGRAM_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}
+        _STAFF_READ | _PROGRAM_READ | _CARE_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}
     ),
     Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
 }

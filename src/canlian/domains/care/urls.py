@@ -1,0 +1,6 @@
+"""Pages of care (namespace "care")."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "care"
+urlpatterns: list = []

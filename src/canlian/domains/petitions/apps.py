@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PetitionsConfig(AppConfig):
+    """Petitions at the window (接访), invitations on key dates (邀访) and festival visits with
+    condolence money (慰问)."""
+
+    name = "canlian.domains.petitions"
+    label = "petitions"
+    verbose_name = _("Petitions and visits")
