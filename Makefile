@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/search_persons.py
 	$(BIN)/python bench/demo_persons.py
 	$(BIN)/python bench/import_persons.py
+	$(BIN)/python bench/monthly_cycle.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
