@@ -10,3 +10,6 @@ class CareConfig(AppConfig):
     name = "canlian.domains.care"
     label = "care"
     verbose_name = _("Care of people")
+
+    def ready(self) -> None:
+        from canlian.domains.care import timeline  # noqa: F401  (registers the person-page providers)

@@ -9,3 +9,6 @@ class PetitionsConfig(AppConfig):
     name = "canlian.domains.petitions"
     label = "petitions"
     verbose_name = _("Petitions and visits")
+
+    def ready(self) -> None:
+        from canlian.domains.petitions import timeline  # noqa: F401  (the person page's entries)

@@ -1,8 +1,9 @@
 """Load the demo: the national region list, a city's townships and villages (imported by a job),
 one account per role, N people with certificates, households, hardship statuses and screening
-records (canlian.demo.persons), and the two subsidies' standards, enrollments and payment cycles
-(canlian.demo.programs). Idempotent: running it again changes nothing (the people are
-skipped when the region already holds demo people)."""
+records (canlian.demo.persons), the two subsidies' standards, enrollments and payment cycles
+(canlian.demo.programs), and pairing care with contacts, needs, petitions and festival visits
+(canlian.demo.care). Idempotent: running it again changes nothing (the people are skipped when the
+region already holds demo people)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.runner import run_job
 from canlian.core.regions.actions import regions_load_national
 from canlian.core.regions.models import Region
+from canlian.demo.care import generate_demo_care
 from canlian.demo.persons import generate_demo_persons
 from canlian.demo.programs import generate_demo_programs
 from canlian.demo.regions import demo_region_rows
@@ -91,6 +93,7 @@ class Command(CanlianCommand):
         if options["persons"] > 0:
             self._persons(city_code, options["persons"], options["seed"])
             self._programs(city_code, options["seed"])
+            self._care(city_code, options["seed"])
         self._print(accounts)
 
     def _programs(self, city_code: str, seed: int) -> None:
@@ -109,6 +112,21 @@ class Command(CanlianCommand):
             f"subsidies: enrollments {enrolled}; {result.cycles} cycles with {result.lines:,} lines "
             f"({result.paid:,} paid, {result.failed:,} failed) in {result.seconds:.1f} s"
         )
+
+    def _care(self, city_code: str, seed: int) -> None:
+        """Pairing care: cadres paired with the people who should be paired, a year and a half of
+        contacts and visits, needs, petitions, an invitation event and festival visits."""
+        overseer = User.objects.filter(username="shi_admin").first()
+        if overseer is None:
+            return
+        result = generate_demo_care(
+            region_code=city_code, seed=seed, overseer=overseer, password=DEMO_PASSWORD
+        )
+        if result.skipped:
+            self.stdout.write(f"care: pairings already exist in {city_code}; none generated")
+            return
+        counts = ", ".join(f"{name} {n:,}" for name, n in result.counts.items())
+        self.stdout.write(f"care: {result.cadres} cadres; {counts} in {result.seconds:.1f} s")
 
     def _persons(self, city_code: str, count: int, seed: int) -> None:
         progress = TerminalProgress(stream=self.stderr._out)
