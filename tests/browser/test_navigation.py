@@ -51,6 +51,24 @@ BENEFITS = [
     "subsidies:statistics",
     "programs:program-list",
 ]
+CARE_READ = [
+    "care:today",
+    "care:weekly",
+    "care:monthly",
+    "care:bulletin",
+    "care:yearly",
+    "care:pairing-list",
+    "care:contact-list",
+    "care:need-list",
+]
+PETITIONS_READ = ["petitions:list", "petitions:overdue", "petitions:invitation-list", "petitions:festival-list"]
+CARE_ALL = [
+    *CARE_READ,
+    "care:unpaired",
+    "care:pairing-upload",
+    *PETITIONS_READ,
+    "petitions:festival-import",
+]
 ALL_ENTRIES = [
     "home",
     "jobs:list",
@@ -59,13 +77,28 @@ ALL_ENTRIES = [
     "regions:browse",
     "regions:import",
     *BENEFITS,
+    *CARE_ALL,
     "accounts:user-list",
     "audit:list",
     "api-docs",
 ]
 ADMIN_ENTRIES = [name for name in ALL_ENTRIES if name != "audit:list"]
-AUDITOR_ENTRIES = [name for name in ALL_ENTRIES if name not in {"regions:import", "registry:import"}]
-STAFF_ENTRIES = ["home", "jobs:list", *REGISTRY_LISTS, "registry:import", "regions:browse", *BENEFITS, "api-docs"]
+AUDITOR_ENTRIES = [
+    name
+    for name in ALL_ENTRIES
+    if name
+    not in {"regions:import", "registry:import", "care:unpaired", "care:pairing-upload", "petitions:festival-import"}
+]
+STAFF_ENTRIES = [
+    "home",
+    "jobs:list",
+    *REGISTRY_LISTS,
+    "registry:import",
+    "regions:browse",
+    *BENEFITS,
+    *CARE_ALL,
+    "api-docs",
+]
 
 #: username -> (role, region code, superuser?, the sidebar entries (URL names) the user sees, in order)
 USERS = {

@@ -34,8 +34,16 @@ class PairingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pairing
         fields = [
-            "id", "person", "person_name", "cadre", "cadre_name", "region_code", "started_on", "ended_on",
-            "end_reason", "end_note",
+            "id",
+            "person",
+            "person_name",
+            "cadre",
+            "cadre_name",
+            "region_code",
+            "started_on",
+            "ended_on",
+            "end_reason",
+            "end_note",
         ]
         read_only_fields = fields
 
@@ -66,9 +74,26 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "person", "person_name", "pairing", "cadre", "cadre_name", "region_code", "way", "on",
-            "discussed", "needs_found", "policies_delivered", "policies_text", "difficulties_solved",
-            "difficulties_text", "tasks_done", "tasks_text", "follow_up_on", "follow_up_done", "has_photo",
+            "id",
+            "person",
+            "person_name",
+            "pairing",
+            "cadre",
+            "cadre_name",
+            "region_code",
+            "way",
+            "on",
+            "discussed",
+            "needs_found",
+            "policies_delivered",
+            "policies_text",
+            "difficulties_solved",
+            "difficulties_text",
+            "tasks_done",
+            "tasks_text",
+            "follow_up_on",
+            "follow_up_done",
+            "has_photo",
             "created_at",
         ]
         read_only_fields = fields
@@ -98,8 +123,19 @@ class NeedSerializer(serializers.ModelSerializer):
     class Meta:
         model = Need
         fields = [
-            "id", "person", "person_name", "contact", "region_code", "description", "owner", "status",
-            "due_on", "resolution", "resolved_on", "created_at", "updated_at",
+            "id",
+            "person",
+            "person_name",
+            "contact",
+            "region_code",
+            "description",
+            "owner",
+            "status",
+            "due_on",
+            "resolution",
+            "resolved_on",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -233,8 +269,15 @@ class ComplianceQuerySerializer(serializers.Serializer):
 
 def _tally(t: Any) -> dict[str, Any]:
     return {
-        "key": t.key, "name": t.name, "people": t.people, "on_track": t.on_track, "due_soon": t.due_soon,
-        "overdue": t.overdue, "met": t.met, "contacts": t.contacts, "visits": t.visits,
+        "key": t.key,
+        "name": t.name,
+        "people": t.people,
+        "on_track": t.on_track,
+        "due_soon": t.due_soon,
+        "overdue": t.overdue,
+        "met": t.met,
+        "contacts": t.contacts,
+        "visits": t.visits,
         "rate": round(t.rate, 4),
     }
 
@@ -269,12 +312,22 @@ class ComplianceViewSet(viewsets.ViewSet):
                 "year": p["year"],
                 "results": [
                     {
-                        "person": r.person_id, "person_name": r.person_name, "region_code": r.region_code,
-                        "cadre": r.cadre_id, "cadre_name": r.cadre_name, "pairing": r.pairing_id,
-                        "paired_from": r.paired_from, "paired_to": r.paired_to, "contacts": r.contacts,
-                        "visits": r.visits, "required_contacts": r.required_contacts,
-                        "required_visits": r.required_visits, "contacts_due": r.contacts_due,
-                        "visits_due": r.visits_due, "status": r.status, "met": r.met,
+                        "person": r.person_id,
+                        "person_name": r.person_name,
+                        "region_code": r.region_code,
+                        "cadre": r.cadre_id,
+                        "cadre_name": r.cadre_name,
+                        "pairing": r.pairing_id,
+                        "paired_from": r.paired_from,
+                        "paired_to": r.paired_to,
+                        "contacts": r.contacts,
+                        "visits": r.visits,
+                        "required_contacts": r.required_contacts,
+                        "required_visits": r.required_visits,
+                        "contacts_due": r.contacts_due,
+                        "visits_due": r.visits_due,
+                        "status": r.status,
+                        "met": r.met,
                         "next_due_on": r.next_due_on,
                     }
                     for r in rows
