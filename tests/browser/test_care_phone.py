@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from importlib import import_module
 
 import pytest
 
@@ -35,6 +36,12 @@ def paired(live_server, monkeypatch, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     # The server thread runs in this process: it sees the same fixed date.
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    # live_server flushes every table after each test, data migrations' rows included: seed again
+    # the province measure (4 contacts, 2 home visits a year) exactly as the migration does.
+    from django.apps import apps
+
+    seed_rule = import_module("canlian.domains.care.migrations.0002_province_rule").seed
+    seed_rule(apps, None)
     regions_load_national()
     regions_import(
         actor=None,
