@@ -20,6 +20,7 @@ threshold is data. Domain apps compile their option forms into these lists.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,20 +94,22 @@ def _kind_names(values: Iterable[str]) -> str:
     return "、".join(str(HardshipKind(v).label) for v in values)
 
 
-class Rule:
+class Rule(ABC):
+    """A rule primitive: a label, a Python explanation of one person, and the same test as a Q."""
+
     code = ""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
 
-    def label(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def label(self) -> str: ...
 
-    def explain(self, facts: Facts) -> RuleResult:
-        raise NotImplementedError
+    @abstractmethod
+    def explain(self, facts: Facts) -> RuleResult: ...
 
-    def q(self, on: dt.date) -> Q:
-        raise NotImplementedError
+    @abstractmethod
+    def q(self, on: dt.date) -> Q: ...
 
     def hardship_kinds(self) -> set[str]:
         return set()

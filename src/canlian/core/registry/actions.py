@@ -422,12 +422,18 @@ def _new_certificate(
     return cert
 
 
-def _locked_person(person_id: int, actor: Any) -> Person:
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
-    if person is None:
+def _locked(model: Any, pk: Any, actor: Any) -> Any:
+    """Fetch a region-owned row for update and check, inside the transaction, that the actor may
+    edit in its region; missing and out of scope are the same NotFound."""
+    obj = model.objects.select_for_update().filter(pk=pk).first()
+    if obj is None:
         raise NotFound()
-    _check_permission(actor, EDIT, person.region_code)
-    return person
+    _check_permission(actor, EDIT, obj.region_code)
+    return obj
+
+
+def _locked_person(person_id: int, actor: Any) -> Person:
+    return _locked(Person, person_id, actor)
 
 
 @transaction.atomic
@@ -767,11 +773,7 @@ def household_create(*, actor: Any, head_person_id: int, number: str = "", addre
 
 
 def _locked_household(household_id: int, actor: Any) -> Household:
-    household = Household.objects.select_for_update().filter(pk=household_id).first()
-    if household is None:
-        raise NotFound()
-    _check_permission(actor, EDIT, household.region_code)
-    return household
+    return _locked(Household, household_id, actor)
 
 
 @transaction.atomic
@@ -1019,11 +1021,7 @@ def screening_record(
 
 
 def _locked_screening(record_id: int, actor: Any) -> ScreeningRecord:
-    record = ScreeningRecord.objects.select_for_update().filter(pk=record_id).first()
-    if record is None:
-        raise NotFound()
-    _check_permission(actor, EDIT, record.region_code)
-    return record
+    return _locked(ScreeningRecord, record_id, actor)
 
 
 @transaction.atomic
