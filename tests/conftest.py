@@ -57,16 +57,31 @@ def regions(db) -> dict[str, Region]:
 
 @pytest.fixture
 def make_user(db, regions) -> Callable[..., User]:
-    """make_user(role, region_code, username=None, password="pw-Strong-2026") -> User"""
+    """make_user(role, region_code, username=None, password="pw-Strong-2026", institution=None) -> User"""
 
     def make(
         role: str, region_code: str, username: str | None = None, password: str = "pw-Strong-2026", **extra
     ) -> User:
+        institution = extra.pop("institution", None)
         user = User.objects.create_user(
             username=username or f"{role}_{next(_counter)}", password=password, **extra
         )
+        if role == "institution_staff" and institution is None:
+            # Institution staff hold their role bound to an institution: the first one in the region,
+            # or a new one there.
+            from canlian.core.institutions.models import Institution
+
+            institution = (
+                Institution.objects.filter(region_code__startswith=region_code).order_by("pk").first()
+            )
+            institution = institution or Institution.objects.create(
+                code=f"INST-{region_code}-{next(_counter)}",
+                name=f"机构{region_code}",
+                kind="rehab",
+                region_code=region_code,
+            )
         RoleAssignment.objects.create(
-            user=user, role=role, region=regions[region_code], region_code=region_code
+            user=user, role=role, region=regions[region_code], region_code=region_code, institution=institution
         )
         return user
 

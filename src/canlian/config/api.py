@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from canlian.core.accounts.api.views import MeView, UserViewSet
 from canlian.core.audit.api import AuditEventViewSet
+from canlian.core.institutions import api as institutions_api
 from canlian.core.jobs.api.views import JobViewSet
 from canlian.core.regions.api.views import RegionViewSet
 from canlian.core.registry.api.views import (
@@ -15,7 +16,9 @@ from canlian.core.registry.api.views import (
 )
 from canlian.domains.care import api as care_api
 from canlian.domains.petitions import api as petitions_api
+from canlian.domains.rehab import api as rehab_api
 from canlian.domains.subsidies import api as subsidies_api
+from canlian.domains.supervision import api as supervision_api
 from canlian.programs.api import cycles as cycles_api
 from canlian.programs.api import enrollments as enrollments_api
 from canlian.programs.api import rules as rules_api
@@ -31,7 +34,17 @@ router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("screenings", ScreeningViewSet, basename="screening")
 # The program engine and the domains register their own viewsets.
-for module in (rules_api, enrollments_api, cycles_api, subsidies_api, care_api, petitions_api):
+for module in (
+    rules_api,
+    enrollments_api,
+    cycles_api,
+    subsidies_api,
+    care_api,
+    petitions_api,
+    institutions_api,
+    rehab_api,
+    supervision_api,
+):
     module.register(router)
 
 urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

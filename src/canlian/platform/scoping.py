@@ -94,6 +94,46 @@ class RegionScopedQuerySet(models.QuerySet):
             raise NotFound() from exc
 
 
+def institutions_of(user: Any, permission: str) -> frozenset[int]:
+    """The institutions a user reaches for ``permission`` through institution-bound assignments
+    (institution staff): their own institution only, never its region."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return frozenset()
+    institutions_for = getattr(user, "institutions_for", None)
+    return frozenset(institutions_for(permission)) if institutions_for else frozenset()
+
+
+class InstitutionScopedQuerySet(RegionScopedQuerySet):
+    """Base queryset of rows that belong both to a region and to an institution (an institution's
+    staff, a child's plan at an institution, attendance, settlements, inspections).
+
+    A federation user reaches them by region (``scope_field``); an institution's staff reach the rows
+    of their own institution only (``institution_field``, e.g. ``"institution_id"``), whatever its
+    region. Both are one filter, so lists, pages, the API and exports share it.
+    """
+
+    def for_user(self, user: Any, action: str = "view") -> RegionScopedQuerySet:
+        permission = self._permission(action)
+        scope = scope_of(user, permission)
+        own = institutions_of(user, permission)
+        region_q = scope.q(getattr(self.model, "scope_field", "region_code"))
+        if not own:
+            return self.filter(region_q)
+        own_q = Q(**{f"{self.model.institution_field}__in": sorted(own)})
+        if scope.is_empty:
+            return self.filter(own_q)
+        return self.filter(region_q | own_q)
+
+
+def assert_in_institution_scope(
+    user: Any, permission: str, code: str | None, institution_id: int | None
+) -> None:
+    """Like ``assert_in_scope``, also accepting the user's own institution."""
+    if institution_id is not None and institution_id in institutions_of(user, permission):
+        return
+    assert_in_scope(user, permission, code)
+
+
 def assert_in_scope(user: Any, permission: str, code: str | None) -> None:
     """Re-check inside a write's transaction that the object still lies in the user's scope."""
     if not scope_of(user, permission).contains(code):

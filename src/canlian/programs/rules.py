@@ -70,10 +70,7 @@ class Facts:
         )
         declared = None
         if enrollment is not None:
-            declared = {
-                "needs_long_term_care": enrollment.needs_long_term_care,
-                "work_injury_nursing": enrollment.work_injury_nursing,
-            }
+            declared = {name: getattr(enrollment, name) for name in DECLARED_FIELDS}
         return cls(person=person, on=on, certificate=certificate, hardship=hardship, declared=declared)
 
 
@@ -355,6 +352,8 @@ class Declared(Rule):
     def label(self) -> str:
         if self.field_name == "needs_long_term_care":
             return _("Needs long-term care (over 6 months)")
+        if self.field_name == "diagnosis_confirmed":
+            return _("Diagnosed by a designated hospital")
         if self.field_name == "work_injury_nursing":
             return (
                 _("Receives no work-injury nursing pay")
@@ -426,7 +425,7 @@ def build_rules(specs: list[dict[str, Any]]) -> list[Rule]:
 
 
 #: Facts an application declares (``Enrollment`` fields a ``declared`` rule may name).
-DECLARED_FIELDS = ("needs_long_term_care", "work_injury_nursing")
+DECLARED_FIELDS = ("needs_long_term_care", "work_injury_nursing", "diagnosis_confirmed")
 
 
 def _int_list(rule: Rule, key: str, low: int, high: int) -> None:

@@ -71,11 +71,14 @@ INSTALLED_APPS = [
     "canlian.core.audit",
     "canlian.core.jobs",
     "canlian.core.registry",
+    "canlian.core.institutions",
     # program engine, then the domains built on it
     "canlian.programs",
     "canlian.domains.subsidies",
     "canlian.domains.care",
     "canlian.domains.petitions",
+    "canlian.domains.rehab",
+    "canlian.domains.supervision",
     # web shell and demo
     "canlian.web",
     "canlian.demo",

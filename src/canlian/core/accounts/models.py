@@ -55,11 +55,11 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @cached_property
-    def _assignments(self) -> list[tuple[str, str]]:
-        return list(self.role_assignments.values_list("role", "region_code"))
+    def _assignments(self) -> list[tuple[str, str, int | None]]:
+        return list(self.role_assignments.values_list("role", "region_code", "institution_id"))
 
     def roles(self) -> set[str]:
-        return {role for role, _code in self._assignments}
+        return {role for role, _code, _inst in self._assignments}
 
     def canlian_permissions(self) -> frozenset[str]:
         if self.is_superuser:
@@ -67,7 +67,7 @@ class User(AbstractUser):
 
             return ALL_PERMISSIONS
         perms: set[str] = set()
-        for role, _code in self._assignments:
+        for role, _code, _inst in self._assignments:
             perms |= permissions_of(role)
         return frozenset(perms)
 
@@ -79,10 +79,23 @@ class User(AbstractUser):
             return Scope.nothing()
         if self.is_superuser:
             return Scope.all()
-        return Scope.of(code for role, code in self._assignments if perm in permissions_of(role))
+        return Scope.of(
+            code for role, code, inst in self._assignments if inst is None and perm in permissions_of(role)
+        )
+
+    def institutions_for(self, perm: str) -> frozenset[int]:
+        """Institutions reached through institution-bound assignments (an institution's staff):
+        such an assignment grants its permissions over that institution's rows only."""
+        if not self.is_active:
+            return frozenset()
+        return frozenset(
+            inst
+            for role, _code, inst in self._assignments
+            if inst is not None and perm in permissions_of(role)
+        )
 
     def region_codes(self) -> list[str]:
-        return sorted({code for _role, code in self._assignments})
+        return sorted({code for _role, code, _inst in self._assignments})
 
     def forget_assignments(self) -> None:
         self.__dict__.pop("_assignments", None)
@@ -99,6 +112,15 @@ class RoleAssignment(models.Model):
         "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
+    #: Set for institution staff: the role then reaches this institution's rows only, not the region.
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
     created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
     created_by = models.ForeignKey(
         User, verbose_name=_("granted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -113,7 +135,8 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} @ {self.region_code}"
+        where = self.institution.name if self.institution_id else self.region_code
+        return f"{self.get_role_display()} @ {where}"
 
 
 class ApiToken(models.Model):

@@ -61,6 +61,21 @@ class Perm:
     CARE_MANAGE = "care.manage"  # pair cadres with people, contact rules, see every cadre's work
     PETITIONS_VIEW = "petitions.view"  # petitions, invitations, festival visits
     PETITIONS_HANDLE = "petitions.handle"  # record and handle them
+    # institutions: registry, staff, training and certificates (institution staff: their own only)
+    INSTITUTIONS_VIEW = "institutions.view"  # institutions, staff, courses, certificates, status history
+    INSTITUTIONS_MANAGE = "institutions.manage"  # register institutions, agreements, status, staff sign-ins
+    INSTITUTIONS_STAFF = "institutions.staff"  # keep an institution's staff list (the institution itself too)
+    TRAINING_MANAGE = "training.manage"  # courses, exam results, completion certificates
+    # children's rehabilitation assistance: plans, devices, surgery, attendance, settlement
+    REHAB_VIEW = "rehab.view"  # children's plans, attendance, devices, settlements, figures
+    REHAB_MANAGE = "rehab.manage"  # plans, devices, surgery referrals, settlement rules (county)
+    REHAB_ATTENDANCE = "rehab.attendance"  # record daily sign-in, upload attendance sheets
+    SETTLEMENTS_GENERATE = "settlements.generate"  # compute a settlement batch, export it, record payment
+    SETTLEMENTS_APPROVE = "settlements.approve"  # approve a batch someone else generated
+    # supervision of institutions: inspections, rectification notices, escalation
+    SUPERVISION_VIEW = "supervision.view"  # plans, inspections, notices, ratings
+    SUPERVISION_INSPECT = "supervision.inspect"  # plan and record inspections, issue/close/escalate notices
+    SUPERVISION_RESPOND = "supervision.respond"  # an institution answers a notice
 
 
 _STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS}
@@ -89,6 +104,17 @@ _CARE_WORK = {
     Perm.PETITIONS_HANDLE,
 }
 _CARE_READ = {Perm.CARE_VIEW, Perm.PETITIONS_VIEW}
+_INSTITUTION_READ = {Perm.INSTITUTIONS_VIEW, Perm.REHAB_VIEW, Perm.SUPERVISION_VIEW}
+_INSTITUTION_WORK = _INSTITUTION_READ | {
+    Perm.INSTITUTIONS_MANAGE,
+    Perm.INSTITUTIONS_STAFF,
+    Perm.TRAINING_MANAGE,
+    Perm.REHAB_MANAGE,
+    Perm.REHAB_ATTENDANCE,
+    Perm.SETTLEMENTS_GENERATE,
+    Perm.SETTLEMENTS_APPROVE,
+    Perm.SUPERVISION_INSPECT,
+}
 _ADMIN = (
     _STAFF_READ
     | {
@@ -100,6 +126,7 @@ _ADMIN = (
     | _REGISTRY_WORK
     | _COUNTY_PROGRAM_WORK
     | _CARE_WORK
+    | _INSTITUTION_WORK
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -120,10 +147,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CIVIL_AFFAIRS_REVIEWER: frozenset(
         _STAFF_READ | _PROGRAM_READ | {Perm.PERSONS_VIEW, Perm.PERSONS_REVEAL, Perm.ENROLLMENTS_DECIDE}
     ),
-    Role.INSTITUTION_STAFF: frozenset({Perm.JOBS_VIEW}),
-    Role.LEADER: frozenset(_STAFF_READ | _PROGRAM_READ | _CARE_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}),
+    # Assigned with an institution: every permission below reaches that institution's rows only.
+    Role.INSTITUTION_STAFF: frozenset(
+        _INSTITUTION_READ
+        | {Perm.JOBS_VIEW, Perm.INSTITUTIONS_STAFF, Perm.REHAB_ATTENDANCE, Perm.SUPERVISION_RESPOND}
+    ),
+    Role.LEADER: frozenset(
+        _STAFF_READ | _PROGRAM_READ | _CARE_READ | _INSTITUTION_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}
+    ),
     Role.AUDITOR: frozenset(
-        _STAFF_READ | _PROGRAM_READ | _CARE_READ | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}
+        _STAFF_READ
+        | _PROGRAM_READ
+        | _CARE_READ
+        | _INSTITUTION_READ
+        | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}
     ),
     Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
 }

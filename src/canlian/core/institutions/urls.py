@@ -1,0 +1,4 @@
+"""Pages of institutions (namespace "institutions")."""
+
+app_name = "institutions"
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""API. ``register(router)`` is called by canlian.config.api."""
+
+from typing import Any
+
+
+def register(router: Any) -> None:
+    pass

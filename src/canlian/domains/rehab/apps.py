@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RehabConfig(AppConfig):
+    """Children's rehabilitation assistance (残疾儿童康复救助): applications through the engine, the
+    guardian's choice of a designated institution, yearly service plans, assistive devices, surgery
+    referrals, daily attendance, and settlement with institutions by effective-dated rules."""
+
+    name = "canlian.domains.rehab"
+    label = "rehab"
+    verbose_name = _("Children's rehabilitation")

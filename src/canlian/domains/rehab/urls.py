@@ -1,0 +1,4 @@
+"""Pages of rehab (namespace "rehab")."""
+
+app_name = "rehab"
+urlpatterns: list = []

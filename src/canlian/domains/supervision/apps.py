@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    """Supervision of designated institutions: inspection plans, unannounced inspections (飞行检查)
+    with checklists and scores, rectification notices (整改通知书) with working-day deadlines, and
+    escalation (warning → suspension → removal) recorded on the institution."""
+
+    name = "canlian.domains.supervision"
+    label = "supervision"
+    verbose_name = _("Supervision of institutions")

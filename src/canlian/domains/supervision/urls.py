@@ -1,0 +1,4 @@
+"""Pages of supervision (namespace "supervision")."""
+
+app_name = "supervision"
+urlpatterns: list = []
