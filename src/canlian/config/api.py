@@ -22,6 +22,7 @@ from canlian.domains.supervision import api as supervision_api
 from canlian.programs.api import cycles as cycles_api
 from canlian.programs.api import enrollments as enrollments_api
 from canlian.programs.api import rules as rules_api
+from canlian.reporting import api as reporting_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -44,6 +45,7 @@ for module in (
     institutions_api,
     rehab_api,
     supervision_api,
+    reporting_api,
 ):
     module.register(router)
 

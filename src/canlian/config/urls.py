@@ -42,6 +42,7 @@ urlpatterns = [
     path("institutions/", include("canlian.core.institutions.urls")),
     path("rehab/", include("canlian.domains.rehab.urls")),
     path("supervision/", include("canlian.domains.supervision.urls")),
+    path("reports/", include("canlian.reporting.urls")),
     path("users/", include("canlian.core.accounts.urls")),
     path("audit/", include("canlian.core.audit.urls")),
     path("jobs/", include("canlian.core.jobs.urls")),

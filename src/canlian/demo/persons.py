@@ -131,7 +131,18 @@ _MOBILE_PREFIXES = (
     "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 176 177 178 "
     "180 181 182 183 184 185 186 187 188 189 198 199"
 ).split()
-_STREETS = ("幸福路", "建设路", "人民路", "胜利路", "黄河路", "府前街", "新华路", "和平路", "育才路", "民主街")
+_STREETS = (
+    "幸福路",
+    "建设路",
+    "人民路",
+    "胜利路",
+    "黄河路",
+    "府前街",
+    "新华路",
+    "和平路",
+    "育才路",
+    "民主街",
+)
 _MONITORED_TYPES = ((MonitoredType.UNSTABLE, 35), (MonitoredType.MARGINAL, 45), (MonitoredType.SUDDEN, 20))
 _RISK_CAUSES = (
     (RiskCause.DISABILITY, 45),
@@ -697,9 +708,7 @@ class _Generator:
     def _address(self, place: Place) -> str:
         randint = self._randint
         if place.level == 5 and place.name.endswith("社区"):
-            return (
-                f"{place.name}{randint(1, 30)}号楼{randint(1, 4)}单元{randint(1, 6)}0{randint(1, 4)}室"
-            )
+            return f"{place.name}{randint(1, 30)}号楼{randint(1, 4)}单元{randint(1, 6)}0{randint(1, 4)}室"
         if place.level == 5:
             return f"{place.name}{randint(1, 399)}号"
         return f"{place.name}{_STREETS[int(self.rng.random() * len(_STREETS))]}{randint(1, 299)}号"

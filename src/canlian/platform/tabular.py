@@ -227,7 +227,9 @@ def open_table_stream(path: str | Path, *, name: str | None = None) -> TableStre
             dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
         except csv.Error:
             dialect = csv.excel
-        stream = TableStream(path=path, kind="csv", header=[], header_row=0, encoding=encoding, dialect=dialect)
+        stream = TableStream(
+            path=path, kind="csv", header=[], header_row=0, encoding=encoding, dialect=dialect
+        )
     else:
         raise ValidationFailed(
             _("Unsupported file type %(suffix)s: use .xlsx, .xls or .csv.") % {"suffix": suffix},

@@ -50,7 +50,9 @@ NAV: list[NavItem] = [
     NavItem(_("Overdue petitions"), "petitions:overdue", Perm.PETITIONS_VIEW, _("Care of people")),
     NavItem(_("Invitations"), "petitions:invitation-list", Perm.PETITIONS_VIEW, _("Care of people")),
     NavItem(_("Festival visits"), "petitions:festival-list", Perm.PETITIONS_VIEW, _("Care of people")),
-    NavItem(_("Import festival visits"), "petitions:festival-import", Perm.PETITIONS_HANDLE, _("Care of people")),
+    NavItem(
+        _("Import festival visits"), "petitions:festival-import", Perm.PETITIONS_HANDLE, _("Care of people")
+    ),
     NavItem(_("Regions"), "regions:browse", Perm.REGIONS_VIEW, _("Registry")),
     NavItem(_("Import regions"), "regions:import", Perm.REGIONS_IMPORT, _("Registry")),
     NavItem(_("Users"), "accounts:user-list", Perm.ACCOUNTS_VIEW, _("Administration")),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "canlian.domains.petitions",
     "canlian.domains.rehab",
     "canlian.domains.supervision",
+    "canlian.reporting",
     # web shell and demo
     "canlian.web",
     "canlian.demo",
@@ -198,7 +199,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "canlian API",
-    "DESCRIPTION": _("Smart Disabled Persons' Federation REST API: regions, accounts, audit, jobs and the registry."),
+    "DESCRIPTION": _(
+        "Smart Disabled Persons' Federation REST API: regions, accounts, audit, jobs and the registry."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

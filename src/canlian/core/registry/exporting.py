@@ -87,9 +87,7 @@ def _chunks(persons: Any, size: int) -> Iterator[list[Person]]:
         yield chunk
 
 
-def ledger_row(
-    person: Person, *, index: int, names: dict[str, str], reveal: bool, on: dt.date
-) -> list[Any]:
+def ledger_row(person: Person, *, index: int, names: dict[str, str], reveal: bool, on: dt.date) -> list[Any]:
     cert = person.current_certificates[0] if person.current_certificates else None
     kinds = {h.kind for h in person.open_hardships}
     flags = []

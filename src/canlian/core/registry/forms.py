@@ -202,7 +202,9 @@ class CertificateCancelForm(forms.Form):
 class HardshipAddForm(forms.Form):
     kind = forms.ChoiceField(label=_("Status"), choices=HardshipKind.choices)
     valid_from = _date(_("From"), initial_today=True)
-    source = forms.ChoiceField(label=_("Source"), choices=HardshipSource.choices, initial=HardshipSource.MANUAL)
+    source = forms.ChoiceField(
+        label=_("Source"), choices=HardshipSource.choices, initial=HardshipSource.MANUAL
+    )
     monitored_type = forms.ChoiceField(
         label=_("Monitored type (三类户 only)"), choices=_blank(MonitoredType.choices, "—"), required=False
     )
@@ -230,9 +232,7 @@ class MemberAddForm(forms.Form):
         label=_("Relationship to the head"),
         choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD],
     )
-    id_number = forms.CharField(
-        label=_("ID number of a registered person"), max_length=20, required=False
-    )
+    id_number = forms.CharField(label=_("ID number of a registered person"), max_length=20, required=False)
     name = forms.CharField(label=_("or: name of a relative"), max_length=50, required=False)
     birth_date = _date(_("and the relative's birth date"), required=False)
 

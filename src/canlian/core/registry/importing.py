@@ -127,12 +127,22 @@ PERSON_FIELDS: tuple[ImportField, ...] = (
     ImportField("sex", gettext_lazy("Sex"), ("性别", "sex")),
     ImportField("ethnicity", gettext_lazy("Ethnicity"), ("民族", "ethnicity")),
     ImportField(
-        "phone", gettext_lazy("Phone"), ("联系电话", "手机号", "手机号码", "电话", "手机", "联系方式", "phone")
+        "phone",
+        gettext_lazy("Phone"),
+        ("联系电话", "手机号", "手机号码", "电话", "手机", "联系方式", "phone"),
     ),
     ImportField(
         "certificate_number",
         gettext_lazy("Certificate number"),
-        ("残疾人证号", "残疾证号", "残疾人证号码", "残疾证号码", "残疾人证编号", "证号", "certificate_number"),
+        (
+            "残疾人证号",
+            "残疾证号",
+            "残疾人证号码",
+            "残疾证号码",
+            "残疾人证编号",
+            "证号",
+            "certificate_number",
+        ),
     ),
     ImportField(
         "category", gettext_lazy("Disability category"), ("残疾类别", "类别", "残疾类型", "category")
@@ -144,7 +154,9 @@ PERSON_FIELDS: tuple[ImportField, ...] = (
         ("发证日期", "办证日期", "首次发证日期", "发证时间", "办证时间", "issue_date"),
     ),
     ImportField(
-        "valid_until", gettext_lazy("Valid until"), ("有效期至", "证件有效期", "有效期", "有效期限", "valid_until")
+        "valid_until",
+        gettext_lazy("Valid until"),
+        ("有效期至", "证件有效期", "有效期", "有效期限", "valid_until"),
     ),
     ImportField(
         "hukou_address",
@@ -157,7 +169,9 @@ PERSON_FIELDS: tuple[ImportField, ...] = (
         ("现住址", "居住地址", "家庭住址", "现居住地址", "住址", "家庭地址", "residence_address"),
     ),
     ImportField(
-        "hukou_type", gettext_lazy("Hukou type"), ("户口性质", "户籍类型", "户口类型", "户籍性质", "hukou_type")
+        "hukou_type",
+        gettext_lazy("Hukou type"),
+        ("户口性质", "户籍类型", "户口类型", "户籍性质", "hukou_type"),
     ),
     ImportField(
         "township",
@@ -167,17 +181,34 @@ PERSON_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         "village",
         gettext_lazy("Village (community)"),
-        ("所属村(社区)", "村(社区)", "村居", "村(居)", "所属村居", "所属村", "所属社区", "村", "社区", "village"),
+        (
+            "所属村(社区)",
+            "村(社区)",
+            "村居",
+            "村(居)",
+            "所属村居",
+            "所属村",
+            "所属社区",
+            "村",
+            "社区",
+            "village",
+        ),
     ),
     ImportField(
         "region_code",
         gettext_lazy("Region code"),
         ("行政区划代码", "区划代码", "村居代码", "统计用区划代码", "region_code"),
     ),
-    ImportField("dibao", gettext_lazy("Minimum living guarantee (低保)"), ("是否低保", "低保", "低保户", "dibao")),
-    ImportField("tekun", gettext_lazy("Extreme-poverty support (特困)"), ("是否特困", "特困", "特困供养", "tekun")),
     ImportField(
-        "low_income", gettext_lazy("Low-income family (低收入)"), ("是否低收入", "低收入", "低收入户", "low_income")
+        "dibao", gettext_lazy("Minimum living guarantee (低保)"), ("是否低保", "低保", "低保户", "dibao")
+    ),
+    ImportField(
+        "tekun", gettext_lazy("Extreme-poverty support (特困)"), ("是否特困", "特困", "特困供养", "tekun")
+    ),
+    ImportField(
+        "low_income",
+        gettext_lazy("Low-income family (低收入)"),
+        ("是否低收入", "低收入", "低收入户", "low_income"),
     ),
     ImportField("orphan", gettext_lazy("Orphan"), ("是否孤儿", "孤儿", "orphan")),
 )
@@ -539,7 +570,11 @@ class _Places:
         if town_name:
             towns = self._find(self.townships, town_name)
             if not towns:
-                return "", "township", _("No township or street %(name)s in your region.") % {"name": town_name}
+                return (
+                    "",
+                    "township",
+                    _("No township or street %(name)s in your region.") % {"name": town_name},
+                )
             matches = [c for t in towns for c in self._find(self.villages.get(t, ({}, {})), village_name)]
         else:
             matches = self._find(self.all_villages or ({}, {}), village_name)
@@ -552,7 +587,11 @@ class _Places:
                 "village",
                 _("No village or community %(name)s in %(where)s.") % {"name": village_name, "where": where},
             )
-        return "", "village", _("Several villages are called %(name)s: add the township.") % {"name": village_name}
+        return (
+            "",
+            "village",
+            _("Several villages are called %(name)s: add the township.") % {"name": village_name},
+        )
 
     def by_code(self, raw: str) -> tuple[str, str]:
         code = re.sub(r"\s", "", raw)
@@ -585,7 +624,12 @@ class ImportResult:
         return self.new + self.updated + self.unchanged + self.rejected
 
     def as_counts(self) -> dict[str, int]:
-        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
 
 
 # --- the row check ---------------------------------------------------------------------------------
@@ -676,7 +720,9 @@ class _RowChecker:
             return None, None
         return (row[self.at["township"]], row[self.at["village"]]), None
 
-    def _fail(self, errors: list[RowError] | None, number: int, key: str, message: Any, value: str = "") -> list:
+    def _fail(
+        self, errors: list[RowError] | None, number: int, key: str, message: Any, value: str = ""
+    ) -> list:
         errors = errors if errors is not None else []
         errors.append(RowError(number, self.labels[key], str(message), value or None))
         return errors
@@ -754,7 +800,9 @@ class _RowChecker:
         # Optional person columns: None when the cell is empty (the registry keeps its value).
         ethnicity = row[at["ethnicity"]] or None
         if ethnicity and len(ethnicity) > 20:
-            errors = fail(errors, number, "ethnicity", _("Longer than %(n)s characters.") % {"n": 20}, ethnicity)
+            errors = fail(
+                errors, number, "ethnicity", _("Longer than %(n)s characters.") % {"n": 20}, ethnicity
+            )
         phone = row[at["phone"]] or None
         if phone and not (len(phone) == 11 and phone[0] == "1" and phone[1] in "3456789" and phone.isdigit()):
             try:
@@ -763,7 +811,9 @@ class _RowChecker:
                 errors = fail(errors, number, "phone", exc, phone)
         residence = row[at["residence_address"]] or None
         if residence and len(residence) > 200:
-            errors = fail(errors, number, "residence_address", _("Longer than %(n)s characters.") % {"n": 200})
+            errors = fail(
+                errors, number, "residence_address", _("Longer than %(n)s characters.") % {"n": 200}
+            )
         hukou_address = row[at["hukou_address"]] or None
         if hukou_address and len(hukou_address) > 200:
             errors = fail(errors, number, "hukou_address", _("Longer than %(n)s characters.") % {"n": 200})
@@ -847,7 +897,9 @@ class _RowChecker:
                     category = parsed.category if category is None and not raw_cat else category
                     grade = parsed.grade if grade is None and not raw_grade else grade
                     if id_number and category and grade:
-                        check_certificate_number(cert_number, id_number=id_number, category=category, grade=grade)
+                        check_certificate_number(
+                            cert_number, id_number=id_number, category=category, grade=grade
+                        )
                 except ValueError as exc:
                     errors = fail(errors, number, "certificate_number", exc, raw_number)
         if category is None and not raw_cat and not raw_number:
@@ -864,10 +916,16 @@ class _RowChecker:
                 errors = fail(errors, number, "issue_date", exc, raw_issue)
             else:
                 if issue > self.today:
-                    errors = fail(errors, number, "issue_date", _("The issue date cannot be in the future."), raw_issue)
+                    errors = fail(
+                        errors, number, "issue_date", _("The issue date cannot be in the future."), raw_issue
+                    )
                 elif birth and issue < birth:
                     errors = fail(
-                        errors, number, "issue_date", _("The issue date is before the holder's birth."), raw_issue
+                        errors,
+                        number,
+                        "issue_date",
+                        _("The issue date is before the holder's birth."),
+                        raw_issue,
                     )
         valid_iso = None
         if raw_valid:
@@ -878,7 +936,11 @@ class _RowChecker:
             else:
                 if issue is not None and valid < issue:
                     errors = fail(
-                        errors, number, "valid_until", _("The certificate cannot expire before it is issued."), raw_valid
+                        errors,
+                        number,
+                        "valid_until",
+                        _("The certificate cannot expire before it is issued."),
+                        raw_valid,
                     )
         if (errors and len(errors) > before) or not id_number or issue is None:
             return _NO_CERT, errors
@@ -1051,9 +1113,7 @@ def _scope_predicate(scope: Scope, column: str) -> tuple[str, list[str]]:
     return "(" + " OR ".join(f"{column} LIKE %s" for _p in prefixes) + ")", [p + "%" for p in prefixes]
 
 
-def _reject_in_sql(
-    *, scope: Scope, checker: _RowChecker, rejections: _Rejections, stage_empty: bool
-) -> None:
+def _reject_in_sql(*, scope: Scope, checker: _RowChecker, rejections: _Rejections, stage_empty: bool) -> None:
     """What only the whole file and the registry can tell: repeated IDs, IDs registered outside the
     importer's scope, certificates older than the one recorded. Rejected rows leave the staging table."""
     P, C = Person._meta.db_table, Certificate._meta.db_table
@@ -1261,9 +1321,15 @@ def _write_rows(*, index: dict[str, int], actor: Any, note: str, today: dt.date)
         # The new people's ids come back from the insert: later statements join this narrow table
         # instead of the whole registry.
         create_temp_table(_IDS, [("id", "bigint"), ("id_number", "varchar(18)")])
-        _execute(f"WITH up AS ({upsert} RETURNING id, id_number) INSERT INTO {_IDS} SELECT id, id_number FROM up", params)
+        _execute(
+            f"WITH up AS ({upsert} RETURNING id, id_number) INSERT INTO {_IDS} SELECT id, id_number FROM up",
+            params,
+        )
         _execute(f"ANALYZE {_IDS}")
-        persons = (f"{_CLASSIFIED} k LEFT JOIN {_IDS} n ON n.id_number = k.id_number", "COALESCE(k.person_id, n.id)")
+        persons = (
+            f"{_CLASSIFIED} k LEFT JOIN {_IDS} n ON n.id_number = k.id_number",
+            "COALESCE(k.person_id, n.id)",
+        )
     else:
         _execute(upsert, params)
         persons = (f"{_CLASSIFIED} k JOIN {P} p ON p.id_number = k.id_number", "p.id")

@@ -17,7 +17,9 @@ urlpatterns = [
         name="certificates-expiring",
     ),
     path(
-        "certificates/expired/", views.CertificateListView.as_view(kind="expired"), name="certificates-expired"
+        "certificates/expired/",
+        views.CertificateListView.as_view(kind="expired"),
+        name="certificates-expired",
     ),
     path(
         "certificates/cancelled/",

@@ -6,7 +6,11 @@ from canlian.core.registry import views_import
 
 urlpatterns = [
     path("persons/import/", views_import.PersonImportView.as_view(), name="import"),
-    path("persons/import/template.xlsx", views_import.PersonImportTemplateView.as_view(), name="import_template"),
+    path(
+        "persons/import/template.xlsx",
+        views_import.PersonImportTemplateView.as_view(),
+        name="import_template",
+    ),
     path("persons/import/mapping/", views_import.PersonImportMappingView.as_view(), name="import_mapping"),
     path(
         "persons/import/jobs/<int:import_job_id>/",

@@ -223,7 +223,11 @@ def _cleaned(form: dj_forms.Form) -> dict[str, Any]:
 
 
 def person_page(
-    request: HttpRequest, person: Person, *, bound: dict[str, dj_forms.Form] | None = None, revealed: bool = False
+    request: HttpRequest,
+    person: Person,
+    *,
+    bound: dict[str, dj_forms.Form] | None = None,
+    revealed: bool = False,
 ) -> HttpResponse:
     user = request.user
     can_edit = Person.objects.for_user(user, Perm.PERSONS_EDIT).filter(pk=person.pk).exists()
@@ -255,7 +259,9 @@ def person_page(
         "hukou_label": _region_label(person.hukou_region_code, names) if person.hukou_region_code else "",
         "current": current,
         "current_status": current.status_on() if current else "",
-        "current_number": (current.number if revealed else mask_certificate(current.number)) if current else "",
+        "current_number": (current.number if revealed else mask_certificate(current.number))
+        if current
+        else "",
         "certificates": selectors.certificates_of(person=person),
         "history": selectors.certificate_history(person=person)[:100],
         "hardships": selectors.hardships_of(person=person),
@@ -551,9 +557,7 @@ def screening_page(
     request: HttpRequest, record: ScreeningRecord, *, bound: dict[str, dj_forms.Form] | None = None
 ) -> HttpResponse:
     bound = bound or {}
-    can_edit = (
-        ScreeningRecord.objects.for_user(request.user, Perm.PERSONS_EDIT).filter(pk=record.pk).exists()
-    )
+    can_edit = ScreeningRecord.objects.for_user(request.user, Perm.PERSONS_EDIT).filter(pk=record.pk).exists()
     names = selectors.region_names(_codes([record.region_code]))
     return render(
         request,

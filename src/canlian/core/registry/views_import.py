@@ -47,13 +47,18 @@ def _region_choices(user: Any) -> list[tuple[str, str]]:
     from canlian.core.regions.models import Region
 
     scope = user.scope_for(Perm.PERSONS_IMPORT)
-    regions = Region.objects.filter(level__lte=2) if scope.everything else Region.objects.filter(code__in=scope.prefixes)
+    regions = (
+        Region.objects.filter(level__lte=2)
+        if scope.everything
+        else Region.objects.filter(code__in=scope.prefixes)
+    )
     return [(r.code, f"{r.name} ({r.code})") for r in regions.order_by("code")]
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Ledger file"), help_text=gettext_lazy(".xlsx, .xls or .csv (UTF-8, GBK or GB18030)")
+        label=gettext_lazy("Ledger file"),
+        help_text=gettext_lazy(".xlsx, .xls or .csv (UTF-8, GBK or GB18030)"),
     )
     region = forms.ChoiceField(
         label=gettext_lazy("Import into"),
@@ -99,7 +104,9 @@ class MappingForm(forms.Form):
         help_text=gettext_lazy("Import nothing if any row is rejected."),
     )
 
-    def __init__(self, *args: Any, columns: list[str], initial_mapping: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, columns: list[str], initial_mapping: dict[str, str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
         choices = [("", _("— not imported —")), *[(c, c) for c in columns]]
@@ -209,7 +216,9 @@ class PersonImportMappingView(CanlianView):
 
     required_permission = Perm.PERSONS_IMPORT
 
-    def _context(self, request: HttpRequest, pending: dict[str, str], form: MappingForm | None = None) -> dict:
+    def _context(
+        self, request: HttpRequest, pending: dict[str, str], form: MappingForm | None = None
+    ) -> dict:
         info = persons_import_header(pending["path"], filename=pending["filename"])
         if form is None:
             form = MappingForm(columns=info.columns, initial_mapping=info.mapping)
@@ -226,7 +235,9 @@ class PersonImportMappingView(CanlianView):
         pending = _pending(request)
         if pending is None:
             return render(
-                request, "registry/import/upload.html", {"form": UploadForm(user=request.user), "no_file": True}
+                request,
+                "registry/import/upload.html",
+                {"form": UploadForm(user=request.user), "no_file": True},
             )
         return render(request, "registry/import/mapping.html", self._context(request, pending))
 
@@ -289,7 +300,9 @@ class PersonImportJobView(CanlianView):
             ],
             "has_rejected_file": not job.is_active and rejected_file.is_file(),
             "mapping": [
-                (FIELDS_BY_KEY[k].label, v) for k, v in (job.params.get("mapping") or {}).items() if v and k in FIELDS_BY_KEY
+                (FIELDS_BY_KEY[k].label, v)
+                for k, v in (job.params.get("mapping") or {}).items()
+                if v and k in FIELDS_BY_KEY
             ],
         }
         template = "registry/import/job.html#progress" if request.htmx else "registry/import/job.html"

@@ -1,4 +1,8 @@
-"""Pages of rehab (namespace "rehab")."""
+"""Pages of children's rehabilitation (namespace "rehab"). Settlement pages live in urls_settlement."""
+
+from django.urls import include, path
 
 app_name = "rehab"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("canlian.domains.rehab.urls_settlement")),
+]

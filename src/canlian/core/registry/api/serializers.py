@@ -84,7 +84,9 @@ class PersonUpdateSerializer(serializers.Serializer):
     """The editable fields (the ID number is the identity and is never edited)."""
 
     name = serializers.CharField(max_length=50, required=False)
-    region_code = serializers.CharField(max_length=12, required=False, help_text="Residence region (village) code")
+    region_code = serializers.CharField(
+        max_length=12, required=False, help_text="Residence region (village) code"
+    )
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     ethnicity = serializers.CharField(max_length=20, required=False, allow_blank=True)
     residence_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -109,7 +111,9 @@ class PersonIdentitySerializer(serializers.Serializer):
 class PersonFilterSerializer(serializers.Serializer):
     """The person list's filters as query parameters (the page and the export use the same)."""
 
-    q = serializers.CharField(required=False, allow_blank=True, help_text="Name, pinyin, ID, certificate, phone")
+    q = serializers.CharField(
+        required=False, allow_blank=True, help_text="Name, pinyin, ID, certificate, phone"
+    )
     region = serializers.RegexField(r"^\d{2,12}$", required=False, help_text="Region code prefix")
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)

@@ -42,7 +42,9 @@ class Command(CanlianCommand):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
-        parser.add_argument("--region", help="region code: look up villages inside it (a village: all rows there)")
+        parser.add_argument(
+            "--region", help="region code: look up villages inside it (a village: all rows there)"
+        )
         parser.add_argument("--user", help="act as this user (their scope applies); default: the operator")
         parser.add_argument(
             "--map", action="append", default=[], metavar="FIELD=COLUMN", help="map a column to a field"

@@ -1,0 +1,3 @@
+"""Settlement pages (included by rehab/urls.py, namespace "rehab")."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of reporting (namespace "reporting")."""
+
+app_name = "reporting"
+urlpatterns: list = []
