@@ -187,3 +187,60 @@ def test_create_user_and_issue_token_commands(regions):
     with pytest.raises(CommandError):  # county admins live at county level
         call_command("create_user", "bad2", role="county_admin", region="3705", password="Dongying-2026!")
     assert not User.objects.filter(username__in=["bad", "bad2"]).exists()
+
+
+def test_institution_staff_reach_their_institution_not_the_region(make_user, regions):
+    from canlian.core.institutions.models import Institution
+
+    own = Institution.objects.create(code="I-OWN", name="本机构", kind="rehab", region_code="370502")
+    other = Institution.objects.create(code="I-OTHER", name="他机构", kind="rehab", region_code="370502")
+    staff = make_user("institution_staff", "370502", institution=own)
+    assert staff.scope_for(Perm.REHAB_VIEW).is_empty  # no region scope at all
+    assert staff.institutions_for(Perm.REHAB_VIEW) == {own.pk}
+    assert staff.institutions_for(Perm.ACCOUNTS_MANAGE) == frozenset()
+    assert list(Institution.objects.for_user(staff, "view")) == [own]
+    assert other not in Institution.objects.for_user(
+        make_user("institution_staff", "370502", institution=own)
+    )
+
+
+def test_institution_staff_role_is_granted_only_with_an_institution(make_user, regions):
+    from canlian.core.accounts import actions
+    from canlian.core.institutions.models import Institution
+
+    admin = make_user("county_admin", "370502")
+    with pytest.raises(ValidationFailed) as refused:
+        actions.user_create(
+            actor=admin,
+            username="inst_nobind",
+            password=None,
+            role="institution_staff",
+            region=regions["370502"],
+        )
+    assert refused.value.field == "institution"
+    assert not User.objects.filter(username="inst_nobind").exists()
+    home = Institution.objects.create(code="I-H", name="康复中心", kind="rehab", region_code="370502001")
+    user = actions.user_create(
+        actor=admin,
+        username="inst_bound",
+        password=None,
+        role="institution_staff",
+        region=None,
+        institution=home,
+    )
+    assignment = user.role_assignments.get()
+    assert (assignment.institution_id, assignment.region_code) == (home.pk, "370502001")
+    with pytest.raises(ValidationFailed):
+        actions.role_grant(
+            actor=admin, user_id=user.pk, role="cadre", region=regions["370502"], institution=home
+        )
+    far = Institution.objects.create(code="I-FAR", name="烟台机构", kind="rehab", region_code="370602")
+    with pytest.raises(NotFound):  # outside the administrator's scope
+        actions.user_create(
+            actor=admin,
+            username="inst_far",
+            password=None,
+            role="institution_staff",
+            region=None,
+            institution=far,
+        )

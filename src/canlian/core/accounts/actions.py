@@ -40,6 +40,29 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise ValidationFailed(" ".join(exc.messages), field="password", code="weak_password") from exc
 
 
+def _institution_binding(role: str, region: Region, institution: Any) -> Region:
+    """Institution staff hold their role bound to their institution (it then reaches that
+    institution's rows only, not the region); no other role is bound to one. Returns the region the
+    assignment is recorded in: the institution's own."""
+    if role == Role.INSTITUTION_STAFF:
+        if institution is None:
+            raise ValidationFailed(
+                _(
+                    "Institution staff are granted their role with their institution (from the institution's staff page)."
+                ),
+                field="institution",
+                code="institution_required",
+            )
+        return Region.objects.get(code=institution.region_code)
+    if institution is not None:
+        raise ValidationFailed(
+            _("Only institution staff are bound to an institution."),
+            field="institution",
+            code="institution_unexpected",
+        )
+    return region
+
+
 def _can_grant(actor: Any, role: str, region: Region) -> None:
     """An administrator grants a role only inside their scope, only roles their own roles may grant,
     and only at the level the role belongs to."""
@@ -93,18 +116,21 @@ def user_create(
     username: str,
     password: str | None,
     role: str,
-    region: Region,
+    region: Region | None,
     display_name: str = "",
     phone: str = "",
     email: str = "",
     check_password: bool = True,
+    institution: Any = None,
 ) -> User:
-    """Create a user holding one role in one region (more roles via ``role_grant``)."""
+    """Create a user holding one role in one region (more roles via ``role_grant``). Institution
+    staff are created with their ``institution`` (the region is then the institution's)."""
     username = (username or "").strip()
     if not username:
         raise ValidationFailed(_("The user name is empty."), field="username", code="required")
     if actor is not None and not actor.has_canlian_perm(Perm.ACCOUNTS_MANAGE):
         raise PermissionDenied()
+    region = _institution_binding(role, region, institution)
     _can_grant(actor, role, region)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(_("The user name %(name)s is taken.") % {"name": username}, field="username")
@@ -121,14 +147,24 @@ def user_create(
     except IntegrityError as exc:
         raise Conflict(_("The user name %(name)s is taken.") % {"name": username}, field="username") from exc
     RoleAssignment.objects.create(
-        user=user, role=role, region=region, region_code=region.code, created_by=_user_or_none(actor)
+        user=user,
+        role=role,
+        region=region,
+        region_code=region.code,
+        institution=institution,
+        created_by=_user_or_none(actor),
     )
     audit_record(
         actor=actor,
         event=EventType.USER_CREATED,
         obj=user,
         region_code=region.code,
-        new={**_snapshot(user), "role": role, "region": region.code},
+        new={
+            **_snapshot(user),
+            "role": role,
+            "region": region.code,
+            **({"institution": institution.pk} if institution is not None else {}),
+        },
     )
     return user
 
@@ -208,14 +244,17 @@ def user_change_own_password(*, user: User, old_password: str, new_password: str
 
 
 @transaction.atomic
-def role_grant(*, actor: Any, user_id: int, role: str, region: Region) -> RoleAssignment:
+def role_grant(
+    *, actor: Any, user_id: int, role: str, region: Region | None, institution: Any = None
+) -> RoleAssignment:
     user = _lock_user_in_scope(actor, user_id)
+    region = _institution_binding(role, region, institution)
     _can_grant(actor, role, region)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user,
         role=role,
         region=region,
-        defaults={"region_code": region.code, "created_by": _user_or_none(actor)},
+        defaults={"region_code": region.code, "institution": institution, "created_by": _user_or_none(actor)},
     )
     if not created:
         raise Conflict(_("The user already holds this role in this region."), code="role_exists")

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -132,6 +133,12 @@ class RoleAssignment(models.Model):
         ordering = ["user", "role", "region_code"]
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "region"], name="role_assignment_unique"),
+            # Institution staff are always bound to an institution, and only they are.
+            models.CheckConstraint(
+                condition=Q(role="institution_staff", institution__isnull=False)
+                | (~Q(role="institution_staff") & Q(institution__isnull=True)),
+                name="role_assignment_institution_staff_bound",
+            ),
         ]
 
     def __str__(self) -> str:
