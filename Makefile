@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python bench/demo_persons.py
 	$(BIN)/python bench/import_persons.py
 	$(BIN)/python bench/monthly_cycle.py
+	$(BIN)/python bench/settlement.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

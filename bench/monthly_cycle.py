@@ -45,10 +45,11 @@ PREVIOUS = dt.date(2025, 11, 1)
 ARREARS = 3
 
 
-def prepare_database() -> str:
+def prepare_database(default_url: str = DEFAULT_URL) -> str:
+    """A fresh database for a benchmark (CANLIAN_BENCH_DATABASE_URL, or ``default_url``)."""
     import psycopg
 
-    url = os.environ.get("CANLIAN_BENCH_DATABASE_URL") or DEFAULT_URL
+    url = os.environ.get("CANLIAN_BENCH_DATABASE_URL") or default_url
     if urlsplit(url).scheme not in ("postgres", "postgresql", "pgsql"):
         raise SystemExit(f"This benchmark needs PostgreSQL; CANLIAN_BENCH_DATABASE_URL is {url!r}.")
     name = urlsplit(url).path.lstrip("/")
@@ -88,7 +89,7 @@ def clock(label: str, func: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     value = func()
     elapsed = time.perf_counter() - start
-    print(f"  {label:58} {elapsed:8.2f} s", flush=True)
+    print(f"  {label:62} {elapsed:8.2f} s", flush=True)
     return elapsed, value
 
 

@@ -81,7 +81,11 @@ def make_user(db, regions) -> Callable[..., User]:
                 region_code=region_code,
             )
         RoleAssignment.objects.create(
-            user=user, role=role, region=regions[region_code], region_code=region_code, institution=institution
+            user=user,
+            role=role,
+            region=regions[region_code],
+            region_code=region_code,
+            institution=institution,
         )
         return user
 
@@ -96,3 +100,15 @@ def county_admin(make_user) -> User:
 @pytest.fixture
 def city_admin(make_user) -> User:
     return make_user("city_admin", "3705", username="dy_admin")
+
+
+@pytest.fixture
+def english(settings, client):
+    """Run a test in English (actions under ``translation.override``, pages through the language
+    cookie): such tests assert the English source messages; tests/test_i18n.py proves the Chinese
+    catalogue complete."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

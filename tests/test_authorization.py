@@ -17,8 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 import care_world
+import institutions_world
 import petitions_world
 import pytest
+import rehab_world
+import settlement_world
+import supervision_world
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -48,7 +52,18 @@ OPS = {
 #: URL keywords naming reference data every region shares (not region-owned objects), with fixed values.
 FIXED = {"program_code": "nursing-subsidy"}
 #: Text of region A's objects that no page of another region may show.
-MARKERS = ("victim_user_a", "MARKER-EVENT-A", "东营区", "MARKERPERSONA", "MARKER-HH-A", "MARKERSCREENA")
+MARKERS = (
+    "victim_user_a",
+    "MARKER-EVENT-A",
+    "东营区",
+    "MARKERPERSONA",
+    "MARKER-HH-A",
+    "MARKERSCREENA",
+    "MARKER-INST-A",
+    "MARKERSTAFFA",
+    "MARKER-SUP-A",
+    "MARKER-SETTLE-INST-A",
+)
 
 
 @dataclass
@@ -152,7 +167,9 @@ def world(regions, make_user, settings, tmp_path):
         kind="persons.import",
         region_code="370502",
         enqueue=False,
-        upload=SimpleUploadedFile("p.csv", "姓名,身份证号,所属村(社区)\n张三,110101199003077777,王家村\n".encode()),
+        upload=SimpleUploadedFile(
+            "p.csv", "姓名,身份证号,所属村(社区)\n张三,110101199003077777,王家村\n".encode()
+        ),
     )
     run_job(import_job.pk)
     with transaction.atomic():
@@ -210,7 +227,11 @@ def world(regions, make_user, settings, tmp_path):
         bank_account="6222020000000001234",
     )
     cycle = PaymentCycle.objects.create(
-        program=nursing, region_code="370502", month=dt.date(2026, 10, 1), status="generated", generated_by=owner
+        program=nursing,
+        region_code="370502",
+        month=dt.date(2026, 10, 1),
+        status="generated",
+        generated_by=owner,
     )
     line = PaymentLine.objects.create(
         cycle=cycle,
@@ -225,6 +246,12 @@ def world(regions, make_user, settings, tmp_path):
     extra = {
         **care_world.build(owner=owner, person=person_a, make_user=make_user),
         **petitions_world.build(owner=owner, person=person_a, make_user=make_user),
+        # Supervision first: institution staff of region A are bound to the first institution there,
+        # and only they may answer a notice (the "control" request of that route).
+        **supervision_world.build(owner=owner, person=person_a, make_user=make_user),
+        **institutions_world.build(owner=owner, person=person_a, make_user=make_user),
+        **rehab_world.build(owner=owner, person=person_a, make_user=make_user),
+        **settlement_world.build(owner=owner, person=person_a, make_user=make_user),
     }
     return {
         **extra,
@@ -290,7 +317,9 @@ def body_text(response: Any) -> str:
         from openpyxl import load_workbook
 
         book = load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row)
+        return "\n".join(
+            str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+        )
     return data.decode()
 
 
@@ -305,11 +334,19 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         job.attempts,
         # An export is a read that is itself logged (record.exported): the outsider's export of its
         # own region is allowed; that it holds nothing of region A is tested in test_registry_web.
-        AuditEvent.objects.exclude(event_type__startswith="auth.").exclude(event_type="record.exported").count(),
+        AuditEvent.objects.exclude(event_type__startswith="auth.")
+        .exclude(event_type__in=["record.exported", "report.figures_exported"])
+        .count(),
         (person.name, person.phone, person.region_code, person.life_status, person.updated_at),
         tuple(Certificate.objects.filter(person=person).values_list("id", "state", "valid_until")),
-        tuple(Household.objects.filter(pk=world["household_id"].pk).values_list("members__id", "members__is_head")),
-        tuple(ScreeningRecord.objects.filter(pk=world["record_id"].pk).values_list("outcome", "appointment_on")),
+        tuple(
+            Household.objects.filter(pk=world["household_id"].pk).values_list(
+                "members__id", "members__is_head"
+            )
+        ),
+        tuple(
+            ScreeningRecord.objects.filter(pk=world["record_id"].pk).values_list("outcome", "appointment_on")
+        ),
         Person.objects.count(),
         tuple(Enrollment.objects.order_by("pk").values_list("pk", "status", "stopped_from", "updated_at")),
         tuple(PaymentCycle.objects.order_by("pk").values_list("pk", "status", "approved_by", "line_count")),
@@ -318,6 +355,10 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         tuple(RuleSetting.objects.order_by("pk").values_list("pk", "rules", "valid_to")),
         care_world.snapshot(),
         petitions_world.snapshot(),
+        supervision_world.snapshot(),
+        institutions_world.snapshot(),
+        rehab_world.snapshot(),
+        settlement_world.snapshot(),
     )
 
 

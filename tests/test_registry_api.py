@@ -39,7 +39,9 @@ def test_person_list_is_scoped_masked_and_filtered(client, worker, people):
     assert zhang["certificate"]["category"] == 4 and "*" in zhang["certificate"]["number"]
     assert people["zhang"].id_number not in str(data)
     assert [p["name"] for p in client.get("/api/v1/persons/", {"q": "zs"}).json()["results"]] == ["张三"]
-    assert [p["name"] for p in client.get("/api/v1/persons/", {"status": "none"}).json()["results"]] == ["李四"]
+    assert [p["name"] for p in client.get("/api/v1/persons/", {"status": "none"}).json()["results"]] == [
+        "李四"
+    ]
     bad = client.get("/api/v1/persons/", {"category": "9"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_failed"
     assert "category" in bad.json()["error"]["details"]
@@ -69,7 +71,10 @@ def test_reveal_is_audited_and_needs_the_permission(client, worker, make_user, p
     shown = client.post(f"/api/v1/persons/{zhang.pk}/reveal/")
     assert shown.status_code == 200
     assert shown.json()["id_number"] == zhang.id_number and shown.json()["phone"] == "13812345678"
-    assert AuditEvent.objects.filter(event_type=EventType.IDENTITY_REVEALED, object_id=str(zhang.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(event_type=EventType.IDENTITY_REVEALED, object_id=str(zhang.pk)).count()
+        == 1
+    )
     client.force_login(make_user("leader", "370502"))
     refused = client.post(f"/api/v1/persons/{zhang.pk}/reveal/")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
@@ -89,7 +94,9 @@ def test_create_and_update_through_the_actions(client, worker, regions):
     assert created.status_code == 201
     body = created.json()
     assert body["sex"] == "F" and body["birth_date"] == "1985-10-10" and body["id_number"] != number
-    assert AuditEvent.objects.filter(event_type=EventType.PERSON_REGISTERED, object_id=str(body["id"])).exists()
+    assert AuditEvent.objects.filter(
+        event_type=EventType.PERSON_REGISTERED, object_id=str(body["id"])
+    ).exists()
     duplicate = client.post(
         "/api/v1/persons/",
         {"id_number": number, "name": "新人", "region_code": "370502001001"},
@@ -98,7 +105,11 @@ def test_create_and_update_through_the_actions(client, worker, regions):
     assert duplicate.status_code == 409 and duplicate.json()["error"]["field"] == "id_number"
     bad = client.post(
         "/api/v1/persons/",
-        {"id_number": number[:17] + ("1" if number[17] != "1" else "2"), "name": "坏号", "region_code": "370502001001"},
+        {
+            "id_number": number[:17] + ("1" if number[17] != "1" else "2"),
+            "name": "坏号",
+            "region_code": "370502001001",
+        },
         content_type="application/json",
     )
     assert bad.status_code == 400

@@ -44,9 +44,9 @@ from canlian.core.registry.models import Certificate, CertificateEvent, Hardship
 from canlian.platform.errors import NotFound, ValidationFailed
 
 # The project's URLs with the import pages included in the registry namespace (as the lead will).
-urlpatterns = [
-    p for p in project_urls.urlpatterns if getattr(p, "namespace", None) != "registry"
-] + [path("registry/", include((registry_urls.urlpatterns + urls_import.urlpatterns, "registry")))]
+urlpatterns = [p for p in project_urls.urlpatterns if getattr(p, "namespace", None) != "registry"] + [
+    path("registry/", include((registry_urls.urlpatterns + urls_import.urlpatterns, "registry")))
+]
 
 #: The template's columns up to 是否低保 (the generated rows fill these).
 HEADER = list(LEDGER_TEMPLATE[:16])
@@ -150,7 +150,9 @@ def ledger_rows(n: int, *, seed: int = 7, bad: int = 0, start: dt.date = dt.date
     return rows, bad_rows
 
 
-def write_csv(path: Path, rows: list[list[str]], *, encoding: str = "gbk", header: list[str] = HEADER) -> Path:
+def write_csv(
+    path: Path, rows: list[list[str]], *, encoding: str = "gbk", header: list[str] = HEADER
+) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -251,7 +253,9 @@ def test_5000_row_gbk_ledger_with_50_bad_rows(places, county_admin, tmp_path):
     assert Person.objects.count() == 4950
     assert Certificate.objects.filter(state="active").count() == 4950
     assert CertificateEvent.objects.filter(kind="imported").count() == 4950
-    assert not Person.objects.filter(id_number__in=[rows[r - 2][4] for r, k in bad.items() if k != "duplicate"])
+    assert not Person.objects.filter(
+        id_number__in=[rows[r - 2][4] for r, k in bad.items() if k != "duplicate"]
+    )
     # The first of two rows with one ID stays.
     first = rows[duplicate_rows[0] - 52]
     assert Person.objects.get(id_number=first[4]).name == first[1]
@@ -340,7 +344,10 @@ def test_updated_file_updates_exactly_the_changed_people(places, county_admin, t
     rows[7][15] = "是" if rows[7][15] != "是" else "否"
     changed[rows[7][4]] = "dibao"
     rows[8][10] = ""  # an empty cell changes nothing
-    if rows[5][13:15] == [VILLAGES[3][0], VILLAGES[3][1]] and before[rows[5][4]].region_code == VILLAGES[3][2]:
+    if (
+        rows[5][13:15] == [VILLAGES[3][0], VILLAGES[3][1]]
+        and before[rows[5][4]].region_code == VILLAGES[3][2]
+    ):
         pytest.skip("the generator put row 5 in 刘家村 already")
     result = persons_import(actor=county_admin, path=write_csv(tmp_path / "v2.csv", rows))
     assert (result.new, result.updated, result.unchanged, result.rejected) == (0, 5, 395, 0)
@@ -400,7 +407,15 @@ def test_every_problem_of_a_row_is_listed(places, county_admin, tmp_path):
 def test_legacy_ids_certificate_suffix_and_words(places, county_admin, tmp_path):
     id18 = _id("370502", dt.date(1965, 4, 3), 123)
     id15 = id18[:6] + id18[8:17]
-    row = _one_row({"身份证号码": id15, "残疾人证号": id18 + "42B1", "残疾类别": "肢体残疾", "残疾等级": "二级", "性别": "男"})
+    row = _one_row(
+        {
+            "身份证号码": id15,
+            "残疾人证号": id18 + "42B1",
+            "残疾类别": "肢体残疾",
+            "残疾等级": "二级",
+            "性别": "男",
+        }
+    )
     result = persons_import(actor=county_admin, path=write_csv(tmp_path / "a.csv", [row]))
     assert result.new == 1, result.errors
     person = Person.objects.get()
@@ -411,7 +426,15 @@ def test_legacy_ids_certificate_suffix_and_words(places, county_admin, tmp_path)
 
 def test_unknown_area_code_is_only_a_warning(places, county_admin, tmp_path):
     id_number = _id("370599", dt.date(1970, 1, 1), 11)  # no such county in stdnum's list
-    row = _one_row({"身份证号码": id_number, "残疾人证号": id_number + "41", "残疾类别": "4", "残疾等级": "1", "性别": "男"})
+    row = _one_row(
+        {
+            "身份证号码": id_number,
+            "残疾人证号": id_number + "41",
+            "残疾类别": "4",
+            "残疾等级": "1",
+            "性别": "男",
+        }
+    )
     result = persons_import(actor=county_admin, path=write_csv(tmp_path / "a.csv", [row]))
     assert result.new == 1 and not result.errors
     assert [w.value for w in result.warnings] == ["370599"]
@@ -420,7 +443,11 @@ def test_unknown_area_code_is_only_a_warning(places, county_admin, tmp_path):
 def test_category_grade_from_number_alone_and_default_validity(places, county_admin, tmp_path):
     header = ["姓名", "身份证号", "残疾证号", "办证日期", "村居", "乡镇"]
     id_number = resident_id("370502", "19800101")
-    path = write_csv(tmp_path / "a.csv", [["李四", id_number, id_number + "53", "20200229", "李家村", "文汇"]], header=header)
+    path = write_csv(
+        tmp_path / "a.csv",
+        [["李四", id_number, id_number + "53", "20200229", "李家村", "文汇"]],
+        header=header,
+    )
     result = persons_import(actor=county_admin, path=path)
     assert result.new == 1, result.errors
     cert = Certificate.objects.get()
@@ -431,7 +458,10 @@ def test_category_grade_from_number_alone_and_default_validity(places, county_ad
 
 def test_ambiguous_village_needs_the_township(places, county_admin, tmp_path):
     header = ["姓名", "身份证号", "村(社区)"]
-    rows = [["王五", resident_id("370502", "19700101"), "王家村"], ["赵六", resident_id("370502", "19700102"), "李家村委会"]]
+    rows = [
+        ["王五", resident_id("370502", "19700101"), "王家村"],
+        ["赵六", resident_id("370502", "19700102"), "李家村委会"],
+    ]
     result = persons_import(actor=county_admin, path=write_csv(tmp_path / "a.csv", rows, header=header))
     assert result.new == 1 and [e.row for e in result.errors] == [2]
     assert "王家村" in result.errors[0].message
@@ -456,7 +486,9 @@ def test_xlsx_with_a_title_row_dates_and_serials(places, county_admin, tmp_path)
     book = Workbook()
     sheet = book.active
     sheet.append(["东营区残疾人台账（2024年）"])
-    sheet.append(["姓名", "公民身份号码", "残疾人证号", "类别", "等级", "发证日期", "所属乡镇(街道)", "所属村(社区)"])
+    sheet.append(
+        ["姓名", "公民身份号码", "残疾人证号", "类别", "等级", "发证日期", "所属乡镇(街道)", "所属村(社区)"]
+    )
     a, b = resident_id("370502", "19800101"), resident_id("370502", "19810101")
     sheet.append(["张三", a, a + "41", "肢体", "一级", dt.date(2019, 3, 5), "文汇街道", "王家村"])
     sheet.append(["李四", b, b + "22", 2, 2, 43529, "辛店街道", "刘家村"])
@@ -476,7 +508,9 @@ def test_utf8_and_gb18030_csv(places, county_admin, tmp_path):
     rows, _ = ledger_rows(20)
     rows[0][1] = "䶮一"  # a character outside GBK, inside GB18030
     for encoding in ("utf-8-sig", "gb18030"):
-        result = persons_import(actor=county_admin, path=write_csv(tmp_path / f"{encoding}.csv", rows, encoding=encoding))
+        result = persons_import(
+            actor=county_admin, path=write_csv(tmp_path / f"{encoding}.csv", rows, encoding=encoding)
+        )
         assert result.rejected == 0, result.errors
     assert Person.objects.get(id_number=rows[0][4]).name == "䶮一"
 
@@ -577,7 +611,9 @@ def test_job_stores_counts_and_the_rejected_workbook(places, county_admin, tmp_p
     settings.MEDIA_ROOT = tmp_path / "media"
     rows, bad = ledger_rows(100, bad=5)
     upload = SimpleUploadedFile("台账.csv", write_csv(tmp_path / "a.csv", rows).read_bytes())
-    job = job_submit(actor=county_admin, kind="persons.import", region_code="370502", upload=upload, enqueue=False)
+    job = job_submit(
+        actor=county_admin, kind="persons.import", region_code="370502", upload=upload, enqueue=False
+    )
     job = run_job(job.pk)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.result["new"] == 95 and job.result["rejected"] == 5
@@ -618,7 +654,9 @@ def test_pages_upload_map_submit_and_download(
     assert Person.objects.count() == 55  # the immediate task backend ran the job
     page = client.get(job_url)
     assert page.status_code == 200 and "55" in page.content.decode()
-    download = reverse("registry:import_rejected", kwargs={"import_job_id": int(job_url.rstrip("/").split("/")[-1])})
+    download = reverse(
+        "registry:import_rejected", kwargs={"import_job_id": int(job_url.rstrip("/").split("/")[-1])}
+    )
     assert download in page.content.decode()
     response = client.get(download)
     assert response.status_code == 200
@@ -661,6 +699,10 @@ def test_bulk_load_rebuilds_the_keys_it_dropped(places, county_admin, tmp_path, 
     person = Person.objects.get(id_number=rows[0][4])
     with pytest.raises(IntegrityError), transaction.atomic():
         Certificate.objects.create(
-            person=person, number="x", category=1, grade=1, issue_date=dt.date(2020, 1, 1),
+            person=person,
+            number="x",
+            category=1,
+            grade=1,
+            issue_date=dt.date(2020, 1, 1),
             valid_until=dt.date(2030, 1, 1),
         )  # a second certificate in force: refused by the rebuilt partial unique index

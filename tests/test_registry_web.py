@@ -65,7 +65,10 @@ def test_list_searches_by_pinyin_and_stays_in_scope(client, worker, people):
 
 def test_list_filters_on_hardship_and_household_flag(client, worker, people):
     actions.hardship_add(
-        actor=None, person_id=people["li"].pk, kind=HardshipKind.DIBAO, valid_from=TODAY - dt.timedelta(days=3)
+        actor=None,
+        person_id=people["li"].pk,
+        kind=HardshipKind.DIBAO,
+        valid_from=TODAY - dt.timedelta(days=3),
     )
     household = actions.household_create(actor=None, head_person_id=people["zhang"].pk)
     second = registered(name="赵六", birth="19900101")
@@ -95,7 +98,7 @@ def test_keyset_pager_moves_forward_and_back(client, worker, regions, monkeypatc
     assert second.context["page"].next_url is None
     back = client.get("/registry/persons/" + second.context["page"].prev_url)
     assert [p.name for p in back.context["page"].items] == ["丙三", "乙二"]
-    assert "data-testid=\"pager-next\"" in back.content.decode()
+    assert 'data-testid="pager-next"' in back.content.decode()
     broken = client.get("/registry/persons/", {"after": "not-a-cursor"})
     assert broken.status_code == 200 and len(broken.context["page"].items) == 2
 
@@ -189,7 +192,11 @@ def test_register_page_and_field_errors(client, worker, regions):
     number = resident_id("370502", "19700303")
     bad = client.post(
         "/registry/persons/new/",
-        {"id_number": number[:17] + ("1" if number[17] != "1" else "2"), "name": "新人", "region_code": "370502001001"},
+        {
+            "id_number": number[:17] + ("1" if number[17] != "1" else "2"),
+            "name": "新人",
+            "region_code": "370502001001",
+        },
     )
     assert bad.status_code == 200 and bad.context["form"].errors["id_number"]
     assert not Person.objects.filter(name="新人").exists()
@@ -255,7 +262,9 @@ def test_household_page_adds_removes_and_sets_head(client, worker, people):
     client.post(base + "add-member/", {"relationship": "spouse", "name": "刘氏", "birth_date": "1950-01-01"})
     by_id = client.post(base + "add-member/", {"relationship": "child", "id_number": people["li"].id_number})
     assert by_id.status_code == 302
-    unknown = client.post(base + "add-member/", {"relationship": "child", "id_number": people["far"].id_number})
+    unknown = client.post(
+        base + "add-member/", {"relationship": "child", "id_number": people["far"].id_number}
+    )
     assert unknown.context["add_form"].errors["id_number"]
     members = {m.name: m for m in household.members.all()}
     assert set(members) == {"张三", "刘氏", "李四"}
@@ -363,6 +372,9 @@ def test_export_stops_at_the_limit(worker, people):
 
     stream = io.BytesIO()
     assert persons_export(user=worker, filters=PersonFilters(), stream=stream, limit=1) == 1
-    rows = [list(r) for r in load_workbook(io.BytesIO(stream.getvalue())).worksheets[0].iter_rows(values_only=True)]
+    rows = [
+        list(r)
+        for r in load_workbook(io.BytesIO(stream.getvalue())).worksheets[0].iter_rows(values_only=True)
+    ]
     assert len(rows) == 3 and "1" in str(rows[-1][0])
     assert AuditEvent.objects.get(event_type=EventType.RECORDS_EXPORTED).new_values["truncated"] is True

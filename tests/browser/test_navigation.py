@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from canlian.core.accounts.actions import user_create
 from canlian.core.accounts.models import User
 from canlian.core.accounts.roles import Role
+from canlian.core.institutions.models import Institution
 from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.models import Job
 from canlian.core.jobs.runner import run_job
@@ -61,13 +62,51 @@ CARE_READ = [
     "care:contact-list",
     "care:need-list",
 ]
-PETITIONS_READ = ["petitions:list", "petitions:overdue", "petitions:invitation-list", "petitions:festival-list"]
+PETITIONS_READ = [
+    "petitions:list",
+    "petitions:overdue",
+    "petitions:invitation-list",
+    "petitions:festival-list",
+]
 CARE_ALL = [
     *CARE_READ,
     "care:unpaired",
     "care:pairing-upload",
     *PETITIONS_READ,
     "petitions:festival-import",
+]
+REHAB_ALL = [
+    "rehab:application-list",
+    "rehab:plan-list",
+    "rehab:attendance-index",
+    "rehab:training-days",
+    "rehab:device-list",
+    "rehab:surgery-list",
+    "rehab:settlement-batch-list",
+    "rehab:settlement-rule-list",
+    "reporting:rehab",
+]
+INSTITUTIONS_ALL = [
+    "institutions:institution-list",
+    "institutions:staff-list",
+    "institutions:certificate-gaps",
+    "institutions:certificate-list",
+    "institutions:course-list",
+    "supervision:notice-list",
+    "supervision:inspection-list",
+    "supervision:plan-list",
+    "supervision:rating-list",
+]
+#: What an institution's staff see: their own institution's pages, no region-wide lists.
+INSTITUTION_STAFF_ENTRIES = [
+    "home",
+    "jobs:list",
+    *(
+        n
+        for n in REHAB_ALL
+        if n not in {"rehab:application-list", "rehab:surgery-list", "rehab:settlement-rule-list"}
+    ),
+    *(n for n in INSTITUTIONS_ALL if n not in {"supervision:plan-list", "supervision:rating-list"}),
 ]
 ALL_ENTRIES = [
     "home",
@@ -78,6 +117,8 @@ ALL_ENTRIES = [
     "regions:import",
     *BENEFITS,
     *CARE_ALL,
+    *REHAB_ALL,
+    *INSTITUTIONS_ALL,
     "accounts:user-list",
     "audit:list",
     "api-docs",
@@ -87,7 +128,15 @@ AUDITOR_ENTRIES = [
     name
     for name in ALL_ENTRIES
     if name
-    not in {"regions:import", "registry:import", "care:unpaired", "care:pairing-upload", "petitions:festival-import"}
+    not in {
+        "regions:import",
+        "registry:import",
+        "care:unpaired",
+        "care:pairing-upload",
+        "petitions:festival-import",
+        "rehab:attendance-index",
+        "supervision:plan-list",
+    }
 ]
 STAFF_ENTRIES = [
     "home",
@@ -107,6 +156,7 @@ USERS = {
     "dy_auditor": (Role.AUDITOR, "3705", False, AUDITOR_ENTRIES),
     "wh_worker": (Role.TOWNSHIP_WORKER, "370502001", False, STAFF_ENTRIES),
     "root": (Role.SYSADMIN, "37", True, ALL_ENTRIES),
+    "jg_staff": (Role.INSTITUTION_STAFF, "370502001", False, INSTITUTION_STAFF_ENTRIES),
 }
 
 
@@ -122,6 +172,7 @@ def shell_users(live_server) -> dict[str, User]:
         table=Table(header=["code", "name"], rows=[["370502001", "文汇街道"], ["370502001001", "王家村"]]),
     )
     users: dict[str, User] = {}
+    home = Institution.objects.create(code="JG-1", name="文汇康复中心", kind="rehab", region_code="370502001")
     for username, (role, code, superuser, _entries) in USERS.items():
         user = user_create(
             actor=None,
@@ -131,6 +182,7 @@ def shell_users(live_server) -> dict[str, User]:
             region=Region.objects.get(code=code),
             display_name=username,
             check_password=False,
+            institution=home if role == Role.INSTITUTION_STAFF else None,
         )
         if superuser:
             User.objects.filter(pk=user.pk).update(is_superuser=True)

@@ -48,6 +48,7 @@ from canlian.programs.choices import (
     IN_REVIEW,
     ApplicantKind,
     EnrollmentStatus,
+    ProgramKind,
     StepKind,
     StopReason,
 )
@@ -248,6 +249,7 @@ def enrollment_apply(
     applicant_name: str = "",
     needs_long_term_care: bool = False,
     work_injury_nursing: bool = False,
+    diagnosis_confirmed: bool = False,
     bank_name: str = "",
     bank_account: str = "",
     account_holder: str = "",
@@ -283,7 +285,8 @@ def enrollment_apply(
             RowError(None, "applicant_name", str(_("Give the name of who applies on the person's behalf.")))
         )
     account = re.sub(r"[\s-]", "", bank_account or "")
-    if not _ACCOUNT.match(account):
+    # Cash programs pay the person's account; settlement programs pay the institution instead.
+    if (prog.kind == ProgramKind.MONTHLY_CASH or account) and not _ACCOUNT.match(account):
         errors.append(
             RowError(None, "bank_account", str(_("Give the bank account number (6 to 30 digits).")))
         )
@@ -312,6 +315,7 @@ def enrollment_apply(
         application_month=month_start(applied_on),
         needs_long_term_care=bool(needs_long_term_care),
         work_injury_nursing=bool(work_injury_nursing),
+        diagnosis_confirmed=bool(diagnosis_confirmed),
         grade=cert.grade if cert else None,
         category=cert.category if cert else None,
         hardship_basis=hardship_basis(kinds, held),
@@ -346,6 +350,7 @@ def enrollment_apply(
             "applied_on": applied_on,
             "application_month": enrollment.application_month,
             "applicant_kind": applicant_kind,
+            "diagnosis_confirmed": enrollment.diagnosis_confirmed,
             "grade": enrollment.grade,
             "category": enrollment.category,
             "hardship_basis": enrollment.hardship_basis,
@@ -383,14 +388,18 @@ def _review_step(
     if kind == StepKind.REVIEW:
         # The certificate check: a certificate in force on the day; its grade and category are the
         # basis of the amount from now on.
+        # A child's application may rest on a designated hospital's diagnosis instead (declared).
         cert = enrollment.person.certificates.filter(state=CertificateState.ACTIVE).first()
         if cert is None or cert.valid_until < on:
-            raise InvalidState(
-                _("The person holds no certificate in force: reject the application instead."),
-                code="no_certificate",
-            )
-        enrollment.grade, enrollment.category = cert.grade, cert.category
-        fields += ["grade", "category"]
+            # (never for a cash subsidy: those rest on the certificate's grade).
+            if not enrollment.diagnosis_confirmed or enrollment.program.kind == ProgramKind.MONTHLY_CASH:
+                raise InvalidState(
+                    _("The person holds no certificate in force: reject the application instead."),
+                    code="no_certificate",
+                )
+        else:
+            enrollment.grade, enrollment.category = cert.grade, cert.category
+            fields += ["grade", "category"]
     if kind == StepKind.NOTICE_END and enrollment.notice_until and on <= enrollment.notice_until:
         raise InvalidState(
             _("The public notice runs until %(date)s.") % {"date": enrollment.notice_until},

@@ -76,6 +76,11 @@ class ApplicationForm(forms.Form):
     )
     needs_long_term_care = forms.BooleanField(label=_("Needs long-term care (over 6 months)"), required=False)
     work_injury_nursing = forms.BooleanField(label=_("Receives work-injury nursing pay"), required=False)
+    diagnosis_confirmed = forms.BooleanField(
+        label=_("Diagnosed by a designated hospital"),
+        required=False,
+        help_text=_("For a child not yet certified: a designated hospital's diagnosis is attached."),
+    )
     bank_name = forms.CharField(label=_("Bank"), max_length=60, required=False)
     bank_account = forms.CharField(label=_("Bank account"), max_length=40)
     account_holder = forms.CharField(
@@ -107,6 +112,7 @@ class ApplicationForm(forms.Form):
             "applicant_name": d["applicant_name"],
             "needs_long_term_care": d["needs_long_term_care"],
             "work_injury_nursing": d["work_injury_nursing"],
+            "diagnosis_confirmed": d["diagnosis_confirmed"],
             "bank_name": d["bank_name"],
             "bank_account": d["bank_account"],
             "account_holder": d["account_holder"],

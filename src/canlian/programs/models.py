@@ -224,7 +224,9 @@ class Enrollment(models.Model):
     needs_long_term_care = models.BooleanField(_("needs long-term care (over 6 months)"), default=False)
     work_injury_nursing = models.BooleanField(_("receives work-injury nursing pay"), default=False)
     #: A child not (yet) certified may apply for rehabilitation with a designated hospital's diagnosis.
-    diagnosis_confirmed = models.BooleanField(_("diagnosed by a designated hospital"), default=False)
+    diagnosis_confirmed = models.BooleanField(
+        _("diagnosed by a designated hospital"), default=False, db_default=False
+    )
     # The basis of the amount.
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
     category = models.PositiveSmallIntegerField(_("category"), null=True, blank=True)

@@ -18,6 +18,9 @@ class NavItem:
     url_name: str
     permission: str | None
     section: str | Promise
+    #: Shown only to users who hold the permission over a region (not to an institution's staff, whose
+    #: role reaches their own institution only: a region-wide list would always be empty for them).
+    region_only: bool = False
 
 
 NAV: list[NavItem] = [
@@ -53,6 +56,53 @@ NAV: list[NavItem] = [
     NavItem(
         _("Import festival visits"), "petitions:festival-import", Perm.PETITIONS_HANDLE, _("Care of people")
     ),
+    NavItem(
+        _("Applications"), "rehab:application-list", Perm.REHAB_VIEW, _("Children's rehabilitation"), True
+    ),
+    NavItem(_("Rehabilitation plans"), "rehab:plan-list", Perm.REHAB_VIEW, _("Children's rehabilitation")),
+    NavItem(
+        _("Training attendance"),
+        "rehab:attendance-index",
+        Perm.REHAB_ATTENDANCE,
+        _("Children's rehabilitation"),
+    ),
+    NavItem(_("Training days"), "rehab:training-days", Perm.REHAB_VIEW, _("Children's rehabilitation")),
+    NavItem(_("Assistive devices"), "rehab:device-list", Perm.REHAB_VIEW, _("Children's rehabilitation")),
+    NavItem(
+        _("Surgery referrals"), "rehab:surgery-list", Perm.REHAB_VIEW, _("Children's rehabilitation"), True
+    ),
+    NavItem(
+        _("Settlement batches"),
+        "rehab:settlement-batch-list",
+        Perm.REHAB_VIEW,
+        _("Children's rehabilitation"),
+    ),
+    NavItem(
+        _("Settlement rules"),
+        "rehab:settlement-rule-list",
+        Perm.REHAB_VIEW,
+        _("Children's rehabilitation"),
+        True,
+    ),
+    NavItem(_("Rehabilitation figures"), "reporting:rehab", Perm.REHAB_VIEW, _("Children's rehabilitation")),
+    NavItem(_("Institutions"), "institutions:institution-list", Perm.INSTITUTIONS_VIEW, _("Institutions")),
+    NavItem(_("Institution staff"), "institutions:staff-list", Perm.INSTITUTIONS_VIEW, _("Institutions")),
+    NavItem(
+        _("Certificates missing or expiring"),
+        "institutions:certificate-gaps",
+        Perm.INSTITUTIONS_VIEW,
+        _("Institutions"),
+    ),
+    NavItem(
+        _("Staff certificates"), "institutions:certificate-list", Perm.INSTITUTIONS_VIEW, _("Institutions")
+    ),
+    NavItem(_("Training courses"), "institutions:course-list", Perm.INSTITUTIONS_VIEW, _("Institutions")),
+    NavItem(_("Rectification notices"), "supervision:notice-list", Perm.SUPERVISION_VIEW, _("Institutions")),
+    NavItem(_("Inspections"), "supervision:inspection-list", Perm.SUPERVISION_VIEW, _("Institutions")),
+    NavItem(_("Inspection plans"), "supervision:plan-list", Perm.SUPERVISION_INSPECT, _("Institutions")),
+    NavItem(
+        _("Institutions by rating"), "supervision:rating-list", Perm.SUPERVISION_VIEW, _("Institutions"), True
+    ),
     NavItem(_("Regions"), "regions:browse", Perm.REGIONS_VIEW, _("Registry")),
     NavItem(_("Import regions"), "regions:import", Perm.REGIONS_IMPORT, _("Registry")),
     NavItem(_("Users"), "accounts:user-list", Perm.ACCOUNTS_VIEW, _("Administration")),
@@ -68,6 +118,8 @@ def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for item in NAV:
         if item.permission and not user.has_canlian_perm(item.permission):
+            continue
+        if item.region_only and user.scope_for(item.permission).is_empty:
             continue
         url = reverse(item.url_name)
         section = sections.setdefault(str(item.section), {"label": item.section, "items": []})

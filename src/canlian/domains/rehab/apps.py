@@ -10,3 +10,11 @@ class RehabConfig(AppConfig):
     name = "canlian.domains.rehab"
     label = "rehab"
     verbose_name = _("Children's rehabilitation")
+
+    def ready(self) -> None:
+        # timeline registers the person page's providers; settlement_handlers the settlement job kind.
+        from canlian.domains.rehab import presets, settlement_handlers, timeline  # noqa: F401
+        from canlian.programs.families import register_family
+
+        # The engine edits and compiles the program's rule settings through this family.
+        register_family(presets.FAMILY, options=presets.OPTIONS, compile=presets.compile_rules)

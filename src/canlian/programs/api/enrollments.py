@@ -70,6 +70,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
             "application_month",
             "needs_long_term_care",
             "work_injury_nursing",
+            "diagnosis_confirmed",
             "grade",
             "category",
             "hardship_basis",
@@ -125,6 +126,7 @@ class ApplySerializer(serializers.Serializer):
     applicant_name = serializers.CharField(required=False, allow_blank=True, default="")
     needs_long_term_care = serializers.BooleanField(default=False)
     work_injury_nursing = serializers.BooleanField(default=False)
+    diagnosis_confirmed = serializers.BooleanField(default=False)
     bank_name = serializers.CharField(required=False, allow_blank=True, default="")
     bank_account = serializers.CharField()
     account_holder = serializers.CharField(required=False, allow_blank=True, default="")

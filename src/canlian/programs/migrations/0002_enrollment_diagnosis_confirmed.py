@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='enrollment',
             name='diagnosis_confirmed',
-            field=models.BooleanField(default=False, verbose_name='diagnosed by a designated hospital'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='diagnosed by a designated hospital'),
         ),
     ]

@@ -25,6 +25,7 @@ from canlian.demo.care import generate_demo_care
 from canlian.demo.persons import generate_demo_persons
 from canlian.demo.programs import generate_demo_programs
 from canlian.demo.regions import demo_region_rows
+from canlian.demo.rehab import generate_demo_rehab
 from canlian.platform.commands import CanlianCommand
 from canlian.platform.progress import TerminalProgress
 
@@ -94,6 +95,7 @@ class Command(CanlianCommand):
             self._persons(city_code, options["persons"], options["seed"])
             self._programs(city_code, options["seed"])
             self._care(city_code, options["seed"])
+        accounts += self._rehab(city_code)
         self._print(accounts)
 
     def _programs(self, city_code: str, seed: int) -> None:
@@ -127,6 +129,32 @@ class Command(CanlianCommand):
             return
         counts = ", ".join(f"{name} {n:,}" for name, n in result.counts.items())
         self.stdout.write(f"care: {result.cadres} cadres; {counts} in {result.seconds:.1f} s")
+
+    def _rehab(self, city_code: str) -> list[tuple[str, str, str, str]]:
+        """Children's rehabilitation and supervision: institutions, staff and training, children's
+        applications, plans and attendance, settlement rules and batches, inspections and notices.
+        Returns the institution staff sign-in to print with the other accounts."""
+        result = generate_demo_rehab(region_code=city_code, password=DEMO_PASSWORD)
+        if result.skipped:
+            self.stdout.write(
+                f"rehabilitation: demo institutions already exist in {city_code}; none generated"
+            )
+        else:
+            counts = ", ".join(f"{name} {n:,}" for name, n in result.counts.items())
+            self.stdout.write(f"rehabilitation ({result.year}): {counts} in {result.seconds:.1f} s")
+            self.stdout.write(
+                "  settlement rule 3705 from 2023-01-01: 170 training days → 15,000 training + 3,000 "
+                "transport; below 170 days pro rata to the days (169 days → 17,894.11)"
+            )
+            for name, children, total, status in result.batches:
+                self.stdout.write(f"  batch {name}: {children} children, {total:,.2f} yuan ({status})")
+        staff = User.objects.filter(username="jigou").select_related("staff_member__institution").first()
+        if staff is None or getattr(staff, "staff_member", None) is None:
+            return []
+        institution = staff.staff_member.institution
+        return [
+            ("jigou", str(Role.INSTITUTION_STAFF.label), f"{institution.name} {institution.region_code}", "")
+        ]
 
     def _persons(self, city_code: str, count: int, seed: int) -> None:
         progress = TerminalProgress(stream=self.stderr._out)
