@@ -1,4 +1,4 @@
-"""Job kinds of the program engine (registered at app start)."""
+"""Job kinds and the daily task of the program engine (registered at app start)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from canlian.core.jobs.daily import register_daily_task
 from canlian.core.jobs.registry import register_job_kind
 
 
@@ -35,3 +36,12 @@ def payments_generate_job(*, job: Any, progress: Any) -> dict[str, Any]:
         "by_kind": result.by_kind,
         "no_standard": result.no_standard,
     }
+
+
+@register_daily_task(
+    "enrollments.activate_due", label=_("Activate enrollments whose public notice has ended")
+)
+def _activate_due(today: dt.date) -> int:
+    from canlian.programs.enrollments import enrollments_activate_due
+
+    return enrollments_activate_due(actor=None, today=today)

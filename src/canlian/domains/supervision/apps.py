@@ -10,3 +10,6 @@ class SupervisionConfig(AppConfig):
     name = "canlian.domains.supervision"
     label = "supervision"
     verbose_name = _("Supervision of institutions")
+
+    def ready(self) -> None:
+        from canlian.domains.supervision import handlers  # noqa: F401  (registers the daily task)
