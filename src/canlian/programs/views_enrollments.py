@@ -8,6 +8,7 @@ POST first fetches the enrollment in the scope of the view's permission (out of 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -308,15 +309,16 @@ class EnrollmentAttachmentView(CanlianView):
         )
 
 
-class _TransitionView(CanlianView):
+class _TransitionView(CanlianView, ABC):
     """POST-only: one transition of the enrollment named in the URL."""
 
     http_method_names = ["post"]
     op = ""
     field_map: dict[str, str] = {}
 
+    @abstractmethod
     def run(self, request: HttpRequest, enrollment: Enrollment, data: dict[str, Any]) -> Enrollment:
-        raise NotImplementedError
+        """What the subclass does with the valid form data."""
 
     def post(self, request: HttpRequest, enrollment_id: int) -> HttpResponse:
         enrollment = Enrollment.objects.select_related("program", "person").get_for_user(

@@ -4,6 +4,7 @@ and training pages are in views_staff.py and views_training.py."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -205,7 +206,7 @@ class InstitutionDetailView(CanlianView):
         return render(request, "institutions/institution_detail.html", context, status=status)
 
 
-class _InstitutionPost(CanlianView):
+class _InstitutionPost(CanlianView, ABC):
     """A POST-only form of the institution page; errors re-render the page with the form."""
 
     form_class: Any = None
@@ -213,8 +214,9 @@ class _InstitutionPost(CanlianView):
     success_message = ""
     http_method_names = ["post"]
 
+    @abstractmethod
     def act(self, request: HttpRequest, institution: Institution, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """What the subclass does with the valid form data."""
 
     def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
         institution = selectors.institution_get(request.user, institution_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -139,7 +140,7 @@ class StaffEditView(CanlianView):
         )
 
 
-class _StaffPost(CanlianView):
+class _StaffPost(CanlianView, ABC):
     """A POST-only form of the staff page; errors re-render the page with the form."""
 
     form_class: Any = None
@@ -149,8 +150,9 @@ class _StaffPost(CanlianView):
     def make_form(self, request: HttpRequest, staff: StaffMember) -> Any:
         return self.form_class(request.POST)
 
+    @abstractmethod
     def act(self, request: HttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """What the subclass does with the valid form data."""
 
     def post(self, request: HttpRequest, staff_id: int) -> HttpResponse:
         staff = selectors.staff_get(request.user, staff_id)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -470,13 +471,14 @@ class NoticePrintView(CanlianView):
         )
 
 
-class _NoticeActionView(CanlianView):
+class _NoticeActionView(CanlianView, ABC):
     http_method_names = ["post"]
     form_class: Any = None
     done_message = ""
 
+    @abstractmethod
     def act(self, request: HttpRequest, notice_id: int, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        """What the subclass does with the valid form data."""
 
     def post(self, request: HttpRequest, notice_id: int) -> HttpResponse:
         form = self.form_class(request.POST)
