@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.choices import CERTIFIED_POSTS
@@ -43,8 +44,8 @@ MISSING = "missing"
 EXPIRING = "expiring"
 EXPIRED = "expired"
 CERTIFICATE_STATES = {
-    MISSING: _("No certificate"),
-    EXPIRING: _("Certificate expiring"),
+    MISSING: pgettext_lazy("staff certificate", "No certificate"),
+    EXPIRING: pgettext_lazy("staff certificate", "Certificate expiring"),
     EXPIRED: _("Certificate expired or revoked"),
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from canlian.domains.supervision.choices import PlanKind
 
@@ -63,7 +64,7 @@ class NoticeForm(forms.Form):
     working_days = forms.IntegerField(
         label=_("Working days to rectify"), min_value=1, max_value=60, initial=15
     )
-    issued_on = forms.DateField(label=_("Issued on"), widget=DATE, required=False)
+    issued_on = forms.DateField(label=pgettext_lazy("notice", "Issued on"), widget=DATE, required=False)
 
 
 class RespondForm(forms.Form):
