@@ -308,16 +308,31 @@ def main() -> None:
             .annotate(n=django.db.models.Count("id"))
         )
 
-        def forget_hand_lines() -> None:
+        def forget_lines(cycle: Any) -> None:
             # The self-reference reissue_of has no index (lines are never deleted in the application):
             # with its trigger, each deleted row would scan the table. Bench-only: skip the triggers.
             with transaction.atomic():
                 sql("SET LOCAL session_replication_role = replica")
-                sql("DELETE FROM programs_paymentline WHERE cycle_id = %s", [hand_cycle.pk])
-                sql("DELETE FROM programs_paymentcycle WHERE id = %s", [hand_cycle.pk])
+                sql("DELETE FROM programs_paymentline WHERE cycle_id = %s", [cycle.pk])
+                sql("DELETE FROM programs_paymentcycle WHERE id = %s", [cycle.pk])
             sql("VACUUM ANALYZE programs_paymentline")
 
-        clock("(delete the hand-written lines, VACUUM ANALYZE)", forget_hand_lines)
+        clock("(delete the hand-written lines, VACUUM ANALYZE)", lambda: forget_lines(hand_cycle))
+
+        # 2a. the engine's statement before issue 11 (no rule re-check), into a city cycle; deleted again.
+        from cycle_before_rules import insert_lines_sql as before_sql
+
+        before_cycle = PaymentCycle.objects.create(
+            program=program, region_code="3705", month=MONTH, status="generated"
+        )
+
+        def before() -> int:
+            statement, values = before_sql(cycle=before_cycle, program=program, hardship=True)
+            with transaction.atomic():
+                return sql(statement, values)
+
+        t_before, before_rows = clock("the cycle's INSERT before issue 11 (no rule re-check)", before)
+        clock("(delete those lines, VACUUM ANALYZE)", lambda: forget_lines(before_cycle))
 
         # 2. the engine.
         t_engine, result = clock(
@@ -365,6 +380,10 @@ def main() -> None:
         )
         print(f"  same lines (count and sum): {'yes' if same else 'NO'}")
         print(f"  engine / hand-written:      {t_engine / t_hand:5.2f}×  (goal ≤ 1.5×)")
+        print(
+            f"  engine / before issue 11:   {t_engine / t_before:5.2f}×  ({t_engine:.1f} s vs {t_before:.1f} s for"
+            f" {before_rows:,} lines; goal ≤ 1.3×: the rules are re-checked every month)"
+        )
         print(
             f"  re-run: {again.created} new lines, {t_rerun:.2f} s = {t_rerun / t_engine:4.2f} of the first run"
         )

@@ -152,10 +152,19 @@ def snapshot() -> tuple[Any, ...]:
     return (
         tuple(
             RehabPlan.objects.order_by("pk").values_list(
-                "pk", "status", "starts_on", "ends_on", "therapist_id", "goals", "hours"
+                "pk",
+                "status",
+                "starts_on",
+                "ends_on",
+                "therapist_id",
+                "goals",
+                "hours",
+                "ended_on",
+                "end_reason",
+                "transferred_from_id",
             )
         ),
-        tuple(Attendance.objects.order_by("pk").values_list("pk", "plan_id", "on")),
+        tuple(Attendance.objects.order_by("pk").values_list("pk", "plan_id", "on", "on_holiday")),
         tuple(DeviceProvision.objects.order_by("pk").values_list("pk", "status", "provided_on")),
         tuple(SurgeryReferral.objects.order_by("pk").values_list("pk", "status", "operated_on", "amount")),
     )

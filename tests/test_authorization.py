@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import calendar_world
 import care_world
 import institutions_world
 import petitions_world
@@ -37,7 +38,15 @@ from canlian.core.jobs.runner import run_job
 from canlian.core.registry import actions as registry_actions
 from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
 from canlian.platform.api import required_permission_for
-from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program, RuleSetting, Standard
+from canlian.programs.models import (
+    Enrollment,
+    PaymentCycle,
+    PaymentLine,
+    Program,
+    RecoveryItem,
+    RuleSetting,
+    Standard,
+)
 
 #: Routes anyone may open (sign-in, language switch, health check).
 PUBLIC = {"login", "logout", "set_language", "healthz"}
@@ -50,9 +59,10 @@ OPS = {
     "registry:screening-action": {"op": "schedule"},
 }
 #: URL keywords naming reference data every region shares (not region-owned objects), with fixed values.
-FIXED = {"program_code": "nursing-subsidy"}
+FIXED = {"program_code": "nursing-subsidy", "calendar_year": 2026}
 #: Text of region A's objects that no page of another region may show.
 MARKERS = (
+    "MARKER-RECOVERY-A",
     "victim_user_a",
     "MARKER-EVENT-A",
     "东营区",
@@ -63,6 +73,7 @@ MARKERS = (
     "MARKERSTAFFA",
     "MARKER-SUP-A",
     "MARKER-SETTLE-INST-A",
+    "MARKER-CAL-A",
 )
 
 
@@ -243,6 +254,16 @@ def world(regions, make_user, settings, tmp_path):
         amount=Decimal("100.00"),
         standard=standard,
     )
+    recovery = RecoveryItem.objects.create(
+        program=nursing,
+        enrollment=enrollment,
+        person=person_a,
+        region_code=person_a.region_code,
+        amount=Decimal("100.00"),
+        months=["2026-09"],
+        reason="MARKER-RECOVERY-A",
+        detected_on=day,
+    )
     extra = {
         **care_world.build(owner=owner, person=person_a, make_user=make_user),
         **petitions_world.build(owner=owner, person=person_a, make_user=make_user),
@@ -252,6 +273,7 @@ def world(regions, make_user, settings, tmp_path):
         **institutions_world.build(owner=owner, person=person_a, make_user=make_user),
         **rehab_world.build(owner=owner, person=person_a, make_user=make_user),
         **settlement_world.build(owner=owner, person=person_a, make_user=make_user),
+        **calendar_world.build(owner=owner, person=person_a, make_user=make_user),
     }
     return {
         **extra,
@@ -261,6 +283,7 @@ def world(regions, make_user, settings, tmp_path):
         "enrollment_id": enrollment,
         "cycle_id": cycle,
         "line_id": line,
+        "item_id": recovery,
         "user_id": victim,
         "job_id": job,
         "import_job_id": import_job,
@@ -353,12 +376,14 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         tuple(PaymentLine.objects.order_by("pk").values_list("pk", "status", "amount")),
         tuple(Standard.objects.order_by("pk").values_list("pk", "amount", "valid_to")),
         tuple(RuleSetting.objects.order_by("pk").values_list("pk", "rules", "valid_to")),
+        tuple(RecoveryItem.objects.order_by("pk").values_list("pk", "status", "resolved_on")),
         care_world.snapshot(),
         petitions_world.snapshot(),
         supervision_world.snapshot(),
         institutions_world.snapshot(),
         rehab_world.snapshot(),
         settlement_world.snapshot(),
+        calendar_world.snapshot(),
     )
 
 

@@ -140,3 +140,38 @@ def test_same_seed_same_enrollments(city):
     Enrollment.objects.all().delete()
     generate_demo_programs(region_code="3705", seed=8, months=0, today=TODAY)
     assert snapshot() != first
+
+
+def test_eligibility_and_the_cycle_agree_on_every_demo_person_and_month(city, users):
+    """Issue 11: for every active enrollment of the demo, and every month of the
+    cycles' windows, a line was written exactly when ``explain_month`` (what ``canlian eligibility
+    --month`` prints) says eligible with a standard, at that standard's amount."""
+    from canlian.programs.eligibility import explain_month
+
+    run(users)
+    cycle_months = sorted(set(PaymentCycle.objects.values_list("month", flat=True)))
+    assert cycle_months
+    paid = {
+        (line.enrollment_id, line.period): line.amount
+        for line in PaymentLine.objects.exclude(status=LineStatus.FAILED)
+    }
+    checked = refused = 0
+    # The cycles pay active enrollments (a stopped one keeps what it was paid).
+    enrollments = Enrollment.objects.filter(
+        status=EnrollmentStatus.ACTIVE, program__kind="monthly_cash"
+    ).select_related("person", "program")
+    for e in enrollments:
+        window_start = add_months(cycle_months[0], -e.program.arrears_months)
+        month = max(e.application_month, window_start)
+        while month <= cycle_months[-1]:
+            if e.stopped_from is not None and month >= e.stopped_from:
+                break
+            verdict = explain_month(e.program, e.person, month, enrollment=e)
+            owed = verdict.eligible and verdict.standard is not None
+            assert ((e.pk, month) in paid) == owed, (e.person.name, month, verdict.results)
+            if owed:
+                assert paid[(e.pk, month)] == verdict.standard.amount
+            checked += 1
+            refused += not verdict.eligible
+            month = add_months(month, 1)
+    assert checked > 500 and refused > 0

@@ -34,6 +34,10 @@ def months(*pairs: tuple[int, int]) -> list[dt.date]:
 
 @pytest.fixture
 def setup(regions, make_user) -> dict[str, Any]:
+    return make_setup(make_user)
+
+
+def make_setup(make_user: Any) -> dict[str, Any]:
     nursing = Program.objects.get(code="nursing-subsidy")
     living = Program.objects.get(code="living-subsidy")
     # Nursing: 100 a month for grades 1–2 until June 2025, 150 from July; the county pays grade 1
@@ -101,6 +105,8 @@ def enroll(
         grade=grade,
         category=category,
         hardship_basis=hardship_basis,
+        # The nursing rules read the application's declaration of a long-term care need.
+        needs_long_term_care=extra.pop("needs_long_term_care", True),
         bank_name="农商银行",
         bank_account=f"62220200000{person.pk:08d}",
         account_holder=person.name,
@@ -175,7 +181,8 @@ def test_standard_change_mid_year(setup):
 
 
 def test_sql_chooses_the_standard_exactly_as_standard_for(setup):
-    """A child of grade 1 gets the county's band until 18; grade 3 gets nothing (no standard)."""
+    """A child of grade 1 gets the county's band until 18; grade 3 gets nothing (the nursing rules
+    refuse grade 3 physical: the enrollment is marked no longer eligible since its first month)."""
     nursing = setup["nursing"]
     child = enroll(nursing, applied=D(2025, 1, 1), grade=1, birth="20070815")  # 18 on 2025-08-15
     adult = enroll(nursing, applied=D(2025, 1, 1), grade=1)
@@ -198,8 +205,21 @@ def test_sql_chooses_the_standard_exactly_as_standard_for(setup):
     assert child_amounts[:8] == [Decimal("200.00")] * 8  # January–August: 17 on the first of the month
     assert child_amounts[8:] == [Decimal("150.00")] * 2  # 18 from September
     assert lines_of(grade3) == []
-    assert result.no_standard == 1
+    assert result.no_standard == 0
+    assert Enrollment.objects.get(pk=grade3.pk).ineligible_since == D(2025, 1, 1)
     assert "1" in result.cycle.note
+
+
+def test_qualifying_without_a_standard_is_counted(setup):
+    """Eligible by the rules but no amount in force: no line, and the cycle's note says how many."""
+    living = setup["living"]
+    e = enroll(living, applied=D(2025, 3, 1), hardship_basis="dibao")
+    HardshipStatus.objects.create(person=e.person, kind="dibao", valid_from=D(2024, 1, 1), source="manual")
+    Standard.objects.filter(program=living).delete()
+    result = generate(setup, D(2025, 4, 1), program="living")
+    assert lines_of(e) == []
+    assert result.no_standard == 1
+    assert Enrollment.objects.get(pk=e.pk).ineligible_since is None
 
 
 def test_death_in_month_pays_that_month_not_the_next(setup):
@@ -379,6 +399,7 @@ def test_export_needs_approval_and_is_audited(setup):
         "Amount",
         "Period",
         "Kind",
+        "Program",
     ]
     assert rows[1] == [
         str(line.pk),
@@ -390,6 +411,7 @@ def test_export_needs_approval_and_is_audited(setup):
         "100.00",
         "2025-05",
         "Regular",
+        "重度残疾人护理补贴",  # the official name, in any interface language
     ]
     cycle.refresh_from_db()
     assert cycle.status == "exported" and cycle.exported_at

@@ -27,7 +27,7 @@ NURSING = "nursing-subsidy"
 # --- working days ----------------------------------------------------------------------------------
 
 
-def test_working_days_over_national_day_with_make_up_days():
+def test_working_days_over_national_day_with_make_up_days(db):  # the calendar is a table
     # 2026: 1–7 October off; Sunday 20 September and Saturday 10 October are working days.
     assert workdays.add_working_days(D(2026, 9, 30), 1) == D(2026, 10, 8)
     assert workdays.add_working_days(D(2026, 10, 8), 4) == D(2026, 10, 13)  # 8, 9, 10 (Sat), 12, 13
@@ -40,7 +40,7 @@ def test_working_days_over_national_day_with_make_up_days():
     assert workdays.is_working_day(D(2026, 10, 10))
 
 
-def test_unknown_year_is_an_error_when_strict_and_monday_to_friday_otherwise(caplog):
+def test_unknown_year_is_an_error_when_strict_and_monday_to_friday_otherwise(db, caplog):
     _first, last = workdays.known_years()
     year = last + 5
     day = D(year, 1, 1)

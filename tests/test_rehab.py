@@ -283,8 +283,11 @@ def test_attendance_on_another_institutions_plan_refused(other_staff_user, count
 def test_attendance_bulk_set_based(staff_user, county, inst, regions, django_assert_max_num_queries):
     plans = [w.plan(w.child(name=f"童{NAMES[i]}"), inst, actor=county) for i in range(5)]
     rows = [{"plan_id": p.pk, "on": D(Y, 4, d)} for p in plans for d in range(1, 21)]
+    # 4–6 April 2025 are the Qingming holiday: the sign-ins on them are confirmed.
     with django_assert_max_num_queries(20):
-        added = actions.attendance_bulk(actor=staff_user, institution_id=inst.pk, rows=rows)
+        added = actions.attendance_bulk(
+            actor=staff_user, institution_id=inst.pk, rows=rows, confirm_holiday=True
+        )
     assert added == 100
     assert actions.attendance_bulk(actor=staff_user, institution_id=inst.pk, rows=rows[:10]) == 0
 

@@ -30,7 +30,7 @@ from canlian.demo.management.commands.demo_data import DEMO_PASSWORD
 from canlian.demo.rehab import demo_year
 from canlian.domains.rehab import actions as rehab
 from canlian.domains.rehab import settlement_actions as settle
-from canlian.domains.rehab.models import SettlementLine
+from canlian.domains.rehab.models import RehabPlan, SettlementLine
 from canlian.domains.supervision import actions as supervision
 from canlian.domains.supervision.selectors import notices_overdue
 from canlian.platform.errors import NotFound, PermissionDenied
@@ -123,6 +123,14 @@ def test_done_when_from_a_fresh_demo_database():
         ).values_list("year_days", "amount")
     )
     assert by_days == {170: Decimal("18000.00"), 169: Decimal("17894.11")}
+    # The child who changed institution on 1 June: 170 days at the two together, 18,000 shared.
+    moved = RehabPlan.objects.select_related("transferred_from").get(transferred_from__isnull=False)
+    shares = SettlementLine.objects.filter(person_id=moved.person_id).select_related("institution")
+    assert {line.institution.code for line in shares} == {"KF370502", "KF370505"}
+    assert {line.year_days for line in shares} == {170}
+    assert sum(line.days for line in shares) == 170
+    assert sum(line.amount for line in shares) == Decimal("18000.00")
+    assert moved.transferred_from.end_reason == "transfer"
     assert (
         before.notices_issued,
         before.notices_closed,
@@ -204,12 +212,19 @@ def test_done_when_from_a_fresh_demo_database():
     # --- a year's attendance, recorded by the centre's own staff -----------------------------------
     start = dt.date(year, 1, 2)
     days_170 = [start + dt.timedelta(days=k) for k in range(170)]
-    assert rehab.attendance_record(actor=staff_user, plan_id=plans[170].pk, days=days_170) == 170
+    # (Consecutive days: the public holidays among them are confirmed, as the centre trains on them.)
+    assert (
+        rehab.attendance_record(actor=staff_user, plan_id=plans[170].pk, days=days_170, confirm_holiday=True)
+        == 170
+    )
     assert (
         rehab.attendance_record(actor=staff_user, plan_id=plans[170].pk, days=days_170[:5]) == 0
     )  # idempotent
     rows = [{"plan_id": plans[169].pk, "on": start + dt.timedelta(days=k)} for k in range(169)]
-    assert rehab.attendance_bulk(actor=staff_user, institution_id=centre.pk, rows=rows) == 169
+    assert (
+        rehab.attendance_bulk(actor=staff_user, institution_id=centre.pk, rows=rows, confirm_holiday=True)
+        == 169
+    )
     with pytest.raises(
         (NotFound, PermissionDenied)
     ):  # another institution's staff never reach these children

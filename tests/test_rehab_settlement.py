@@ -279,7 +279,8 @@ def child(program, institution, *, year=YEAR, born="20200315", category="2", mod
         defaults={
             "region_code": person.region_code,
             "status": "active",
-            "applied_on": dt.date(year, 1, 2),
+            # Training days count from the application date: the child applied on 1 January.
+            "applied_on": dt.date(year, 1, 1),
             "application_month": dt.date(year, 1, 1),
         },
     )
@@ -844,4 +845,241 @@ def test_region_generation_reads_inputs_once(
     for where in (institution, other_institution):
         for _ in range(10):
             attend(child(program, where), spread(120))
+    assert queries() <= small
+
+
+# --- a child who changed institution mid-year (issue 11) -------------------------------------------
+
+
+def _child_plans(*month_days, born=dt.date(2020, 6, 1), starts=None):
+    """One child's plans of the year (plan ids 1, 2, …), each with its days per month."""
+    starts = starts or [dt.date(YEAR, 1, 1) + dt.timedelta(days=40 * i) for i in range(len(month_days))]
+    return [
+        calc.PlanDays(
+            plan_id=i + 1,
+            person_id=7,
+            region_code="370502001001",
+            category="2",
+            mode="centre",
+            birth_date=born,
+            month_days=days,
+            starts_on=starts[i],
+        )
+        for i, days in enumerate(month_days)
+    ]
+
+
+def _settle_each(rules, plans, end_month=12):
+    """Each plan settled as its institution's batch does: its own lines, the child's plans as context."""
+    child = {plans[0].person_id: plans}
+    return {
+        p.plan_id: calc.settle(year=YEAR, end_month=end_month, rules=rules, plans=[p], child_plans=child)
+        for p in plans
+    }
+
+
+def test_threshold_counts_the_childs_days_at_every_institution_and_splits_by_days():
+    """100 days at A + 70 at B = 170: the child gets 18,000.00, A 100/170 of it, B the rest."""
+    plans = _child_plans(spread(100, range(1, 7)), spread(70, range(7, 13)))
+    lines = _settle_each([rule()], plans)
+    a, b = (one_line for (one_line,) in (lines[1], lines[2]))
+    assert (a.training_amount, a.transport_amount, a.amount) == (D("8823.53"), D("1764.71"), D("10588.24"))
+    assert (b.training_amount, b.transport_amount, b.amount) == (D("6176.47"), D("1235.29"), D("7411.76"))
+    assert a.amount + b.amount == D("18000.00")
+    assert (a.days, a.year_days, b.days, b.year_days) == (100, 170, 70, 170)
+    assert calc.explain(a.detail) == (
+        "100 training days at this institution, of the child's 170 in 2026 at all institutions "
+        "(threshold 170 reached): training 15,000.00 × 100/170 = 8,823.53 + transport 3,000.00 × 100/170 "
+        "= 1,764.71 = 10,588.24; the child's 18,000.00 shared by days between 2 institutions; earlier "
+        "batches 0.00; due 10,588.24"
+    )
+    # Each institution alone (the old behaviour) would have paid nothing: 100 and 70 < 170.
+    assert one([rule()], plan(spread(100, range(1, 7)))).amount == D("0.00")
+
+
+@pytest.mark.parametrize(
+    ("below", "a_amount", "b_amount"),
+    [
+        ("nothing", D("0.00"), D("0.00")),
+        # The child's 15,000 × 169/170 = 14,911.76 and 3,000 × 169/170 = 2,982.35, shared 100 : 69.
+        ("pro_rata", D("10588.23"), D("7305.88")),
+    ],
+)
+def test_169_days_at_two_institutions_follow_below_threshold(below, a_amount, b_amount):
+    plans = _child_plans(spread(100, range(1, 7)), spread(69, range(7, 13)))
+    lines = _settle_each([rule(below_threshold=below)], plans)
+    (a,), (b,) = lines[1], lines[2]
+    assert (a.amount, b.amount) == (a_amount, b_amount)
+    if below == "pro_rata":
+        assert (a.training_amount, a.transport_amount) == (D("8823.53"), D("1764.70"))
+        assert (b.training_amount, b.transport_amount) == (D("6088.23"), D("1217.65"))
+        assert a.amount + b.amount == D("17894.11")
+        assert "threshold 170 not reached" in calc.explain(b.detail)
+
+
+def test_split_rounding_gives_the_remainder_to_the_last_plan():
+    """Shares rounded to the cent; the last plan in plan order gets what makes them add up."""
+    plans = _child_plans({1: 1}, {2: 1}, {3: 1})
+    lines = _settle_each([rule(min_days=3, amount=D("100"), transport_amount=D("0"))], plans)
+    assert [lines[i][0].amount for i in (1, 2, 3)] == [D("33.33"), D("33.33"), D("33.34")]
+    assert "this one the remainder" in calc.explain(lines[3][0].detail)
+    assert "remainder" not in calc.explain(lines[1][0].detail)
+
+
+def test_per_month_counts_the_childs_days_in_the_month_at_both_institutions():
+    """The child moves on 13 March: 8 days at A and 10 at B in March reach the monthly minimum of 10
+    together; the month's 1,500 is shared 8 : 10."""
+    monthly = rule(family="per_month", min_days=10, max_months=10)
+    plans = _child_plans(
+        {1: 12, 2: 15, 3: 8}, {3: 10, 4: 12}, starts=[dt.date(YEAR, 1, 1), dt.date(YEAR, 3, 13)]
+    )
+    lines = _settle_each([monthly], plans, end_month=4)
+    (a,), (b,) = lines[1], lines[2]
+    assert (a.months, a.amount) == (3, D("3666.67"))  # 1,500 + 1,500 + 1,500 × 8/18
+    assert (b.months, b.amount) == (2, D("2333.33"))  # 1,500 × 10/18 + 1,500
+    assert a.amount + b.amount == D("6000.00")
+    assert "months shared with another institution by days: 3: 8/18" in calc.explain(a.detail)
+    # Alone, A's 8 days in March would not reach the minimum.
+    assert one([monthly], plan({1: 12, 2: 15, 3: 8}), end_month=4).amount == D("3000.00")
+
+
+def transferred(program, a, b, *, on=dt.date(YEAR, 7, 1)):
+    """A child whose plan at ``a`` ended on the day before ``on`` (a transfer) and continues at ``b``."""
+    first = child(program, a)
+    RehabPlan.objects.filter(pk=first.pk).update(
+        ends_on=on - dt.timedelta(days=1),
+        ended_on=on - dt.timedelta(days=1),
+        status="ended",
+        end_reason="transfer",
+    )
+    second = RehabPlan.objects.create(
+        enrollment=first.enrollment,
+        person=first.person,
+        region_code=first.region_code,
+        institution=b,
+        year=first.year,
+        category=first.category,
+        mode=first.mode,
+        starts_on=on,
+        ends_on=dt.date(first.year, 12, 31),
+        transferred_from=first,
+    )
+    first.refresh_from_db()
+    return first, second
+
+
+def test_each_institutions_batch_pays_its_share(
+    program, institution, other_institution, threshold_rule, city_maker
+):
+    """Case 3 through the database: 100 days at A, then a transfer, 70 at B."""
+    at_a, at_b = transferred(program, institution, other_institution)
+    attend(at_a, spread(100, range(1, 7)))
+    attend(at_b, spread(70, range(7, 13)))
+    batch_a = batch_generate(
+        actor=city_maker, institution_id=institution.pk, period_start="2026-01", period_end="2026-12"
+    )
+    batch_b = batch_generate(
+        actor=city_maker, institution_id=other_institution.pk, period_start="2026-01", period_end="2026-12"
+    )
+    (line_a,), (line_b,) = lines_of(batch_a), lines_of(batch_b)
+    assert (line_a.plan_id, line_a.days, line_a.year_days, line_a.amount) == (
+        at_a.pk,
+        100,
+        170,
+        D("10588.24"),
+    )
+    assert (line_b.plan_id, line_b.days, line_b.year_days, line_b.amount) == (at_b.pk, 70, 170, D("7411.76"))
+    assert batch_a.total_amount + batch_b.total_amount == D("18000.00")
+    assert "of the child's 170 in 2026 at all institutions" in calc.explain(line_b.detail)
+    # Generated again after the other batch exists: nothing of A's is subtracted from B.
+    again = batch_generate(
+        actor=city_maker, institution_id=other_institution.pk, period_start="2026-01", period_end="2026-12"
+    )
+    assert [(x.already_paid, x.amount) for x in lines_of(again)] == [(D("0.00"), D("7411.76"))]
+
+
+def test_169_days_at_two_institutions_through_the_database(
+    program, institution, other_institution, threshold_rule, city_maker
+):
+    at_a, at_b = transferred(program, institution, other_institution)
+    attend(at_a, spread(100, range(1, 7)))
+    attend(at_b, spread(69, range(7, 13)))
+
+    def totals():
+        return [
+            batch_generate(
+                actor=city_maker, institution_id=i.pk, period_start="2026-01", period_end="2026-12"
+            ).total_amount
+            for i in (institution, other_institution)
+        ]
+
+    assert totals() == [D("10588.23"), D("7305.88")]  # pro rata, the rule's option
+    SettlementRule.objects.filter(pk=threshold_rule.pk).update(below_threshold="nothing")
+    assert totals() == [D("0.00"), D("0.00")]
+
+
+def test_region_job_counts_days_at_an_institution_outside_the_region(
+    program, institution, other_institution, threshold_rule, city_maker
+):
+    """B's county (370505) generated alone still counts the child's days at A (370502)."""
+    at_a, at_b = transferred(program, institution, other_institution)
+    attend(at_a, spread(100, range(1, 7)))
+    attend(at_b, spread(70, range(7, 13)))
+    batches, _skipped = batches_generate_for_region(
+        actor=city_maker, region_code="370505", period_start="2026-01", period_end="2026-12"
+    )
+    assert [(b.institution_id, b.total_amount) for b in batches] == [(other_institution.pk, D("7411.76"))]
+    batches, _skipped = batches_generate_for_region(
+        actor=city_maker, region_code="3705", period_start="2026-01", period_end="2026-12"
+    )
+    assert sorted(b.total_amount for b in batches) == [D("7411.76"), D("10588.24")]
+
+
+def test_settlement_counts_only_days_inside_the_paid_window(program, institution, threshold_rule, generator):
+    """Case 4: days stored before the application date or from the stop on (old data) are not
+    counted; the day before the stop is. 170 days inside the window pay 18,000.00."""
+    p = child(program, institution)
+    Enrollment.objects.filter(pk=p.enrollment_id).update(
+        applied_on=dt.date(YEAR, 1, 2), status="stopped", stopped_from=dt.date(YEAR, 12, 1)
+    )
+    inside = [dt.date(YEAR, 1, d) for d in range(2, 16)]  # 14
+    inside += [dt.date(YEAR, m, d) for m in range(2, 11) for d in range(1, 16)]  # 135
+    inside += [dt.date(YEAR, 11, d) for d in range(10, 31)]  # 21, up to 30 November
+    outside = [dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 1), dt.date(YEAR, 12, 2)]
+    Attendance.objects.bulk_create(
+        Attendance(plan=p, institution=institution, region_code=p.region_code, on=day)
+        for day in inside + outside
+    )
+    assert len(inside) == 170
+    batch = batch_generate(
+        actor=generator, institution_id=institution.pk, period_start="2026-01", period_end="2026-12"
+    )
+    (line,) = lines_of(batch)
+    assert (line.year_days, line.amount) == (170, D("18000.00"))
+    # Without the day before the stop, 169: pro rata.
+    Attendance.objects.filter(plan=p, on=dt.date(YEAR, 11, 30)).delete()
+    batch = batch_generate(
+        actor=generator, institution_id=institution.pk, period_start="2026-01", period_end="2026-12"
+    )
+    assert [(x.year_days, x.amount) for x in lines_of(batch)] == [(169, D("17894.11"))]
+
+
+def test_region_generation_with_transfers_reads_inputs_once(
+    program, institution, other_institution, threshold_rule, city_maker
+):
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            batches_generate_for_region(
+                actor=city_maker, region_code="3705", period_start="2026-01", period_end="2026-12"
+            )
+        return len(ctx.captured_queries)
+
+    at_a, at_b = transferred(program, institution, other_institution)
+    attend(at_a, spread(60, range(1, 7)))
+    attend(at_b, spread(60, range(7, 13)))
+    small = queries()
+    for _ in range(6):
+        at_a, at_b = transferred(program, institution, other_institution)
+        attend(at_a, spread(90, range(1, 7)))
+        attend(at_b, spread(90, range(7, 13)))
     assert queries() <= small

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from canlian.core.accounts.api.views import MeView, UserViewSet
 from canlian.core.audit.api import AuditEventViewSet
+from canlian.core.calendar import api as calendar_api
 from canlian.core.institutions import api as institutions_api
 from canlian.core.jobs.api.views import JobViewSet
 from canlian.core.regions.api.views import RegionViewSet
@@ -21,6 +22,7 @@ from canlian.domains.subsidies import api as subsidies_api
 from canlian.domains.supervision import api as supervision_api
 from canlian.programs.api import cycles as cycles_api
 from canlian.programs.api import enrollments as enrollments_api
+from canlian.programs.api import recoveries as recoveries_api
 from canlian.programs.api import rules as rules_api
 from canlian.reporting import api as reporting_api
 
@@ -36,9 +38,11 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("screenings", ScreeningViewSet, basename="screening")
 # The program engine and the domains register their own viewsets.
 for module in (
+    calendar_api,
     rules_api,
     enrollments_api,
     cycles_api,
+    recoveries_api,
     subsidies_api,
     care_api,
     petitions_api,

@@ -46,6 +46,7 @@ urlpatterns = [
     path("users/", include("canlian.core.accounts.urls")),
     path("audit/", include("canlian.core.audit.urls")),
     path("jobs/", include("canlian.core.jobs.urls")),
+    path("calendar/", include("canlian.core.calendar.urls")),
     path("api/v1/", include(("canlian.config.api", "api"), namespace="api")),
     path("api/schema/", _perm_api(SchemaView).as_view(), name="api-schema"),
     path("api/docs/", _perm_api(DocsView).as_view(url_name="api-schema"), name="api-docs"),

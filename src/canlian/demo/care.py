@@ -53,7 +53,7 @@ from canlian.domains.petitions.models import (
     key_date,
 )
 from canlian.platform.bulk import append_rows, is_postgres
-from canlian.programs.workdays import add_working_days
+from canlian.programs.workdays import add_working_days, deadlines_record
 
 #: Buckets (of 100): 0–87 paired, 88–99 not (the unpaired list).
 PAIRED = 88
@@ -449,6 +449,10 @@ def _petitions(region_code: str, cadres: list[User], *, seed: int, today: dt.dat
                 )
             )
     Petition.objects.bulk_create(petitions)
+    # Deadlines counted into a year the calendar does not hold yet are provisional (recomputed later).
+    deadlines_record(
+        ((p, p.received_on, deadline_days(p.category), None) for p in petitions), field_name="deadline"
+    )
     return len(petitions)
 
 

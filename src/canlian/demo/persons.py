@@ -605,7 +605,7 @@ _HOUSEHOLD_COLUMNS = (
 ).split()
 _CERTIFICATE_COLUMNS = (
     "id person_id number category grade issue_date valid_until state cancelled_on cancel_reason "
-    "cancel_note created_at updated_at"
+    "cancel_note superseded_on created_at updated_at"
 ).split()
 _EVENT_COLUMNS = "person_id certificate_id kind on old_values new_values note created_at".split()
 _HARDSHIP_COLUMNS = (
@@ -825,6 +825,7 @@ class _Generator:
                     NULL,
                     "",
                     "",
+                    iso[issue_ord],
                     now,
                     now,
                 )
@@ -837,7 +838,7 @@ class _Generator:
         self.next_cert += 1
         issue, until = iso[issue_ord], iso[until_ord]
         cancelled = iso[cancelled_ord] if cancelled_ord is not None else NULL
-        row = (cid, pid, number, str(category), str(grade), issue, until, state, cancelled, reason, "")
+        row = (cid, pid, number, str(category), str(grade), issue, until, state, cancelled, reason, "", NULL)
         cert_rows.append((*row, now, now))
         for c, g in subs:
             sub_rows.append((cid, str(c), str(g)))

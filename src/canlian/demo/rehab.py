@@ -14,8 +14,11 @@ people doing the work would:
   application still waiting for the first check. The province's rule setting widens the age band to
   0–17 (Shandong).
 * A **plan** per child for the demo year at the institution the guardian chose, with a certified
-  therapist, and **attendance** from 1 January up to yesterday inserted set-based
-  (``attendance_bulk``): one child with exactly 170 training days, one with 169.
+  therapist, and **attendance** on the working days (weekdays that are not public holidays) from
+  1 January up to yesterday inserted set-based (``attendance_bulk``): one child with exactly 170
+  training days, one with 169; one child **transferred** on 1 June from 启智儿童康复中心 to 阳光肢体康复中心
+  (same category, another county) whose days at both together reach 170 (each batch pays its share
+  of 18,000 by days); one sign-in on a public holiday, confirmed and flagged.
 * **Settlement rules**: Dongying's threshold rule for 3705 from 2023-01-01 (170 days → 15,000 training
   + 3,000 transport; below the threshold **pro rata** to the days) and Shandong's per-year rule by
   age band and mode for province 37 from 2026-01-01; a **settlement batch** per institution for the
@@ -54,6 +57,7 @@ from canlian.domains.rehab.models import DeviceKind, RehabPlan
 from canlian.domains.rehab.presets import VARIANTS, compile_rules, default_options
 from canlian.domains.supervision import actions as supervision
 from canlian.programs import enrollments as engine
+from canlian.programs import workdays
 from canlian.programs.models import Program, RuleSetting
 
 PROVINCE_SETTING_FROM = dt.date(2026, 1, 1)
@@ -110,6 +114,8 @@ GIVEN = [
 
 #: Children: (age in years, certificate category (registry 1–7), training category, institution).
 #: The first trains exactly 170 days, the second 169; the last stays in review (no plan).
+#: ``TRANSFER``: the child who changes institution on ``TRANSFER_ON`` (month, day), to ``TRANSFER_TO``,
+#: and trains 170 working days at the two together; ``HOLIDAY_CHILD`` signs in on a public holiday.
 CHILDREN: list[tuple[int, int, str, str]] = [
     (5, 5, "5", "01"),
     (6, 5, "5", "01"),
@@ -137,6 +143,8 @@ CHILDREN: list[tuple[int, int, str, str]] = [
     (8, 2, "2", "03"),
 ]
 PENDING = (4, 5, "5", "02")
+TRANSFER, TRANSFER_TO, TRANSFER_ON = 12, "05", (6, 1)
+HOLIDAY_CHILD = 5
 
 
 @dataclass
@@ -156,9 +164,12 @@ def demo_year(today: dt.date) -> int:
 
 
 def weekdays(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Monday to Friday from ``first`` to ``last``, without the public holidays (the demo's
+    institutions do not train on them)."""
+    holidays = workdays.public_holidays(first, last) if first <= last else {}
     days, day = [], first
     while day <= last:
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in holidays:
             days.append(day)
         day += dt.timedelta(days=1)
     return days
@@ -201,15 +212,17 @@ def generate_demo_rehab(*, region_code: str, password: str, today: dt.date | Non
         _rules(users, region_code)
         enrollments, _pending = _applications(users, villages, today, year)
         plans = _plans(users, enrollments, institutions, staff, year)
-        result.counts["attendance days"] = _attendance(users, plans, institutions, today, year)
+        continued = _transfer(users, plans, institutions, staff, year)
+        result.counts["attendance days"] = _attendance(users, plans, continued, today, year)
         result.counts.update(_devices_and_surgery(users, plans, institutions, year))
-        result.batches = _settle(users, institutions, plans, today, year)
+        result.batches = _settle(users, institutions, [*plans, continued], today, year)
         result.counts.update(_supervise(users, institutions, staff, today, year))
     result.counts = {
         "institutions": len(institutions),
         "staff": len(staff),
         "children": len(enrollments) + 1,
-        "plans": len(plans),
+        "plans": len(plans) + 1,
+        "transfers": 1,
         **result.counts,
     }
     result.seconds = time.monotonic() - started
@@ -490,15 +503,43 @@ def _plans(
     return plans
 
 
-def _attendance(
+def _transfer(
     users: dict[str, User],
     plans: list[RehabPlan],
     institutions: dict[str, Institution],
+    staff: dict[str, Any],
+    year: int,
+) -> RehabPlan:
+    """The guardian of child ``TRANSFER`` moves to another county in spring: the plan continues at
+    ``TRANSFER_TO`` from ``TRANSFER_ON`` (the county records it), with a certified therapist there."""
+    therapist = next(
+        m
+        for m in staff.values()
+        if m.institution_id == institutions[TRANSFER_TO].pk
+        and m.post == "therapist"
+        and m.name not in (EXPIRED, EXPIRING)
+    )
+    return rehab.plan_transfer(
+        actor=users["shi_admin"],
+        plan_id=plans[TRANSFER].pk,
+        to_institution_id=institutions[TRANSFER_TO].pk,
+        on=dt.date(year, *TRANSFER_ON),
+        reason="家庭搬迁至垦利区，家长选择就近的定点机构",
+        therapist_id=therapist.pk,
+    )
+
+
+def _attendance(
+    users: dict[str, User],
+    plans: list[RehabPlan],
+    continued: RehabPlan,
     today: dt.date,
     year: int,
 ) -> int:
-    """Weekdays from 1 January to yesterday: the first child exactly 170 days, the second 169, the
-    others most weekdays (each misses some days in a pattern of their own)."""
+    """Working days from 1 January to yesterday: the first child exactly 170 days, the second 169,
+    the transferred child 170 at the two institutions together (before the transfer at the first,
+    from it at the second), the others most working days (each misses some days in a pattern of
+    their own); one sign-in on a public holiday, confirmed."""
     last = min(today - dt.timedelta(days=1), dt.date(year, 12, 31))
     days = weekdays(dt.date(year, 1, 1), last)
     by_institution: dict[int, list[dict[str, Any]]] = {}
@@ -507,14 +548,29 @@ def _attendance(
             chosen = days[:170]
         elif i == 1:
             chosen = days[:169]
+        elif i == TRANSFER:
+            chosen = days[:170]
         else:
             skip = 3 + i % 5
             chosen = [d for k, d in enumerate(days) if (k + i) % skip]
-        rows = by_institution.setdefault(plan.institution_id, [])
-        rows.extend({"plan_id": plan.pk, "on": d} for d in chosen)
+        for d in chosen:
+            target = continued if i == TRANSFER and d >= continued.starts_on else plan
+            by_institution.setdefault(target.institution_id, []).append({"plan_id": target.pk, "on": d})
     added = 0
     for institution_id, rows in by_institution.items():
         added += rehab.attendance_bulk(actor=users["shi_admin"], institution_id=institution_id, rows=rows)
+    # A Saturday session on a public holiday, confirmed by the institution (flagged in the lists).
+    holiday = next(
+        (d for d in sorted(workdays.public_holidays(dt.date(year, 4, 1), last)) if d.weekday() >= 5), None
+    )
+    if holiday is not None:
+        added += rehab.attendance_record(
+            actor=users["shi_admin"],
+            plan_id=plans[HOLIDAY_CHILD].pk,
+            days=[holiday],
+            source="page",
+            confirm_holiday=True,
+        )
     return added
 
 

@@ -12,7 +12,11 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self) -> None:
+        from canlian.core.registry.hooks import register_person_change_hook
         from canlian.programs import (
             handlers,  # noqa: F401  (registers job kinds)
             timeline,  # noqa: F401  (the person page's timeline entries)
         )
+        from canlian.programs.recoveries import persons_changed
+
+        register_person_change_hook(persons_changed)

@@ -82,3 +82,11 @@ class LineStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed")
+
+
+class RecoveryStatus(models.TextChoices):
+    """A recovery item (追缴): money paid for months the person was not entitled to."""
+
+    TO_RECOVER = "to_recover", _("To recover")
+    RECOVERED = "recovered", _("Recovered")
+    WAIVED = "waived", _("Waived")

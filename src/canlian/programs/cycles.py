@@ -20,28 +20,27 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
-from canlian.core.registry.models import Certificate, HardshipStatus, Person
-from canlian.platform.bulk import drop_temp_table, is_postgres, load_temp_table
+from canlian.core.registry.models import Person
+from canlian.platform.bulk import drop_temp_table, load_temp_table
 from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, RowError, ValidationFailed
 from canlian.platform.scoping import assert_in_scope
 from canlian.platform.tabular import Table
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
-from canlian.programs.eligibility import rule_setting_for
 from canlian.programs.models import (
     Enrollment,
     PaymentCycle,
     PaymentLine,
     Program,
-    Standard,
     add_months,
     month_start,
 )
+from canlian.programs.month_sql import verdict_ctes
 
 #: Audit event codes of cycles (stable strings; see canlian.core.audit.events).
 EVENT_GENERATED = "cycle.generated"
@@ -72,7 +71,7 @@ def _program(program_code: str | None, program: Program | None) -> Program:
             raise NotFound(_("No program has the code %(code)s.") % {"code": program_code}, field="program")
     if program.kind != ProgramKind.MONTHLY_CASH:
         raise InvalidState(
-            _("%(program)s is not a monthly cash program.") % {"program": program.name}, code="not_monthly"
+            _("%(program)s is not a monthly cash program.") % {"program": program.label}, code="not_monthly"
         )
     return program
 
@@ -91,124 +90,60 @@ def months_of(program: Program, month: dt.date) -> list[dt.date]:
     return [add_months(month, -n) for n in range(program.arrears_months, -1, -1)]
 
 
-def _requires_hardship(program: Program, region_code: str, month: dt.date) -> bool:
-    setting = rule_setting_for(program, region_code, month)
-    return bool(setting and any(r.get("rule") == "hardship_any" for r in setting.rules or []))
-
-
 # --- the SQL ---------------------------------------------------------------------------------------
 
 
-def _age_sql(period: str, birth: str) -> str:
-    """Age in whole years on ``period`` (a first of the month) of someone born on ``birth``."""
-    if is_postgres():
-        return (
-            f"(CAST(EXTRACT(YEAR FROM {period}) AS integer) - CAST(EXTRACT(YEAR FROM {birth}) AS integer)"
-            f" - CASE WHEN EXTRACT(MONTH FROM {birth}) * 100 + EXTRACT(DAY FROM {birth})"
-            f" > EXTRACT(MONTH FROM {period}) * 100 + EXTRACT(DAY FROM {period}) THEN 1 ELSE 0 END)"
-        )
-    return (
-        f"(CAST(strftime('%%Y', {period}) AS integer) - CAST(strftime('%%Y', {birth}) AS integer)"
-        f" - CASE WHEN strftime('%%m%%d', {birth}) > strftime('%%m%%d', {period}) THEN 1 ELSE 0 END)"
-    )
-
-
-def _months_cte(periods: list[dt.date]) -> tuple[str, list[Any]]:
-    cast = "CAST(%s AS date)" if is_postgres() else "%s"
-    rows = ", ".join(f"({cast}, {cast})" for _ in periods)
-    params: list[Any] = []
-    for period in periods:
-        params += [period, add_months(period, 1) - dt.timedelta(days=1)]
-    return f"months (period, period_end) AS (VALUES {rows})", params
-
-
-def candidates_sql(
-    *, program: Program, region_code: str, month: dt.date, hardship: bool
+def owed_pairs_sql(
+    *, program: Program, region_code: str, enrollment_ids: list[int] | None = None
 ) -> tuple[str, list[Any]]:
-    """The CTEs ``months``, ``std``, ``cand`` (every enrollment-month owed and not yet paid) and
-    ``ranked`` (each with the precedence of the standard that applies, NULL when none does)."""
-    e, p = Enrollment._meta.db_table, Person._meta.db_table
-    c, h = Certificate._meta.db_table, HardshipStatus._meta.db_table
-    s, line = Standard._meta.db_table, PaymentLine._meta.db_table
-    months, params = _months_cte(months_of(program, month))
-    hardship_sql = (
-        f"""AND EXISTS (SELECT 1 FROM {h} h WHERE h.person_id = e.person_id AND h.kind = e.hardship_basis
-                 AND h.valid_from <= m.period_end AND (h.valid_to IS NULL OR h.valid_to >= m.period))"""
-        if hardship
-        else ""
-    )
-    specificity = (
-        "(CASE WHEN grades <> '' THEN 1 ELSE 0 END + CASE WHEN categories <> '' THEN 1 ELSE 0 END"
-        " + CASE WHEN hardship <> '' THEN 1 ELSE 0 END + CASE WHEN care_tier <> '' THEN 1 ELSE 0 END"
-        " + CASE WHEN age_min IS NOT NULL THEN 1 ELSE 0 END + CASE WHEN age_max IS NOT NULL THEN 1 ELSE 0 END)"
-    )
-    grade_mask = " + ".join(f"CASE WHEN grades LIKE '%%{d}%%' THEN {1 << d} ELSE 0 END" for d in range(1, 10))
-    category_mask = " + ".join(
-        f"CASE WHEN categories LIKE '%%{d}%%' THEN {1 << d} ELSE 0 END" for d in range(1, 10)
-    )
-    periods = months_of(program, month)
-    # ``std``: the program's standards that may apply in the window, each with its precedence as one
-    # number (``precedence`` 1 = longest region prefix, then most keys, then latest start: the order
-    # of ``eligibility.standard_for``, which depends on the standard alone) and its keys as bit masks.
-    # ``cand``: every enrollment-month owed and not yet paid, materialised once. The standard of a
-    # line is then the matching one of lowest precedence (a correlated MIN over the small ``std``).
+    """``cand`` of a cycle: every month of the window an active enrollment is owed by its dates and
+    not yet paid (a line that did not fail). Whether the rules pay it is ``month_sql``'s question."""
+    e, p, line = Enrollment._meta.db_table, Person._meta.db_table, PaymentLine._meta.db_table
+    only = ""
+    params: list[Any] = [program.pk, EnrollmentStatus.ACTIVE, f"{region_code}%"]
+    if enrollment_ids is not None:
+        only = f"AND e.id IN ({', '.join(['%s'] * len(enrollment_ids)) or 'NULL'})"
+        params += list(enrollment_ids)
     sql = f"""
-WITH {months},
-std AS MATERIALIZED (
-  SELECT id, amount, valid_from, valid_to, region_code, LENGTH(region_code) AS rlen,
-         {grade_mask} AS grade_mask, {category_mask} AS category_mask,
-         age_min, age_max, hardship, care_tier,
-         ROW_NUMBER() OVER (ORDER BY LENGTH(region_code) DESC, {specificity} DESC, valid_from DESC,
-                                     grades, categories, id) AS precedence
-  FROM {s}
-  WHERE program_id = %s AND LENGTH(region_code) IN (0, 2, 4, 6, 9, 12)
-    AND valid_from <= %s AND (valid_to IS NULL OR valid_to >= %s)
-),
-cand AS MATERIALIZED (
-  SELECT e.id AS enrollment_id, e.person_id, e.region_code, e.bank_account,
-         CASE WHEN e.grade BETWEEN 1 AND 9 THEN 1 << e.grade ELSE 0 END AS grade_bit,
-         CASE WHEN e.category BETWEEN 1 AND 9 THEN 1 << e.category ELSE 0 END AS category_bit,
-         e.hardship_basis, e.care_tier, m.period, {_age_sql("m.period", "p.birth_date")} AS age
+  SELECT e.id AS enrollment_id, e.person_id, e.region_code, e.bank_account, e.care_tier,
+         p.birth_date, m.period, m.period_end
   FROM {e} e
   JOIN {p} p ON p.id = e.person_id
   JOIN months m ON m.period >= e.application_month
-  WHERE e.program_id = %s AND e.status = %s AND e.region_code LIKE %s
+  WHERE e.program_id = %s AND e.status = %s AND e.region_code LIKE %s {only}
     AND (e.stopped_from IS NULL OR m.period < e.stopped_from)
     AND (p.life_status = 'living' OR p.life_status_date >= m.period)
     AND NOT EXISTS (SELECT 1 FROM {line} l WHERE l.period = m.period AND l.enrollment_id = e.id
-                    AND l.status <> 'failed')
-    AND EXISTS (SELECT 1 FROM {c} c WHERE c.person_id = e.person_id AND c.valid_until >= m.period
-                AND c.issue_date <= m.period_end
-                AND (c.state IN ('active', 'superseded') OR c.cancelled_on >= m.period))
-    {hardship_sql}
-),
-ranked AS (
-  SELECT cand.*, (
-    SELECT MIN(s.precedence) FROM std s
-    WHERE s.valid_from <= cand.period AND (s.valid_to IS NULL OR s.valid_to >= cand.period)
-      AND (s.rlen = 0 OR SUBSTR(cand.region_code, 1, s.rlen) = s.region_code)
-      AND (s.grade_mask = 0 OR (s.grade_mask & cand.grade_bit) <> 0)
-      AND (s.category_mask = 0 OR (s.category_mask & cand.category_bit) <> 0)
-      AND (s.age_min IS NULL OR cand.age >= s.age_min)
-      AND (s.age_max IS NULL OR cand.age <= s.age_max)
-      AND (s.hardship = '' OR s.hardship = cand.hardship_basis)
-      AND (s.care_tier = '' OR s.care_tier = cand.care_tier)
-  ) AS precedence
-  FROM cand
-)"""
-    params += [program.pk, periods[-1], periods[0]]
-    params += [program.pk, EnrollmentStatus.ACTIVE, f"{region_code}%"]
+                    AND l.status <> 'failed')"""
     return sql, params
 
 
-def insert_lines_sql(*, cycle: PaymentCycle, program: Program, hardship: bool) -> tuple[str, list[Any]]:
+def candidates_sql(
+    *, program: Program, region_code: str, month: dt.date, enrollment_ids: list[int] | None = None
+) -> tuple[str, list[Any]]:
+    """The CTEs of ``month_sql.verdict_ctes`` over the owed, unpaid months of the cycle's window."""
+    cand, cand_params = owed_pairs_sql(
+        program=program, region_code=region_code, enrollment_ids=enrollment_ids
+    )
+    return verdict_ctes(
+        program=program,
+        region_code=region_code,
+        periods=months_of(program, month),
+        cand_sql=cand,
+        cand_params=cand_params,
+    )
+
+
+def insert_lines_sql(
+    *, cycle: PaymentCycle, program: Program, enrollment_ids: list[int] | None = None
+) -> tuple[str, list[Any]]:
     """The one statement that writes a cycle's missing lines. The ORDER BY makes every read of the
     lines table (NOT EXISTS, the failed line to re-issue) finish before the first row is written:
     a scan interleaved with the inserts would wade through the statement's own new rows (quadratic
     on a table without statistics); it also appends to the (period, enrollment) key in order."""
     line = PaymentLine._meta.db_table
     ctes, params = candidates_sql(
-        program=program, region_code=cycle.region_code, month=cycle.month, hardship=hardship
+        program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
     )
     # INSERT first, then the CTEs: SQLite's driver reports the row count only for statements that
     # start with INSERT; both databases accept a WITH query as the INSERT's source.
@@ -238,14 +173,98 @@ ON CONFLICT (period, enrollment_id) WHERE NOT (status = 'failed') DO NOTHING"""
     return sql, params
 
 
-def _count_without_standard(*, program: Program, region_code: str, month: dt.date, hardship: bool) -> int:
-    """Enrollments still owed a month after the insert: those with no standard in force for it."""
-    ctes, params = candidates_sql(program=program, region_code=region_code, month=month, hardship=hardship)
-    # Only the CTE ``cand`` is read; ``ranked`` is not referenced, so it is not evaluated.
-    sql = f"{ctes}\nSELECT COUNT(DISTINCT enrollment_id) FROM cand"
+def _unpaid_after_insert(
+    *, program: Program, region_code: str, month: dt.date, enrollment_ids: list[int] | None = None
+) -> tuple[int, dict[int, dt.date]]:
+    """After the insert, the owed months still without a line: those the rules refuse (per enrollment,
+    its first refused month) and the count of enrollments qualifying with no standard in force."""
+    ctes, params = candidates_sql(
+        program=program, region_code=region_code, month=month, enrollment_ids=enrollment_ids
+    )
+    sql = f"""{ctes}
+SELECT enrollment_id, MIN(CASE WHEN ok = 0 THEN period END), MAX(ok)
+FROM ranked GROUP BY enrollment_id"""
+    refused: dict[int, dt.date] = {}
+    no_standard = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+        for enrollment_id, first_refused, qualified in cursor.fetchall():
+            if first_refused is not None:
+                refused[enrollment_id] = _as_date(first_refused)
+            if qualified:
+                no_standard += 1
+    return no_standard, refused
+
+
+def month_verdicts(
+    *, program: Program, region_code: str, month: dt.date, enrollment_ids: list[int] | None = None
+) -> dict[tuple[int, dt.date], tuple[bool, int | None]]:
+    """For every owed, unpaid (enrollment, month) of the cycle's window: whether the rules pay it and
+    the standard that would (None when none is in force). What the cycle would write, without writing
+    (the proof that the SQL and ``eligibility.explain_month`` agree reads it)."""
+    ctes, params = candidates_sql(
+        program=program, region_code=region_code, month=month_start(month), enrollment_ids=enrollment_ids
+    )
+    sql = f"""{ctes}
+SELECT r.enrollment_id, r.period, r.ok, s.id
+FROM ranked r LEFT JOIN std s ON s.precedence = r.precedence"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            (enrollment_id, _as_date(period)): (bool(qualified), standard_id)
+            for enrollment_id, period, qualified, standard_id in cursor.fetchall()
+        }
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def write_lines(
+    *,
+    cycle: PaymentCycle,
+    program: Program,
+    enrollment_ids: list[int] | None = None,
+    fail_after_insert: bool = False,
+) -> tuple[int, int, dict[int, dt.date]]:
+    """Write the cycle's missing lines (of the given enrollments only, when named) and keep each
+    enrollment's "no longer eligible since" mark: set to its first refused month, cleared when the
+    cycle's own month is paid. Returns (lines written, enrollments without a standard, refused)."""
+    sql, params = insert_lines_sql(cycle=cycle, program=program, enrollment_ids=enrollment_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = max(cursor.rowcount, 0)
+    if fail_after_insert:
+        raise RuntimeError("forced failure after the INSERT (test)")
+    no_standard, refused = _unpaid_after_insert(
+        program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
+    )
+    paid_now = PaymentLine.objects.filter(cycle=cycle, period=cycle.month).exclude(status=LineStatus.FAILED)
+    if enrollment_ids is not None:
+        paid_now = paid_now.filter(enrollment_id__in=enrollment_ids)
+    Enrollment.objects.filter(ineligible_since__isnull=False, pk__in=paid_now.values("enrollment_id")).update(
+        ineligible_since=None
+    )
+    by_month: dict[dt.date, list[int]] = {}
+    for enrollment_id, since in refused.items():
+        by_month.setdefault(since, []).append(enrollment_id)
+    for since, ids in by_month.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            Enrollment.objects.filter(pk__in=chunk).filter(
+                Q(ineligible_since__isnull=True) | Q(ineligible_since__gt=since)
+            ).update(ineligible_since=since)
+    return written, no_standard, refused
+
+
+def cycle_retotal(cycle: PaymentCycle) -> dict[str, int]:
+    """Recount the cycle's lines and total (saved by the caller); returns the lines per kind."""
+    totals = PaymentLine.objects.filter(cycle=cycle).aggregate(n=Count("id"), total=Sum("amount"))
+    cycle.line_count = totals["n"] or 0
+    cycle.total_amount = (totals["total"] or Decimal("0")).quantize(CENT)
+    return dict(
+        PaymentLine.objects.filter(cycle=cycle).values_list("kind").annotate(n=Count("id")).order_by()
+    )
 
 
 # --- actions ---------------------------------------------------------------------------------------
@@ -273,7 +292,6 @@ def cycle_generate(
 
     if not Region.objects.filter(code=region_code).exists():
         raise ValidationFailed(_("Unknown region %(code)s.") % {"code": region_code}, field="region_code")
-    hardship = _requires_hardship(program, region_code, month)
     with transaction.atomic():
         cycle, created = PaymentCycle.objects.select_for_update().get_or_create(
             program=program, region_code=region_code, month=month
@@ -285,29 +303,22 @@ def cycle_generate(
                 code="cycle_frozen",
             )
         before = {"status": cycle.status, "line_count": cycle.line_count, "total_amount": cycle.total_amount}
-        sql, params = insert_lines_sql(cycle=cycle, program=program, hardship=hardship)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            written = max(cursor.rowcount, 0)
-        if fail_after_insert:
-            raise RuntimeError("forced failure after the INSERT (test)")
-        no_standard = _count_without_standard(
-            program=program, region_code=region_code, month=month, hardship=hardship
+        written, no_standard, refused = write_lines(
+            cycle=cycle, program=program, fail_after_insert=fail_after_insert
         )
-        totals = PaymentLine.objects.filter(cycle=cycle).aggregate(n=Count("id"), total=Sum("amount"))
-        by_kind = dict(
-            PaymentLine.objects.filter(cycle=cycle).values_list("kind").annotate(n=Count("id")).order_by()
-        )
-        cycle.line_count = totals["n"] or 0
-        cycle.total_amount = (totals["total"] or Decimal("0")).quantize(CENT)
+        by_kind = cycle_retotal(cycle)
         cycle.status = CycleStatus.GENERATED
         cycle.generated_by = actor if getattr(actor, "is_authenticated", False) else None
         cycle.generated_at = timezone.now()
-        cycle.note = (
-            _("%(count)s enrollments have no standard in force.") % {"count": no_standard}
-            if no_standard
-            else ""
-        )[:300]
+        notes = []
+        if refused:
+            notes.append(
+                _("%(count)s enrollments no longer meet the rules for some month (see the warnings).")
+                % {"count": len(refused)}
+            )
+        if no_standard:
+            notes.append(_("%(count)s enrollments have no standard in force.") % {"count": no_standard})
+        cycle.note = " ".join(str(n) for n in notes)[:300]
         cycle.save(
             update_fields=["line_count", "total_amount", "status", "generated_by", "generated_at", "note"]
         )
@@ -324,6 +335,7 @@ def cycle_generate(
                 "total_amount": cycle.total_amount,
                 "by_kind": by_kind,
                 "no_standard": no_standard,
+                "no_longer_eligible": len(refused),
                 "rerun": not created,
             },
         )
@@ -390,6 +402,7 @@ EXPORT_HEADER = (
     ("amount", "Amount"),
     ("period", "Period"),
     ("kind", "Kind"),
+    ("program", "Program"),
 )
 
 
@@ -411,6 +424,8 @@ def _export_rows(cycle: PaymentCycle) -> Any:
         )
     )
     kinds = dict(LineKind.choices)
+    # The bank file names the program officially (重度残疾人护理补贴), whatever the user's language.
+    program_name = cycle.program.official_name or cycle.program.label
     for pk, name, id_number, bank, account, holder, amount, period, kind in lines.iterator(chunk_size=5000):
         yield [
             pk,
@@ -422,6 +437,7 @@ def _export_rows(cycle: PaymentCycle) -> Any:
             amount,
             f"{period:%Y-%m}",
             str(kinds[kind]),
+            program_name,
         ]
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from canlian.core.registry.models import Person
 from canlian.platform.errors import NotFound
-from canlian.programs.models import Program, RuleSetting, Standard
+from canlian.programs.models import Program, RuleSetting, Standard, add_months
 from canlian.programs.rules import Facts, RuleResult, Verdict, build_rules, evaluate
 
 
@@ -118,7 +118,10 @@ def explain(
             grade=cert.grade if cert else None,
             category=cert.category if cert else None,
             age=age_at(person.birth_date, on.replace(day=1)),
-            hardship=enrollment.hardship_basis if enrollment else hardship_basis(kinds, facts.hardship),
+            # The kind held on the date (the first of the rules' kinds, 低保 before 低收入), so a move
+            # from 低保 to 低收入 is priced as 低收入 from then on; the enrollment's own basis only
+            # when the rules name no kind.
+            hardship=hardship_basis(kinds, facts.hardship) if kinds else (enrollment.hardship_basis if enrollment else ""),
             care_tier=enrollment.care_tier if enrollment else "",
         )
         verdict.amount = verdict.standard.amount if verdict.standard else None
@@ -144,6 +147,60 @@ def explain(
                 )
             )
     return verdict
+
+
+def month_end(month: dt.date) -> dt.date:
+    return add_months(month, 1) - dt.timedelta(days=1)
+
+
+def month_days(program: Program, person: Person, month: dt.date) -> list[dt.date]:
+    """The days of ``month`` on which the rules are checked: its first day and each day inside it where
+    a fact they read changes (a certificate issued, a hardship status starting or ending, a birthday,
+    a rule setting starting or ending). The cycle's SQL checks the same days (``month_sql``)."""
+    first, last = month, month_end(month)
+    days = {first}
+
+    def inside(day: dt.date | None) -> None:
+        if day is not None and first < day <= last:
+            days.add(day)
+
+    for issued in person.certificates.values_list("issue_date", flat=True):
+        inside(issued)
+    for valid_from, valid_to in person.hardships.values_list("valid_from", "valid_to"):
+        inside(valid_from)
+        if valid_to is not None:
+            inside(valid_to + dt.timedelta(days=1))
+    birth = person.birth_date
+    if birth.month == first.month and birth.day > 1:
+        try:
+            inside(first.replace(day=birth.day))
+        except ValueError:  # 29–31 in a shorter month: the age grows on the 1st of the next
+            pass
+    for valid_from, valid_to in RuleSetting.objects.filter(program=program).values_list("valid_from", "valid_to"):
+        inside(valid_from)
+        if valid_to is not None:
+            inside(valid_to + dt.timedelta(days=1))
+    return sorted(days)
+
+
+def explain_month(program: Program, person: Person, month: dt.date, *, enrollment: Any = None) -> Verdict:
+    """The verdict of a month as the cycle gives it: eligible when the person qualified on at least one
+    of its days (the first such day's verdict, with its standard); otherwise the verdict of the month's
+    first day (the rule that failed)."""
+    month = month.replace(day=1)
+    refused: Verdict | None = None
+    for day in month_days(program, person, month):
+        verdict = explain(program, person, day, enrollment=enrollment)
+        if verdict.eligible:
+            return verdict
+        refused = refused or verdict
+    assert refused is not None
+    return refused
+
+
+def refusal_text(verdict: Verdict) -> str:
+    """The failed rules of a verdict in the words ``canlian eligibility`` prints: "label: reason"."""
+    return "；".join(f"{r.label}：{r.reason}" for r in verdict.results if r.passed is False)
 
 
 def verdict_as_data(verdict: Any) -> dict[str, Any]:

@@ -55,7 +55,7 @@ from canlian.programs.choices import (
 from canlian.programs.eligibility import hardship_basis, program_by_code, rule_setting_for
 from canlian.programs.models import Enrollment, EnrollmentStep, Program, month_start
 from canlian.programs.rules import build_rules
-from canlian.programs.workdays import add_working_days
+from canlian.programs.workdays import add_working_days, deadline_record
 
 # Audit event codes (stable strings; the lead adds them to canlian.core.audit.events.EventType).
 EVENT_APPLIED = "enrollment.applied"
@@ -174,6 +174,14 @@ def _due(program: Program, key: str | None, start: dt.date) -> dt.date | None:
     return add_working_days(start, int(days))
 
 
+def _record_due(enrollment: Enrollment, key: str | None, start: dt.date) -> None:
+    """After saving ``step_due_on`` from ``_due``: recorded as provisional when it was counted over a
+    year the calendar does not hold yet (recomputed when the year is loaded)."""
+    if key is not None:
+        days = (enrollment.program.step_days or {}).get(key, DEFAULT_STEP_DAYS)
+        deadline_record(enrollment, "step_due_on", start=start, days=int(days))
+
+
 def _today(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
 
@@ -215,7 +223,7 @@ def _open_conflict(program: Program, person_id: int) -> Conflict:
     status = other.get_status_display() if other else ""
     return Conflict(
         _("This person already has an open application or enrollment in %(program)s (#%(id)s, %(status)s).")
-        % {"program": program.name, "id": other.pk if other else "?", "status": status},
+        % {"program": program.label, "id": other.pk if other else "?", "status": status},
         code="enrollment_open_exists",
         field="person_id",
         details={"enrollment_id": other.pk if other else None},
@@ -331,6 +339,7 @@ def enrollment_apply(
             enrollment.save()
     except IntegrityError as exc:
         raise _open_conflict(prog, person.pk) from exc
+    _record_due(enrollment, "first_check", applied_on)
     _step(
         enrollment,
         actor=actor,
@@ -419,6 +428,13 @@ def _review_step(
     else:
         enrollment.step_due_on = _due(program, next_key, on)
     _save(enrollment, *fields)
+    if kind == StepKind.DECIDE:
+        notice_days = max(program.notice_days, 1)  # notice_until = add(add(on, 1), n - 1) = add(on, n)
+        deadline_record(enrollment, "notice_from", start=on, days=1)
+        deadline_record(enrollment, "notice_until", start=on, days=notice_days)
+        deadline_record(enrollment, "step_due_on", start=on, days=notice_days)
+    elif kind != StepKind.NOTICE_END:
+        _record_due(enrollment, next_key, on)
     _step(
         enrollment,
         actor=actor,
@@ -677,6 +693,7 @@ def enrollment_object(
             _save(enrollment, "status", "rejected_reason", "step_due_on")
     except IntegrityError as exc:
         raise _open_conflict(enrollment.program, enrollment.person_id) from exc
+    _record_due(enrollment, "decide" if back_to == EnrollmentStatus.NOTICE else _DAYS_KEY[back_to], on)
     _step(
         enrollment,
         actor=actor,
@@ -763,6 +780,14 @@ def enrollment_stop(
             "note": enrollment.stop_note,
         },
     )
+    if enrollment.program.kind == ProgramKind.MONTHLY_CASH:
+        from canlian.programs.recoveries import recheck_enrollments
+
+        recheck_enrollments(
+            actor=actor,
+            enrollments=[enrollment],
+            reason=f"{StopReason(reason).label} · {stopped_from:%Y-%m}",
+        )
     return enrollment
 
 

@@ -27,7 +27,7 @@ STATUS_CHOICES = [
 
 
 def _program_choices(blank: Any) -> list[tuple[str, Any]]:
-    return [("", blank), *((p.code, p.name) for p in Program.objects.active().order_by("code"))]
+    return [("", blank), *((p.code, p.label) for p in Program.objects.active().order_by("code"))]
 
 
 def _date(label: Any, *, required: bool = True) -> forms.DateField:

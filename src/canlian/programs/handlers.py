@@ -45,3 +45,34 @@ def _activate_due(today: dt.date) -> int:
     from canlian.programs.enrollments import enrollments_activate_due
 
     return enrollments_activate_due(actor=None, today=today)
+
+
+@register_daily_task("payments.recheck", label=_("Re-judge payments of people whose data changed (imports)"))
+def _recheck_changed(today: dt.date) -> int:
+    """Changes made by actions are judged at once (``recoveries.persons_changed``); an import writes
+    set-based, so each day the people changed since the day before yesterday are judged again:
+    lines of open cycles withdrawn, overpaid months of approved ones turned into recovery items."""
+    from django.db.models import Q
+
+    from canlian.core.registry.models import Certificate, HardshipStatus, Person
+    from canlian.programs.recoveries import _monthly_enrollments, recheck_enrollments
+
+    since = today - dt.timedelta(days=2)
+    person_ids = set(Person.objects.filter(updated_at__date__gte=since).values_list("pk", flat=True))
+    person_ids |= set(
+        Certificate.objects.filter(Q(updated_at__date__gte=since) | Q(created_at__date__gte=since))
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    person_ids |= set(
+        HardshipStatus.objects.filter(created_at__date__gte=since).values_list("person_id", flat=True).distinct()
+    )
+    found = 0
+    ids = sorted(person_ids)
+    for start in range(0, len(ids), 2000):
+        enrollments = _monthly_enrollments(ids[start : start + 2000])
+        _withdrawn, items = recheck_enrollments(
+            actor=None, enrollments=enrollments, reason=str(_("daily check")), on=today, mark=False
+        )
+        found += len(items)
+    return found

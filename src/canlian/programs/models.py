@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from canlian.platform.scoping import RegionScopedQuerySet, scope_of
@@ -28,6 +28,7 @@ from canlian.programs.choices import (
     LineKind,
     LineStatus,
     ProgramKind,
+    RecoveryStatus,
     StepKind,
     StopReason,
 )
@@ -44,8 +45,11 @@ class Program(models.Model):
     everywhere). Programs are reference data: visible to everyone with ``programs.view``."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    #: The name as an English msgid (shown translated: ``label``); ``official_name`` is the name in the
+    #: policy documents (e.g. 重度残疾人护理补贴), used in Chinese pages, exports and bank files.
     name = models.CharField(_("name"), max_length=80)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    official_name = models.CharField(_("official name"), max_length=80, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=ProgramKind.choices)
     family = models.CharField(_("rule family"), max_length=40)
     region_code = models.CharField(_("region"), max_length=12, blank=True)
@@ -66,7 +70,24 @@ class Program(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language: the official (Chinese) name in a Chinese interface, the
+        translated name otherwise."""
+        if self.official_name and (translation.get_language() or "").lower().startswith("zh"):
+            return self.official_name
+        return translation.gettext(self.name)
+
+    @property
+    def short_label(self) -> str:
+        if not self.short_name:
+            return self.label
+        short = translation.gettext(self.short_name)
+        if short == self.short_name and (translation.get_language() or "").lower().startswith("zh"):
+            return self.official_name or short
+        return short
 
 
 class ProgramDataQuerySet(RegionScopedQuerySet):
@@ -246,6 +267,9 @@ class Enrollment(models.Model):
     stopped_from = models.DateField(_("stopped from (month)"), null=True, blank=True)
     stop_reason = models.CharField(_("stop reason"), max_length=16, choices=StopReason.choices, blank=True)
     stop_note = models.CharField(_("stop note"), max_length=300, blank=True)
+    #: The first month the rules refused while the enrollment was still active (set by the monthly
+    #: cycle and by changes to the person; cleared when a month is paid again): a warning to act on.
+    ineligible_since = models.DateField(_("no longer eligible since"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -460,6 +484,94 @@ class PaymentLine(models.Model):
             models.Index(fields=["enrollment", "period"], name="paymentline_enrollment"),
             models.Index(fields=["person", "period"], name="paymentline_person"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.amount}"
+
+
+class RecoveryItemQuerySet(RegionScopedQuerySet):
+    pass
+
+
+class RecoveryItem(models.Model):
+    """追缴: money already paid (in an approved cycle) for months the person was not entitled to,
+    found when a stop, a death, a move, a re-assessment or a lost status is recorded with an earlier
+    date. One item per enrollment and finding, with its months (``RecoveryLine``), the amount, the
+    reason, and its outcome: recovered, or waived with a reason."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("enrollment"), on_delete=models.PROTECT, related_name="recoveries"
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="recoveries"
+    )
+    region_code = models.CharField(_("region"), max_length=12)
+    amount = models.DecimalField(_("amount to recover"), max_digits=12, decimal_places=2)
+    months = models.JSONField(_("months"), default=list)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.TO_RECOVER
+    )
+    detected_on = models.DateField(_("found on"))
+    detected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution_note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = RecoveryItemQuerySet.as_manager()
+    permission_prefix = "payments"
+
+    class Meta:
+        verbose_name = _("recovery item")
+        verbose_name_plural = _("recovery items")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="to_recover") | Q(resolved_on__isnull=False),
+                name="recovery_resolved_dated",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="recovery_region"),
+            models.Index(fields=["status", "detected_on"], name="recovery_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} {self.amount}"
+
+
+class RecoveryLine(models.Model):
+    """One paid month of a recovery item: the line and the part of it that was not due."""
+
+    item = models.ForeignKey(
+        RecoveryItem, verbose_name=_("recovery item"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line = models.OneToOneField(
+        PaymentLine, verbose_name=_("payment line"), on_delete=models.PROTECT, related_name="recovery"
+    )
+    period = models.DateField(_("month paid for"))
+    paid = models.DecimalField(_("paid"), max_digits=10, decimal_places=2)
+    due = models.DecimalField(_("due"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("to recover"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("recovered month")
+        verbose_name_plural = _("recovered months")
+        ordering = ["item", "period"]
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} {self.amount}"

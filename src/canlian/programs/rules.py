@@ -37,9 +37,10 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
-from canlian.core.registry.choices import Category, CertificateState, HardshipKind, LifeStatus
+from canlian.core.registry.choices import Category, HardshipKind, LifeStatus
 from canlian.core.registry.identity import mask_certificate
-from canlian.core.registry.models import Certificate, HardshipStatus, Person
+from canlian.core.registry.models import Certificate, HardshipStatus, Person, certificate_in_force_q
+from canlian.platform.bulk import is_postgres
 from canlian.platform.errors import ValidationFailed
 
 #: The hardship kinds a rule may name (each becomes one EXISTS annotation in a preview).
@@ -58,9 +59,11 @@ class Facts:
 
     @classmethod
     def load(cls, person: Person, on: dt.date, *, enrollment: Any = None) -> Facts:
+        # The certificate in force on the date (a replaced one until its successor's issue date, a
+        # cancelled one up to its cancellation day): the history decides past months, not today's card.
         certificate = (
-            Certificate.objects.filter(person=person, state=CertificateState.ACTIVE)
-            .order_by("-issue_date")
+            Certificate.objects.filter(certificate_in_force_q(on), person=person)
+            .order_by("-issue_date", "-id")
             .first()
         )
         hardship = set(
@@ -91,8 +94,47 @@ def _kind_names(values: Iterable[str]) -> str:
     return "、".join(str(HardshipKind(v).label) for v in values)
 
 
+@dataclass(frozen=True)
+class SqlContext:
+    """The aliases a rule's SQL predicate reads in the monthly cycle (``canlian.programs.month_sql``):
+    ``day`` (an SQL date expression), the person row ``person``, the certificate in force on the day
+    ``cert`` (LEFT JOINed: its columns are NULL when none is), the enrollment row ``enrollment``."""
+
+    day: str = "d.day"
+    person: str = "p"
+    cert: str = "c"
+    enrollment: str = "e"
+
+    def holds(self, kinds: Iterable[str]) -> tuple[str, list[Any]]:
+        """EXISTS a hardship status of one of ``kinds`` in force on the day."""
+        kinds = list(kinds)
+        marks = ", ".join(["%s"] * len(kinds))
+        table = HardshipStatus._meta.db_table
+        return (
+            f"EXISTS (SELECT 1 FROM {table} hs WHERE hs.person_id = {self.person}.id AND hs.kind IN ({marks})"
+            f" AND hs.valid_from <= {self.day} AND (hs.valid_to IS NULL OR hs.valid_to >= {self.day}))",
+            kinds,
+        )
+
+
+def age_sql(day: str, birth: str) -> str:
+    """Age in whole years on ``day`` of someone born on ``birth`` (SQL; the birthday is the day the
+    age grows, 29 February in a common year on 1 March — as ``identity.age_on``)."""
+    if is_postgres():
+        return (
+            f"(CAST(EXTRACT(YEAR FROM {day}) AS integer) - CAST(EXTRACT(YEAR FROM {birth}) AS integer)"
+            f" - CASE WHEN EXTRACT(MONTH FROM {birth}) * 100 + EXTRACT(DAY FROM {birth})"
+            f" > EXTRACT(MONTH FROM {day}) * 100 + EXTRACT(DAY FROM {day}) THEN 1 ELSE 0 END)"
+        )
+    return (
+        f"(CAST(strftime('%%Y', {day}) AS integer) - CAST(strftime('%%Y', {birth}) AS integer)"
+        f" - CASE WHEN strftime('%%m%%d', {birth}) > strftime('%%m%%d', {day}) THEN 1 ELSE 0 END)"
+    )
+
+
 class Rule(ABC):
-    """A rule primitive: a label, a Python explanation of one person, and the same test as a Q."""
+    """A rule primitive: a label, a Python explanation of one person, the same test as a Q over
+    people (previews, gaps) and as an SQL predicate for one day of a month (the monthly cycle)."""
 
     code = ""
 
@@ -107,6 +149,12 @@ class Rule(ABC):
 
     @abstractmethod
     def q(self, on: dt.date) -> Q: ...
+
+    @abstractmethod
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]: ...
+
+    def needs_age(self) -> bool:
+        return False
 
     def hardship_kinds(self) -> set[str]:
         return set()
@@ -127,6 +175,15 @@ class Alive(Rule):
         person = facts.person
         if person.life_status == LifeStatus.LIVING:
             return self.result(True, _("Recorded as living."), life_status=person.life_status)
+        if person.life_status_date is not None and person.life_status_date >= facts.on:
+            # Died or moved on or after the date: still living here on it (paid for that month).
+            return self.result(
+                True,
+                _("Recorded as %(status)s on %(date)s, after this date.")
+                % {"status": person.get_life_status_display(), "date": person.life_status_date},
+                life_status=person.life_status,
+                date=str(person.life_status_date),
+            )
         return self.result(
             False,
             _("Recorded as %(status)s on %(date)s.")
@@ -136,7 +193,11 @@ class Alive(Rule):
         )
 
     def q(self, on: dt.date) -> Q:
-        return Q(life_status=LifeStatus.LIVING)
+        return Q(life_status=LifeStatus.LIVING) | Q(life_status_date__gte=on)
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        p = ctx.person
+        return f"({p}.life_status = %s OR {p}.life_status_date >= {ctx.day})", [LifeStatus.LIVING]
 
 
 class CertificateValid(Rule):
@@ -170,6 +231,9 @@ class CertificateValid(Rule):
 
     def q(self, on: dt.date) -> Q:
         return Q(_cert_id__isnull=False, _cert_valid_until__gte=on)
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        return f"({ctx.cert}.id IS NOT NULL AND {ctx.cert}.valid_until >= {ctx.day})", []
 
 
 class CertificateMatches(Rule):
@@ -235,6 +299,20 @@ class CertificateMatches(Rule):
             q &= ~Q(_cert_category__in=self.exclude_categories)
         return q
 
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        c = ctx.cert
+        parts, params = [f"{c}.id IS NOT NULL"], []
+        for column, values, negate in (
+            ("grade", self.grades, False),
+            ("category", self.categories, False),
+            ("category", self.exclude_categories, True),
+        ):
+            if values:
+                marks = ", ".join(["%s"] * len(values))
+                parts.append(f"{c}.{column} {'NOT IN' if negate else 'IN'} ({marks})")
+                params += values
+        return "(" + " AND ".join(parts) + ")", params
+
 
 class HardshipAny(Rule):
     """The person holds one of the listed hardship statuses on the date."""
@@ -265,6 +343,9 @@ class HardshipAny(Rule):
             q |= Q(**{f"_hs_{kind}": True})
         return q
 
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        return ctx.holds(self.kinds)
+
     def hardship_kinds(self) -> set[str]:
         return set(self.kinds)
 
@@ -294,6 +375,10 @@ class HardshipNone(Rule):
         for kind in self.kinds:
             q &= Q(**{f"_hs_{kind}": False})
         return q
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        sql, params = ctx.holds(self.kinds)
+        return f"NOT {sql}", params
 
     def hardship_kinds(self) -> set[str]:
         return set(self.kinds)
@@ -326,6 +411,21 @@ class Age(Rule):
         if high is not None:
             q &= Q(birth_date__gt=_years_before(on, int(high) + 1))
         return q
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        age = age_sql(ctx.day, f"{ctx.person}.birth_date")
+        parts, params = [], []
+        low, high = self.spec.get("min"), self.spec.get("max")
+        if low is not None:
+            parts.append(f"{age} >= %s")
+            params.append(int(low))
+        if high is not None:
+            parts.append(f"{age} <= %s")
+            params.append(int(high))
+        return "(" + " AND ".join(parts or ["1 = 1"]) + ")", params
+
+    def needs_age(self) -> bool:
+        return True
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -373,6 +473,10 @@ class Declared(Rule):
     def q(self, on: dt.date) -> Q:
         return Q()
 
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        # The monthly cycle always has the enrollment, which carries the declaration.
+        return f"({ctx.enrollment}.{self.field_name} = %s)", [self.value]
+
 
 class AnyOf(Rule):
     """At least one of the nested rules passes."""
@@ -402,6 +506,17 @@ class AnyOf(Rule):
         for child in self.children:
             q |= child.q(on)
         return q
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        for child in self.children:
+            sql, child_params = child.sql(ctx)
+            parts.append(sql)
+            params += child_params
+        return "(" + (" OR ".join(parts) or "1 = 0") + ")", params
+
+    def needs_age(self) -> bool:
+        return any(c.needs_age() for c in self.children)
 
     def hardship_kinds(self) -> set[str]:
         return set().union(*(c.hardship_kinds() for c in self.children)) if self.children else set()
@@ -505,7 +620,7 @@ def annotate_facts(
     registry's rule that a person holds at most one status of a kind on a date (``hardship_add``
     refuses overlapping periods); a violation would count that person twice."""
     queryset = queryset.annotate(
-        _cert=FilteredRelation("certificates", condition=Q(certificates__state=CertificateState.ACTIVE))
+        _cert=FilteredRelation("certificates", condition=certificate_in_force_q(on, "certificates__"))
     )
     kinds: set[str] = set()
     for rule in rules:
@@ -527,6 +642,16 @@ def annotate_facts(
         _cert_category=F("_cert__category"),
         _cert_valid_until=F("_cert__valid_until"),
     )
+
+
+def rules_sql(rules: list[Rule], ctx: SqlContext) -> tuple[str, list[Any]]:
+    """All rules as one SQL predicate (AND), for one day of a month."""
+    parts, params = [], []
+    for rule in rules:
+        sql, rule_params = rule.sql(ctx)
+        parts.append(sql)
+        params += rule_params
+    return "(" + (" AND ".join(parts) or "1 = 1") + ")", params
 
 
 def eligible_q(rules: list[Rule], on: dt.date) -> Q:

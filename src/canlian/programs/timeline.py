@@ -24,7 +24,7 @@ from canlian.core.registry.selectors import (
     register_timeline_provider,
 )
 from canlian.programs.choices import LineStatus
-from canlian.programs.models import Enrollment, EnrollmentStep, PaymentLine
+from canlian.programs.models import Enrollment, EnrollmentStep, PaymentLine, Program
 
 LIMIT = 200
 
@@ -51,14 +51,14 @@ def programs_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
         yield TimelineEntry(
             on=step.on,
             kind=f"enrollment.{step.kind}",
-            title=f"{program.short_name or program.name}: {step.get_kind_display()}",
+            title=f"{program.short_label}: {step.get_kind_display()}",
             detail=detail,
             url=reverse("programs:enrollment-detail", kwargs={"enrollment_id": step.enrollment_id}),
         )
     cycles = (
         PaymentLine.objects.for_user(user, "view")
         .filter(person=person)
-        .values("cycle_id", "cycle__month", "cycle__status", "program__name", "program__short_name")
+        .values("cycle_id", "cycle__month", "cycle__status", "program_id")
         .annotate(
             lines=Count("id"),
             total=Sum("amount"),
@@ -68,7 +68,9 @@ def programs_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
         )
         .order_by("-cycle__month")[:LIMIT]
     )
-    for row in cycles:
+    rows = list(cycles)
+    programs = Program.objects.in_bulk({row["program_id"] for row in rows})
+    for row in rows:
         months = (
             f"{row['first']:%Y-%m}"
             if row["first"] == row["last"]
@@ -86,7 +88,7 @@ def programs_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
             kind="payment",
             title=_("%(program)s paid for %(month)s")
             % {
-                "program": row["program__short_name"] or row["program__name"],
+                "program": programs[row["program_id"]].short_label,
                 "month": f"{row['cycle__month']:%Y-%m}",
             },
             detail=detail,
@@ -108,7 +110,7 @@ def programs_links(person: Person, user: Any) -> Iterable[PersonLink]:
     if user.has_canlian_perm(Perm.PROGRAMS_VIEW):
         for program in Program.objects.active().filter(kind="monthly_cash").order_by("code"):
             yield PersonLink(
-                _("Eligibility: %(program)s") % {"program": program.short_name or program.name},
+                _("Eligibility: %(program)s") % {"program": program.short_label},
                 reverse("programs:eligibility", args=[program.code, person.pk]),
             )
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("canlian.programs.urls_enrollments")),
     path("", include("canlian.programs.urls_cycles")),
     path("", include("canlian.programs.urls_warnings")),
+    path("", include("canlian.programs.urls_recoveries")),
 ]

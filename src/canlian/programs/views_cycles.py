@@ -42,7 +42,7 @@ def _month_field(**kwargs: Any) -> forms.DateField:
 
 
 def _programs() -> list[tuple[str, str]]:
-    return [(p.code, p.name) for p in Program.objects.active().filter(kind=ProgramKind.MONTHLY_CASH)]
+    return [(p.code, p.label) for p in Program.objects.active().filter(kind=ProgramKind.MONTHLY_CASH)]
 
 
 class CycleFilterForm(forms.Form):

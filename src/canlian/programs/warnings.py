@@ -36,7 +36,7 @@ from canlian.core.accounts.roles import Perm
 from canlian.core.registry.choices import CertificateState, LifeStatus
 from canlian.core.registry.models import Certificate, HardshipStatus, Person
 from canlian.programs.choices import OPEN_STATUSES, EnrollmentStatus, StopReason
-from canlian.programs.eligibility import rule_setting_for
+from canlian.programs.eligibility import explain_month, refusal_text, rule_setting_for
 from canlian.programs.models import Enrollment, Program, RuleSetting, add_months, month_start
 from canlian.programs.rules import annotate_facts, build_rules, eligible_q
 
@@ -53,6 +53,7 @@ class WarningKind:
     CERTIFICATE_CANCELLED = "certificate_cancelled"
     CERTIFICATE_EXPIRED = "certificate_expired"
     HARDSHIP_LOST = "hardship_lost"
+    NO_LONGER_ELIGIBLE = "no_longer_eligible"
     CERTIFICATE_EXPIRING = "certificate_expiring"
 
     ORDER = (
@@ -61,6 +62,7 @@ class WarningKind:
         CERTIFICATE_CANCELLED,
         CERTIFICATE_EXPIRED,
         HARDSHIP_LOST,
+        NO_LONGER_ELIGIBLE,
         CERTIFICATE_EXPIRING,
     )
     LABELS = {
@@ -69,6 +71,7 @@ class WarningKind:
         CERTIFICATE_CANCELLED: _("No certificate in force (cancelled)"),
         CERTIFICATE_EXPIRED: _("Certificate expired"),
         HARDSHIP_LOST: _("Hardship status lost"),
+        NO_LONGER_ELIGIBLE: _("No longer eligible"),
         CERTIFICATE_EXPIRING: _("Certificate expiring"),
     }
     REASONS = {
@@ -77,6 +80,7 @@ class WarningKind:
         CERTIFICATE_CANCELLED: StopReason.CERTIFICATE,
         CERTIFICATE_EXPIRED: StopReason.CERTIFICATE,
         HARDSHIP_LOST: StopReason.HARDSHIP,
+        NO_LONGER_ELIGIBLE: StopReason.REVIEW,
         CERTIFICATE_EXPIRING: StopReason.CERTIFICATE,
     }
 
@@ -99,6 +103,8 @@ def _conditions(on: dt.date, expiring_days: int) -> dict[str, Q]:
         WarningKind.CERTIFICATE_CANCELLED: Q(_cert__isnull=True),
         WarningKind.CERTIFICATE_EXPIRED: Q(_cert__valid_until__lt=on),
         WarningKind.HARDSHIP_LOST: ~Q(hardship_basis="") & ~Exists(current_basis),
+        # The monthly cycle (or a change to the person) found a month the rules refuse.
+        WarningKind.NO_LONGER_ELIGIBLE: Q(ineligible_since__isnull=False),
         WarningKind.CERTIFICATE_EXPIRING: Q(
             _cert__valid_until__gte=on, _cert__valid_until__lte=on + dt.timedelta(days=expiring_days)
         ),
@@ -139,7 +145,7 @@ def enrollment_warnings(
     any_q = Q(pk__in=[])
     for k in [kind] if kind else WarningKind.ORDER:
         any_q |= conditions[k]
-    return qs.filter(any_q).select_related("person").order_by("-id")
+    return qs.filter(any_q).select_related("person", "program").order_by("-id")
 
 
 def suggested_stop(warning_on: dt.date, application_month: dt.date) -> dt.date:
@@ -193,6 +199,7 @@ def decorate_warnings(
                 if e.hardship_basis and (e.person_id, e.hardship_basis) not in held
                 else None
             ),
+            WarningKind.NO_LONGER_ELIGIBLE: e.ineligible_since,
             WarningKind.CERTIFICATE_EXPIRING: until if until is not None and on <= until <= horizon else None,
         }
         e.warning = kind or next((k for k in WarningKind.ORDER if found[k] is not None), "")
@@ -200,6 +207,13 @@ def decorate_warnings(
         e.warning_reason = WarningKind.REASONS.get(e.warning, StopReason.OTHER)
         e.warning_label = WarningKind.LABELS.get(e.warning, e.warning)
         e.suggested_stop = suggested_stop(e.warning_on, e.application_month)
+        e.warning_detail = ""
+        if e.warning == WarningKind.NO_LONGER_ELIGIBLE and e.ineligible_since is not None:
+            # The refused month itself is the first not paid; the rule that failed, in the words
+            # ``canlian eligibility`` prints (a few queries for such a row only).
+            e.suggested_stop = max(e.ineligible_since, e.application_month)
+            verdict = explain_month(e.program, e.person, e.ineligible_since, enrollment=e)
+            e.warning_detail = refusal_text(verdict)
     return enrollments
 
 

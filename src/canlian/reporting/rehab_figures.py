@@ -20,7 +20,8 @@ and computed by a few grouped queries (never a Python loop over rows). Definitio
 * **Rehabilitation service rate** (康复服务率) = children with needs who were served ÷ children
   with needs, as a percentage with one decimal (none when no child has needs).
 * **Children reaching 170 days**: distinct children with at least 170 training days in one calendar
-  year of the period (days counted inside the period; the settlement threshold of Dongying).
+  year of the period, at all their institutions together (days counted inside the period; the
+  settlement threshold of Dongying).
 * **Money spent**: settlement lines of batches approved or paid whose whole period lies inside the
   period (by the child's residence), plus assistive devices provided and surgeries operated in the
   period. Yuan exactly; 万元 with two decimals rounded half up from the exact yuan total.
@@ -62,7 +63,6 @@ from canlian.domains.rehab.choices import PROGRAM_CODE, BatchStatus, SurgeryStat
 from canlian.domains.rehab.models import (
     Attendance,
     DeviceProvision,
-    RehabPlan,
     SettlementLine,
     SurgeryReferral,
 )
@@ -309,17 +309,16 @@ def _children(figures: RehabFigures, user: Any, region: str, first: dt.date, las
         on__gte=first, on__lte=last
     )
     figures.training_days = days.count()
-    # Plans are one per child and year: a plan with ≥170 days in the period is a child reaching it.
+    # A child may have several plans in a year (a change of institution): the days of all of them
+    # count, per child and calendar year.
     reached = (
         days.order_by()
-        .values("plan_id")
+        .values("plan__person_id", "plan__year")
         .annotate(n=Count("id"))
         .filter(n__gte=THRESHOLD_DAYS)
-        .values("plan_id")
+        .values("plan__person_id")
     )
-    figures.children_170 = (
-        RehabPlan.objects.filter(pk__in=reached).order_by().values("person_id").distinct().count()
-    )
+    figures.children_170 = Person.objects.filter(pk__in=reached).count()
 
 
 def _money_spent(figures: RehabFigures, user: Any, region: str, first: dt.date, last: dt.date) -> None:

@@ -37,6 +37,7 @@ NAV: list[NavItem] = [
     NavItem(_("Overdue steps"), "programs:enrollment-overdue", Perm.ENROLLMENTS_VIEW, _("Benefits")),
     NavItem(_("Payment cycles"), "programs:cycle-list", Perm.PAYMENTS_VIEW, _("Benefits")),
     NavItem(_("Warnings and gaps"), "programs:warnings", Perm.ENROLLMENTS_VIEW, _("Benefits")),
+    NavItem(_("Recoveries"), "programs:recovery-list", Perm.PAYMENTS_VIEW, _("Benefits")),
     NavItem(_("Subsidy statistics"), "subsidies:statistics", Perm.ENROLLMENTS_VIEW, _("Benefits")),
     NavItem(_("Programs and standards"), "programs:program-list", Perm.PROGRAMS_VIEW, _("Benefits")),
     NavItem(_("Today"), "care:today", Perm.CARE_VIEW, _("Care of people")),
@@ -107,6 +108,7 @@ NAV: list[NavItem] = [
     NavItem(_("Import regions"), "regions:import", Perm.REGIONS_IMPORT, _("Registry")),
     NavItem(_("Users"), "accounts:user-list", Perm.ACCOUNTS_VIEW, _("Administration")),
     NavItem(_("Audit log"), "audit:list", Perm.AUDIT_VIEW, _("Administration")),
+    NavItem(_("Working-day calendar"), "calendar:index", Perm.CALENDAR_VIEW, _("Administration")),
     NavItem(_("API documentation"), "api-docs", Perm.API_DOCS, _("Administration")),
 ]
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "canlian.core.jobs",
     "canlian.core.registry",
     "canlian.core.institutions",
+    "canlian.core.calendar",
     # program engine, then the domains built on it
     "canlian.programs",
     "canlian.domains.subsidies",

@@ -76,6 +76,9 @@ class Perm:
     SUPERVISION_VIEW = "supervision.view"  # plans, inspections, notices, ratings
     SUPERVISION_INSPECT = "supervision.inspect"  # plan and record inspections, issue/close/escalate notices
     SUPERVISION_RESPOND = "supervision.respond"  # an institution answers a notice
+    # the working-day calendar (national): holidays and make-up days per year, provisional deadlines
+    CALENDAR_VIEW = "calendar.view"  # the years and days, the provisional deadlines of one's region
+    CALENDAR_MANAGE = "calendar.manage"  # load, import and edit the calendar (national data)
 
 
 _STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS}
@@ -122,6 +125,7 @@ _ADMIN = (
         Perm.ACCOUNTS_VIEW,
         Perm.ACCOUNTS_MANAGE,
         Perm.JOBS_MANAGE,
+        Perm.CALENDAR_VIEW,
     }
     | _REGISTRY_WORK
     | _COUNTY_PROGRAM_WORK
@@ -130,7 +134,7 @@ _ADMIN = (
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.PROVINCE_ADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
+    Role.PROVINCE_ADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW, Perm.CALENDAR_MANAGE}),
     Role.CITY_ADMIN: frozenset(_ADMIN),
     Role.COUNTY_ADMIN: frozenset(_ADMIN),
     Role.TOWNSHIP_WORKER: frozenset(
@@ -160,9 +164,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _PROGRAM_READ
         | _CARE_READ
         | _INSTITUTION_READ
-        | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW}
+        | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW, Perm.CALENDAR_VIEW}
     ),
-    Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW}),
+    Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW, Perm.CALENDAR_MANAGE}),
 }
 
 #: Which roles an administrator may grant (always only within the administrator's own scope).

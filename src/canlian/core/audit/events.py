@@ -102,6 +102,7 @@ class EventType(models.TextChoices):
     REHAB_PLAN_CREATED = "rehab.plan_created", _("Rehabilitation plan created")
     REHAB_PLAN_UPDATED = "rehab.plan_updated", _("Rehabilitation plan updated")
     REHAB_PLAN_ENDED = "rehab.plan_ended", _("Rehabilitation plan ended")
+    REHAB_PLAN_TRANSFERRED = "rehab.plan_transferred", _("Rehabilitation plan transferred")
     REHAB_DEVICE_PROVIDED = "rehab.device_provided", _("Assistive device provided")
     REHAB_SURGERY_REFERRED = "rehab.surgery_referred", _("Surgery referral recorded")
     REHAB_SURGERY_UPDATED = "rehab.surgery_updated", _("Surgery referral updated")
@@ -121,5 +122,11 @@ class EventType(models.TextChoices):
     NOTICE_REINSPECTED = "supervision.notice_reinspected", _("Re-inspection recorded")
     NOTICE_CLOSED = "supervision.notice_closed", _("Rectification notice closed")
     NOTICE_ESCALATED = "supervision.notice_escalated", _("Rectification notice escalated")
+    # the working-day calendar
+    CALENDAR_LOADED = "calendar.loaded", _("Holiday calendar loaded from the package")
+    CALENDAR_IMPORTED = "calendar.imported", _("Holiday calendar imported")
+    CALENDAR_DAY_SET = "calendar.day_set", _("Calendar day set")
+    CALENDAR_DAY_REMOVED = "calendar.day_removed", _("Calendar day removed")
+    DEADLINE_RECOMPUTED = "calendar.deadline_recomputed", _("Provisional deadline recomputed")
     # reports
     FIGURES_EXPORTED = "report.figures_exported", _("Figures exported")

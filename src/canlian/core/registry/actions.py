@@ -36,6 +36,7 @@ from canlian.core.registry.choices import (
     ScreeningOutcome,
     ScreeningSource,
 )
+from canlian.core.registry.hooks import persons_changed
 from canlian.core.registry.identity import (
     IdError,
     certificate_number_for,
@@ -276,6 +277,11 @@ def person_set_life_status(
                 actor=actor, certificate_id=current.pk, reason=CancelReason.DEATH, on=on, note=note
             )
     households_refresh_flags(household_ids=_household_ids_of([person.pk]))
+    persons_changed(
+        actor=actor,
+        person_ids=[person.pk],
+        reason=f"{LifeStatus(status).label} {on or ''}".strip(),
+    )
     return person
 
 
@@ -491,6 +497,7 @@ def certificate_issue(
         actor=actor, event=EventType.CERTIFICATE_ISSUED, obj=cert, region_code=person.region_code, new=values
     )
     households_refresh_flags(household_ids=_household_ids_of([person.pk]))
+    persons_changed(actor=actor, person_ids=[person.pk], reason=f"{_('Certificate issued')} {issue_date}")
     return cert
 
 
@@ -524,8 +531,9 @@ def _replace(
         raise _fail("issue_date", _("The new certificate cannot predate the one it replaces."), issue_date)
     before = _jsonable(_cert_values(old))
     old.state = CertificateState.SUPERSEDED
+    old.superseded_on = issue_date
     old.updated_at = timezone.now()
-    old.save(update_fields=["state", "updated_at"])
+    old.save(update_fields=["state", "superseded_on", "updated_at"])
     cert = _new_certificate(
         person=person,
         category=category,
@@ -539,6 +547,11 @@ def _replace(
     _event(cert, kind, issue_date, actor, old=before, new=after, note=note)
     audit_record(actor=actor, event=event, obj=cert, region_code=person.region_code, old=before, new=after)
     households_refresh_flags(household_ids=_household_ids_of([person.pk]))
+    persons_changed(
+        actor=actor,
+        person_ids=[person.pk],
+        reason=f"{CertificateEventKind(kind).label} {issue_date}",
+    )
     return cert
 
 
@@ -649,6 +662,11 @@ def certificate_cancel(
         new=after,
     )
     households_refresh_flags(household_ids=_household_ids_of([cert.person_id]))
+    persons_changed(
+        actor=actor,
+        person_ids=[cert.person_id],
+        reason=f"{_('Certificate cancelled')} {on} ({CancelReason(reason).label})",
+    )
     return cert
 
 
@@ -701,6 +719,9 @@ def hardship_add(
     )
     if kind == HardshipKind.ORPHAN:
         households_refresh_flags(household_ids=_household_ids_of([person.pk]))
+    persons_changed(
+        actor=actor, person_ids=[person.pk], reason=f"{HardshipKind(kind).label} {_('from')} {valid_from}"
+    )
     return status
 
 
@@ -727,6 +748,11 @@ def hardship_end(*, actor: Any, status_id: int, valid_to: dt.date, note: str = "
     )
     if status.kind == HardshipKind.ORPHAN:
         households_refresh_flags(household_ids=_household_ids_of([status.person_id]))
+    persons_changed(
+        actor=actor,
+        person_ids=[status.person_id],
+        reason=f"{HardshipKind(status.kind).label} {_('ended on')} {valid_to}",
+    )
     return status
 
 

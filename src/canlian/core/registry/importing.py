@@ -1389,7 +1389,9 @@ def _write_certificates(
     )
     # A different certificate replaces the one in force (re-assessment, renewal, re-issue).
     _execute(
-        f"""UPDATE {C} SET state = '{CertificateState.SUPERSEDED}', updated_at = %(now)s
+        f"""UPDATE {C} SET state = '{CertificateState.SUPERSEDED}', updated_at = %(now)s,
+                superseded_on = (SELECT MIN(k.issue_date) FROM {_CLASSIFIED} k
+                                 WHERE k.cert_id = {C}.id AND k.cert_action = 'supersede')
             WHERE state = '{CertificateState.ACTIVE}'
               AND id IN (SELECT cert_id FROM {_CLASSIFIED} WHERE cert_action = 'supersede')""",
         params,

@@ -109,6 +109,21 @@ class Person(models.Model):
         return age_on(self.birth_date, on or timezone.localdate())
 
 
+def certificate_in_force_q(on: dt.date, prefix: str = "") -> Q:
+    """The certificate in force on ``on``: issued by then, not yet replaced (a replacement's issue date
+    ends it the day before) and not cancelled before the day (a cancellation counts from the day
+    after: the day of a death is still covered). A person's certificates form a chain, so at most one
+    matches a day. Its validity (``valid_until``) is a separate question the rules ask."""
+    return (
+        Q(**{f"{prefix}issue_date__lte": on})
+        & (
+            (Q(**{f"{prefix}superseded_on__isnull": True}) & ~Q(**{f"{prefix}state": CertificateState.SUPERSEDED}))
+            | Q(**{f"{prefix}superseded_on__gt": on})
+        )
+        & (Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gte": on}))
+    )
+
+
 class CertificateQuerySet(RegionScopedQuerySet):
     def current(self) -> CertificateQuerySet:
         return self.filter(state=CertificateState.ACTIVE)
@@ -142,6 +157,8 @@ class Certificate(models.Model):
         _("cancellation reason"), max_length=12, choices=CancelReason.choices, blank=True
     )
     cancel_note = models.CharField(_("cancellation note"), max_length=200, blank=True)
+    #: The issue date of the certificate that replaced this one: it was in force until the day before.
+    superseded_on = models.DateField(_("replaced on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 

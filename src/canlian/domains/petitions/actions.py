@@ -41,7 +41,7 @@ from canlian.domains.petitions.models import (
 )
 from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, RowError, ValidationFailed
 from canlian.platform.scoping import assert_in_scope
-from canlian.programs.workdays import add_working_days
+from canlian.programs.workdays import add_working_days, deadline_record
 
 HANDLE = "petitions.handle"
 
@@ -172,6 +172,7 @@ def petition_receive(
         deadline=petition_deadline(received_on, category),
         created_by=_user(actor),
     )
+    deadline_record(petition, "deadline", start=received_on, days=deadline_days(category))
     audit_record(
         actor=actor,
         event=EVENT_RECEIVED,

@@ -6,9 +6,14 @@ Scope: plans, devices and surgery referrals are managed (``rehab.manage``) by th
 child's residence; attendance (``rehab.attendance``) is recorded by the institution's own staff, or by
 a federation user whose region holds the child (a page) or the institution (an upload).
 
-Audit event codes: rehab.plan_created, rehab.plan_updated, rehab.plan_ended, rehab.device_provided,
-rehab.surgery_referred, rehab.surgery_updated, rehab.attendance_recorded, rehab.attendance_removed,
-rehab.attendance_imported.
+Audit event codes: rehab.plan_created, rehab.plan_updated, rehab.plan_ended, rehab.plan_transferred,
+rehab.device_provided, rehab.surgery_referred, rehab.surgery_updated, rehab.attendance_recorded,
+rehab.attendance_removed, rehab.attendance_imported.
+
+Plans: one training category per child per year, but a child may change institution mid-year
+(``plan_transfer``): at most one open plan per child and year, all of the year's plans of one
+category, their dates never overlapping. Attendance counts only inside the plan's dates and the
+enrollment's paid window, and a public holiday needs a confirmation (``attendance_rules``).
 """
 
 from __future__ import annotations
@@ -30,10 +35,17 @@ from canlian.core.institutions.models import Institution, ServiceAgreement, Staf
 from canlian.core.institutions.rules import require_certified, require_open_for_new_people
 from canlian.core.registry.choices import LifeStatus
 from canlian.core.registry.models import Person
+from canlian.domains.rehab.attendance_rules import (
+    HOLIDAY_UNCONFIRMED,
+    holiday_message,
+    holidays_among,
+    plan_window_problem,
+)
 from canlian.domains.rehab.choices import (
     PROGRAM_CODE,
     AttendanceSource,
     DeviceStatus,
+    PlanEndReason,
     PlanStatus,
     SurgeryStatus,
     TrainingMode,
@@ -176,6 +188,9 @@ def _plan_values(plan: RehabPlan) -> dict[str, Any]:
         "hours": plan.hours,
         "therapist": plan.therapist_id,
         "status": plan.status,
+        "ended_on": plan.ended_on,
+        "end_reason": plan.end_reason,
+        "transferred_from": plan.transferred_from_id,
     }
 
 
@@ -238,11 +253,49 @@ def designated_for(institution: Institution, category: str, on: dt.date) -> None
 def _one_per_year(person: Person, year: int) -> Conflict:
     return Conflict(
         _(
-            "%(name)s already has a rehabilitation plan for %(year)s: one training category per child per year."
+            "%(name)s already has an open rehabilitation plan for %(year)s: one training category per "
+            "child per year. End the plan, or transfer it to another institution."
         )
         % {"name": person.name, "year": year},
         field="year",
     )
+
+
+def _check_year_plans(
+    person: Person,
+    year: int,
+    category: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    exclude_pk: int | None = None,
+) -> None:
+    """The rules over a child's plans of a year: no other open plan, the same training category,
+    dates that do not overlap (so that a day is never counted at two institutions)."""
+    others = list(
+        RehabPlan.objects.filter(person=person, year=year)
+        .exclude(pk=exclude_pk)
+        .select_related("institution")
+        .order_by("starts_on", "id")
+    )
+    if any(other.ended_on is None for other in others):
+        raise _one_per_year(person, year)
+    for other in others:
+        if other.category != category:
+            raise Conflict(
+                _(
+                    "%(name)s's plans for %(year)s are for %(category)s training: one training category "
+                    "per child per year."
+                )
+                % {"name": person.name, "year": year, "category": other.get_category_display()},
+                field="category",
+            )
+        if other.starts_on <= end and other.ends_on >= start:
+            raise Conflict(
+                _("The plan would overlap the plan at %(institution)s (%(start)s to %(end)s).")
+                % {"institution": other.institution.name, "start": other.starts_on, "end": other.ends_on},
+                field="starts_on",
+            )
 
 
 @transaction.atomic
@@ -264,7 +317,9 @@ def plan_create(
     guardian_phone: str = "",
 ) -> RehabPlan:
     """Record the guardian's choice of institution as the child's plan for ``year``, from an active
-    child-rehab enrollment. One plan (one training category) per child per year."""
+    child-rehab enrollment. One training category per child per year: no other open plan that year,
+    the same category as the year's earlier (ended) plans, no overlap with them. A change of
+    institution mid-year is ``plan_transfer``."""
     pk = _pk(enrollment_id)
     enrollment = (
         Enrollment.objects.select_related("program").select_for_update(of=("self",)).filter(pk=pk).first()
@@ -302,8 +357,7 @@ def plan_create(
     institution = _institution(institution_id)
     designated_for(institution, category, start)
     therapist = _therapist(therapist_id, institution, start)
-    if RehabPlan.objects.filter(person=person, year=year_n).exists():
-        raise _one_per_year(person, year_n)
+    _check_year_plans(person, year_n, category, start, end)
     plan = RehabPlan(
         enrollment=enrollment,
         person=person,
@@ -335,7 +389,7 @@ def _locked_plan(plan_id: Any, actor: Any, permission: str) -> RehabPlan:
     pk = _pk(plan_id)
     plan = (
         RehabPlan.objects.select_for_update(of=("self",))
-        .select_related("institution", "person")
+        .select_related("institution", "person", "enrollment")
         .filter(pk=pk)
         .first()
         if pk is not None
@@ -395,6 +449,8 @@ def plan_update(*, actor: Any, plan_id: Any, **fields: Any) -> RehabPlan:
         raise _fail("starts_on", _("Attendance is recorded from %(day)s.") % {"day": first}, start)
     if last is not None and last > end:
         raise _fail("ends_on", _("Attendance is recorded until %(day)s.") % {"day": last}, end)
+    if (start, end) != (plan.starts_on, plan.ends_on):
+        _check_year_plans(plan.person, plan.year, plan.category, start, end, exclude_pk=plan.pk)
     plan.starts_on, plan.ends_on = start, end
     if "planned_days" in fields:
         plan.planned_days = _count(fields["planned_days"], "planned_days", 366)
@@ -426,11 +482,21 @@ def plan_update(*, actor: Any, plan_id: Any, **fields: Any) -> RehabPlan:
 
 
 @transaction.atomic
-def plan_end(*, actor: Any, plan_id: Any, ended_on: Any = None, reason: str = "") -> RehabPlan:
-    """End a plan early (the child moved, left training): ``ended_on`` becomes its last day."""
+def plan_end(
+    *,
+    actor: Any,
+    plan_id: Any,
+    ended_on: Any = None,
+    reason: str = "",
+    end_reason: str = PlanEndReason.STOPPED,
+) -> RehabPlan:
+    """End a plan early (the child left training, …): ``ended_on`` becomes its last day;
+    ``end_reason`` is stopped or other (a change of institution is ``plan_transfer``)."""
     plan = _locked_plan(plan_id, actor, MANAGE)
     if plan.status != PlanStatus.ACTIVE:
         raise InvalidState(_("This plan has already ended."))
+    if end_reason not in (PlanEndReason.STOPPED, PlanEndReason.OTHER):
+        raise _fail("end_reason", _("Choose why the plan ends."), end_reason)
     end = _date(ended_on, "ended_on", required=False) or min(timezone.localdate(), plan.ends_on)
     if end < plan.starts_on or end > plan.ends_on:
         raise _fail(
@@ -442,16 +508,160 @@ def plan_end(*, actor: Any, plan_id: Any, ended_on: Any = None, reason: str = ""
     if last is not None and last > end:
         raise _fail("ended_on", _("Attendance is recorded until %(day)s.") % {"day": last}, end)
     before = _plan_values(plan)
-    plan.ends_on = end
-    plan.status = PlanStatus.ENDED
-    plan.updated_at = timezone.now()
-    plan.save(update_fields=["ends_on", "status", "updated_at"])
+    _close(plan, end, end_reason, reason)
     audit_record(
         actor=actor,
         event="rehab.plan_ended",
         obj=plan,
         old={"ends_on": before["ends_on"], "status": before["status"]},
-        new={"ends_on": plan.ends_on, "status": plan.status, "reason": (reason or "")[:200]},
+        new={
+            "ends_on": plan.ends_on,
+            "status": plan.status,
+            "end_reason": plan.end_reason,
+            "reason": plan.end_note,
+        },
+    )
+    return plan
+
+
+def _close(plan: RehabPlan, last_day: dt.date, end_reason: str, note: str) -> None:
+    plan.ends_on = last_day
+    plan.ended_on = last_day
+    plan.status = PlanStatus.ENDED
+    plan.end_reason = end_reason
+    plan.end_note = (note or "").strip()[:200]
+    plan.updated_at = timezone.now()
+    plan.save(update_fields=["ends_on", "ended_on", "status", "end_reason", "end_note", "updated_at"])
+
+
+@transaction.atomic
+def plan_transfer(
+    *,
+    actor: Any,
+    plan_id: Any,
+    to_institution_id: Any,
+    on: Any,
+    reason: str,
+    therapist_id: Any = None,
+    mode: Any = None,
+    ends_on: Any = None,
+    planned_days: Any = None,
+    hours: Any = None,
+    goals: str | None = None,
+) -> RehabPlan:
+    """The child changes institution mid-year, in the same training category: the plan ends on the
+    day before ``on`` (end reason "transfer", ``reason`` kept as its note) and a new plan at
+    ``to_institution_id`` starts on ``on`` (``transferred_from`` the old one), up to ``ends_on``
+    (default: the old plan's end). The new plan gets every check of ``plan_create``: an active
+    enrollment, a living child, a designated institution open for new children that serves the
+    category and holds an agreement valid on ``on``, a certified therapist of that institution.
+    Attendance already recorded at the old institution on or after ``on`` refuses the transfer.
+    Mode, planned days, hours and goals are copied unless given. Returns the new plan."""
+    old = _locked_plan(plan_id, actor, MANAGE)
+    if old.status != PlanStatus.ACTIVE:
+        raise InvalidState(_("This plan has already ended."))
+    day = _date(on, "on")
+    assert day is not None
+    if day <= old.starts_on or day > old.ends_on:
+        raise _fail(
+            "on",
+            _(
+                "The transfer must start after the plan's first day %(start)s and not after its last day %(end)s."
+            )
+            % {"start": old.starts_on, "end": old.ends_on},
+            day,
+        )
+    note = (reason or "").strip()
+    if not note:
+        raise _fail("reason", _("Give the reason for the transfer."))
+    institution = _institution(to_institution_id)
+    if institution.pk == old.institution_id:
+        raise _fail(
+            "institution",
+            _("The child already trains at %(name)s.") % {"name": institution.name},
+            institution.pk,
+        )
+    enrollment = Enrollment.objects.select_for_update().get(pk=old.enrollment_id)
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise _fail(
+            "enrollment",
+            _("The application is %(status)s; a plan needs an active enrollment.")
+            % {"status": enrollment.get_status_display()},
+            enrollment.pk,
+        )
+    person = Person.objects.select_for_update().get(pk=old.person_id)
+    if person.life_status != LifeStatus.LIVING:
+        raise InvalidState(_("Only a living child can have a plan."))
+    new_mode = old.mode if mode in (None, "") else mode
+    if new_mode not in TrainingMode.values:
+        raise _fail("mode", _("Choose a training mode."), mode)
+    end = _date(ends_on, "ends_on", required=False) or old.ends_on
+    _check_dates(old.year, day, end)
+    designated_for(institution, old.category, day)
+    therapist = _therapist(therapist_id, institution, day)
+    _first, last = _attendance_span(old)
+    if last is not None and last >= day:
+        raise _fail(
+            "on",
+            _(
+                "Attendance at %(institution)s is recorded until %(day)s: the transfer can start on "
+                "%(next)s at the earliest."
+            )
+            % {"institution": old.institution.name, "day": last, "next": last + dt.timedelta(days=1)},
+            day,
+        )
+    before = _plan_values(old)
+    _close(old, day - dt.timedelta(days=1), PlanEndReason.TRANSFER, note)
+    _check_year_plans(person, old.year, old.category, day, end)
+    plan = RehabPlan(
+        enrollment=enrollment,
+        person=person,
+        region_code=person.region_code,
+        institution=institution,
+        year=old.year,
+        category=old.category,
+        mode=new_mode,
+        starts_on=day,
+        ends_on=end,
+        planned_days=old.planned_days
+        if planned_days in (None, "")
+        else _count(planned_days, "planned_days", 366),
+        hours=old.hours if hours in (None, "") else _count(hours, "hours"),
+        goals=old.goals if goals is None else goals.strip(),
+        therapist=therapist,
+        guardian_name=old.guardian_name,
+        guardian_phone=old.guardian_phone,
+        transferred_from=old,
+        created_by=_user(actor),
+    )
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError as exc:
+        raise _one_per_year(person, old.year) from exc
+    audit_record(
+        actor=actor,
+        event="rehab.plan_ended",
+        obj=old,
+        old={"ends_on": before["ends_on"], "status": before["status"]},
+        new={
+            "ends_on": old.ends_on,
+            "status": old.status,
+            "end_reason": old.end_reason,
+            "reason": old.end_note,
+            "transferred_to": plan.pk,
+        },
+    )
+    audit_record(
+        actor=actor,
+        event=EventType.REHAB_PLAN_TRANSFERRED,
+        obj=plan,
+        new={
+            **_plan_values(plan),
+            "from_institution": old.institution_id,
+            "on": day,
+            "reason": note[:200],
+        },
     )
     return plan
 
@@ -637,7 +847,9 @@ def surgery_update(
 # --- attendance ------------------------------------------------------------------------------------
 
 
-def _day_error(plan: RehabPlan, day: dt.date, today: dt.date) -> str | None:
+def _day_error(plan: RehabPlan, day: dt.date, today: dt.date, *, window: bool = True) -> str | None:
+    """Why ``day`` cannot be recorded on ``plan``: in the future, outside the plan's dates or (with
+    ``window``) outside the enrollment's paid window. The plan's enrollment must be loaded."""
     if day > today:
         return str(_("%(day)s is in the future.") % {"day": day})
     if day < plan.starts_on or day > plan.ends_on:
@@ -645,21 +857,35 @@ def _day_error(plan: RehabPlan, day: dt.date, today: dt.date) -> str | None:
             _("%(day)s is outside the plan (%(start)s to %(end)s).")
             % {"day": day, "start": plan.starts_on, "end": plan.ends_on}
         )
-    return None
+    return plan_window_problem(plan, day) if window else None
+
+
+def _refuse(errors: list[RowError], unconfirmed: list[RowError]) -> ValidationFailed:
+    """Every row refused, in row order; the code ``holiday_unconfirmed`` when unconfirmed public
+    holidays are the only problem (the tablet page then asks for the confirmation)."""
+    rows = sorted(errors + unconfirmed, key=lambda e: e.row or 0)
+    code = HOLIDAY_UNCONFIRMED if not errors else None
+    return ValidationFailed(errors=rows, field=rows[0].field, code=code)
 
 
 @transaction.atomic
 def attendance_record(
-    *, actor: Any, plan_id: Any, days: Iterable[Any], source: str = AttendanceSource.PAGE
+    *,
+    actor: Any,
+    plan_id: Any,
+    days: Iterable[Any],
+    source: str = AttendanceSource.PAGE,
+    confirm_holiday: bool = False,
 ) -> int:
     """Record the days a child trained under a plan. Idempotent: days already recorded are skipped.
-    Days in the future or outside the plan's dates are refused (nothing written). Returns the number
-    of rows added."""
+    Days in the future, outside the plan's dates or outside the enrollment's paid window are refused
+    (nothing written); a new day on a public holiday needs ``confirm_holiday`` and is stored flagged
+    (``on_holiday``). Returns the number of rows added."""
     plan = _locked_plan(plan_id, actor, ATTENDANCE)
     if source not in AttendanceSource.values:
         raise _fail("source", _("Unknown source."), source)
     today = timezone.localdate()
-    wanted: set[dt.date] = set()
+    wanted: dict[dt.date, int] = {}
     errors: list[RowError] = []
     for i, raw in enumerate(days, start=1):
         try:
@@ -672,13 +898,22 @@ def attendance_record(
         if problem:
             errors.append(RowError(i, "days", problem, str(day)))
             continue
-        wanted.add(day)
-    if errors:
-        raise ValidationFailed(errors=errors, field="days")
-    if not wanted:
-        return 0
-    existing = set(Attendance.objects.filter(plan=plan, on__in=wanted).values_list("on", flat=True))
-    new = sorted(wanted - existing)
+        wanted.setdefault(day, i)
+    existing = (
+        set(Attendance.objects.filter(plan=plan, on__in=list(wanted)).values_list("on", flat=True))
+        if wanted
+        else set()
+    )
+    new = sorted(set(wanted) - existing)
+    # A new sign-in on a public holiday needs the confirmation (a day already recorded is skipped).
+    holidays = holidays_among(new)
+    unconfirmed = (
+        []
+        if confirm_holiday
+        else [RowError(wanted[d], "days", holiday_message(d, name), str(d)) for d, name in holidays.items()]
+    )
+    if errors or unconfirmed:
+        raise _refuse(errors, unconfirmed)
     if new:
         user = _user(actor)
         now = timezone.now()
@@ -690,6 +925,7 @@ def attendance_record(
                     region_code=plan.region_code,
                     on=day,
                     source=source,
+                    on_holiday=day in holidays,
                     recorded_by=user,
                     recorded_at=now,
                 )
@@ -698,12 +934,10 @@ def attendance_record(
             batch_size=BATCH_SIZE,
             ignore_conflicts=True,
         )
-        audit_record(
-            actor=actor,
-            event="rehab.attendance_recorded",
-            obj=plan,
-            new={"days": [str(d) for d in new], "source": source},
-        )
+        values: dict[str, Any] = {"days": [str(d) for d in new], "source": source}
+        if holidays:
+            values["holidays_confirmed"] = [str(d) for d in new if d in holidays]
+        audit_record(actor=actor, event="rehab.attendance_recorded", obj=plan, new=values)
     return len(new)
 
 
@@ -714,7 +948,7 @@ def attendance_remove(*, actor: Any, plan_id: Any, day: Any) -> bool:
     plan = _locked_plan(plan_id, actor, ATTENDANCE)
     on = _date(day, "on")
     assert on is not None
-    problem = _day_error(plan, on, timezone.localdate())
+    problem = _day_error(plan, on, timezone.localdate(), window=False)
     if problem:
         raise _fail("on", problem, on)
     from canlian.domains.rehab.models import SettlementLine
@@ -744,6 +978,28 @@ def institution_for_attendance(actor: Any, institution_id: Any) -> Institution:
     return institution
 
 
+def _plan_on(plans: list[RehabPlan], day: dt.date) -> RehabPlan:
+    """Of a child's plans of a year at one institution (a child may come back after a transfer), the
+    one running on ``day``; else the last one started before it (or the first), for the message."""
+    for plan in plans:
+        if plan.starts_on <= day <= plan.ends_on:
+            return plan
+    started = [p for p in plans if p.starts_on <= day]
+    return started[-1] if started else plans[0]
+
+
+_PLAN_FIELDS = (
+    "id",
+    "person_id",
+    "year",
+    "starts_on",
+    "ends_on",
+    "region_code",
+    "enrollment__applied_on",
+    "enrollment__stopped_from",
+)
+
+
 def attendance_validate(
     institution: Institution,
     items: list[tuple[int | None, str, Any, dt.date]],
@@ -751,10 +1007,14 @@ def attendance_validate(
     id_field: str,
     date_field: str,
     names: dict[int | None, tuple[str, str]] | None = None,
-) -> tuple[list[tuple[int, dt.date]], list[RowError]]:
+    confirm_holiday: bool = False,
+) -> tuple[list[tuple[int, dt.date]], list[RowError], list[RowError]]:
     """Resolve ``(row, key kind, key, day)`` items (key kind "plan", "person" or "id_number") to
-    (plan id, day) pairs at ``institution`` with a handful of set queries; every bad row gets a
-    RowError naming its field. ``names`` maps a row to (column, name given) to check the child's name."""
+    (plan id, day) pairs at ``institution`` with a handful of set queries. Returns the pairs, the
+    errors (a RowError naming its field for each bad row: unknown child or plan, a day in the future,
+    outside the plan or outside the enrollment's paid window) and, without ``confirm_holiday``, a
+    RowError for each row on a public holiday (those days are left out of the pairs). ``names`` maps
+    a row to (column, name given) to check the child's name."""
     errors: list[RowError] = []
     today = timezone.localdate()
     plan_ids = {k for _r, kind, k, _d in items if kind == "plan"}
@@ -766,16 +1026,22 @@ def attendance_validate(
     plans = list(
         RehabPlan.objects.filter(institution=institution)
         .filter(pk__in=plan_ids)
-        .only("id", "person_id", "year", "starts_on", "ends_on", "region_code")
+        .select_related("enrollment")
+        .only(*_PLAN_FIELDS)
     ) + list(
         RehabPlan.objects.filter(institution=institution, person_id__in=person_ids, year__in=years)
         .exclude(pk__in=plan_ids)
-        .only("id", "person_id", "year", "starts_on", "ends_on", "region_code")
+        .select_related("enrollment")
+        .only(*_PLAN_FIELDS)
+        .order_by("starts_on", "id")
     )
     by_plan = {p.pk: p for p in plans}
-    by_person_year = {(p.person_id, p.year): p for p in plans}
+    by_person_year: dict[tuple[int, int], list[RehabPlan]] = {}
+    for p in sorted(plans, key=lambda p: (p.starts_on, p.pk)):
+        by_person_year.setdefault((p.person_id, p.year), []).append(p)
     person_names = dict(Person.objects.filter(pk__in=person_ids).values_list("id", "name")) if names else {}
     pairs: list[tuple[int, dt.date]] = []
+    pair_rows: list[int | None] = []
     for row, kind, key, day in items:
         if kind == "plan":
             plan = by_plan.get(key)
@@ -789,8 +1055,8 @@ def attendance_validate(
             if person_id is None:
                 errors.append(RowError(row, id_field, str(_("Unknown child.")), str(key)))
                 continue
-            plan = by_person_year.get((person_id, day.year))
-            if plan is None:
+            candidates = by_person_year.get((person_id, day.year))
+            if not candidates:
                 errors.append(
                     RowError(
                         row,
@@ -800,6 +1066,7 @@ def attendance_validate(
                     )
                 )
                 continue
+            plan = _plan_on(candidates, day)
             if names and row in names:
                 column, given = names[row]
                 if given and given != person_names.get(person_id):
@@ -812,19 +1079,44 @@ def attendance_validate(
             errors.append(RowError(row, date_field, problem, str(day)))
             continue
         pairs.append((plan.pk, day))
-    return pairs, errors
+        pair_rows.append(row)
+    unconfirmed: list[RowError] = []
+    if not confirm_holiday:
+        holidays = holidays_among({d for _p, d in pairs})
+        if holidays:
+            # A new sign-in on a public holiday needs the confirmation; a day already recorded is
+            # skipped as usual (one query, on the holidays only).
+            recorded = set(
+                Attendance.objects.filter(
+                    plan_id__in={p for p, _d in pairs}, on__in=list(holidays)
+                ).values_list("plan_id", "on")
+            )
+            for (plan_id, day), row in zip(pairs, pair_rows, strict=True):
+                if day in holidays and (plan_id, day) not in recorded:
+                    unconfirmed.append(
+                        RowError(row, date_field, holiday_message(day, holidays[day]), str(day))
+                    )
+            pairs = [(p, d) for p, d in pairs if d not in holidays or (p, d) in recorded]
+    return pairs, errors, unconfirmed
 
 
 def attendance_insert(
-    *, actor: Any, institution: Institution, pairs: list[tuple[int, dt.date]], source: str
+    *,
+    actor: Any,
+    institution: Institution,
+    pairs: list[tuple[int, dt.date]],
+    source: str,
+    holidays: Iterable[dt.date] | None = None,
 ) -> int:
     """Insert (plan, day) pairs set-based, skipping days already recorded; returns rows added. The
-    caller has validated the pairs and holds a transaction."""
+    caller has validated the pairs (public holidays confirmed) and holds a transaction. The days on
+    public holidays (``holidays``; looked up when not given) are stored flagged ``on_holiday``."""
     unique = sorted(set(pairs))
     if not unique:
         return 0
     first = min(d for _p, d in unique)
     last = max(d for _p, d in unique)
+    flagged = set(holidays_among({d for _p, d in unique}) if holidays is None else holidays)
     plan_ids = sorted({p for p, _d in unique})
     in_range = Attendance.objects.filter(institution=institution, on__gte=first, on__lte=last)
     before = in_range.count()
@@ -835,20 +1127,32 @@ def attendance_insert(
     table = ops.quote_name(Attendance._meta.db_table)
     columns = ", ".join(
         ops.quote_name(Attendance._meta.get_field(name).column)
-        for name in ("plan", "institution", "region_code", "on", "source", "recorded_by", "recorded_at")
+        for name in (
+            "plan",
+            "institution",
+            "region_code",
+            "on",
+            "source",
+            "on_holiday",
+            "recorded_by",
+            "recorded_at",
+        )
     )
     conflict = ", ".join(ops.quote_name(Attendance._meta.get_field(name).column) for name in ("plan", "on"))
     # One statement executed over batches of rows; constant table and column names, every value a
     # parameter. ON CONFLICT (PostgreSQL, SQLite ≥ 3.24) skips the days already recorded.
     sql = (
-        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
         f"ON CONFLICT ({conflict}) DO NOTHING"
     )
     user_id = user.pk if user is not None else None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement per batch: the rows as two arrays.
-            values = "SELECT p, %s, r, d, %s, %s, %s FROM unnest(%s::integer[], %s::varchar[], %s::date[]) AS t(p, r, d)"
+            # One statement per batch: the rows as arrays.
+            values = (
+                "SELECT p, %s, r, d, %s, h, %s, %s "
+                "FROM unnest(%s::integer[], %s::varchar[], %s::date[], %s::boolean[]) AS t(p, r, d, h)"
+            )
             sql_pg = f"INSERT INTO {table} ({columns}) {values} ON CONFLICT ({conflict}) DO NOTHING"
             for start in range(0, len(unique), BATCH_SIZE * 10):
                 chunk = unique[start : start + BATCH_SIZE * 10]
@@ -862,6 +1166,7 @@ def attendance_insert(
                         [p for p, _d in chunk],
                         [regions[p] for p, _d in chunk],
                         [d for _p, d in chunk],
+                        [d in flagged for _p, d in chunk],
                     ],
                 )
             return in_range.count() - before
@@ -875,6 +1180,7 @@ def attendance_insert(
                         regions[plan_id],
                         ops.adapt_datefield_value(day),
                         source,
+                        day in flagged,
                         user_id,
                         now,
                     )
@@ -886,12 +1192,18 @@ def attendance_insert(
 
 @transaction.atomic
 def attendance_bulk(
-    *, actor: Any, institution_id: Any, rows: Iterable[dict[str, Any]], source: str = AttendanceSource.API
+    *,
+    actor: Any,
+    institution_id: Any,
+    rows: Iterable[dict[str, Any]],
+    source: str = AttendanceSource.API,
+    confirm_holiday: bool = False,
 ) -> int:
     """Record many child-days at one institution at once. Each row is a dict with ``on`` (a date)
     and one of ``plan_id``, ``person_id`` or ``id_number``; optional ``row`` (its number, for
-    messages). All or nothing: if any row is bad, ValidationFailed lists every bad row with its field
-    and nothing is written. Days already recorded are skipped. Returns the number of rows added."""
+    messages). All or nothing: if any row is bad (see ``attendance_validate``; a public holiday
+    without ``confirm_holiday``), ValidationFailed lists every bad row with its field and nothing is
+    written. Days already recorded are skipped. Returns the number of rows added."""
     institution = institution_for_attendance(actor, institution_id)
     if source not in AttendanceSource.values:
         raise _fail("source", _("Unknown source."), source)
@@ -923,16 +1235,16 @@ def attendance_bulk(
             items.append((row, "id_number", str(data["id_number"]).strip().upper(), day))
         else:
             errors.append(RowError(row, "plan_id", str(_("Give the plan, the child or the ID number."))))
-    pairs, more = attendance_validate(institution, items, id_field="plan_id", date_field="on")
-    errors += more
-    if errors:
-        errors.sort(key=lambda e: e.row or 0)
-        raise ValidationFailed(errors=errors, field=errors[0].field)
+    pairs, more, unconfirmed = attendance_validate(
+        institution, items, id_field="plan_id", date_field="on", confirm_holiday=confirm_holiday
+    )
+    if errors or more or unconfirmed:
+        raise _refuse(errors + more, unconfirmed)
     added = attendance_insert(actor=actor, institution=institution, pairs=pairs, source=source)
     audit_record(
         actor=actor,
         event="rehab.attendance_recorded",
         obj=institution,
-        new={"rows": len(pairs), "added": added, "source": source},
+        new={"rows": len(pairs), "added": added, "source": source, "holidays_confirmed": confirm_holiday},
     )
     return added

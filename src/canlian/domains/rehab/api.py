@@ -1,9 +1,12 @@
 """API of children's rehabilitation. ``register(router)`` is called by canlian.config.api.
 
 - ``rehab/plans``: list (?year, ?institution, ?category, ?status, ?person), retrieve (rehab.view;
-  an institution's staff see their own institution's plans only), create (rehab.manage);
+  an institution's staff see their own institution's plans only), create (rehab.manage),
+  ``transfer`` (rehab.manage: the child continues at another institution; returns the new plan);
 - ``rehab/attendance``: list (?plan, ?from, ?to; rehab.view), create = the days of one plan in bulk
-  (rehab.attendance; idempotent, returns the rows added);
+  (rehab.attendance; idempotent, returns the rows added; days on public holidays need
+  ``confirm_holiday: true``, else 400 ``holiday_unconfirmed``; days outside the enrollment's paid
+  window are a 400 ``validation_failed``);
 - ``rehab/devices``: list (?person), retrieve, create (rehab.manage; refused before the kind's
   replacement interval);
 - ``rehab/surgeries``: list (?person, ?status), retrieve, create (rehab.manage), ``update`` (operated
@@ -64,8 +67,30 @@ class PlanSerializer(serializers.ModelSerializer):
             "therapist_name",
             "guardian_name",
             "status",
+            "ended_on",
+            "end_reason",
+            "end_note",
+            "transferred_from",
         ]
         read_only_fields = fields
+
+
+class PlanTransferSerializer(serializers.Serializer):
+    institution = serializers.IntegerField()
+    on = serializers.DateField()
+    reason = serializers.CharField(max_length=200)
+    therapist = serializers.IntegerField(required=False, allow_null=True, default=None)
+    mode = serializers.ChoiceField(
+        choices=TrainingMode.choices, required=False, allow_null=True, default=None
+    )
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    planned_days = serializers.IntegerField(
+        min_value=0, max_value=366, required=False, allow_null=True, default=None
+    )
+    hours = serializers.IntegerField(
+        min_value=0, max_value=9999, required=False, allow_null=True, default=None
+    )
+    goals = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
 
 
 class PlanCreateSerializer(serializers.Serializer):
@@ -87,13 +112,14 @@ class PlanCreateSerializer(serializers.Serializer):
 class AttendanceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attendance
-        fields = ["id", "plan", "institution", "on", "source", "recorded_at"]
+        fields = ["id", "plan", "institution", "on", "source", "on_holiday", "recorded_at"]
         read_only_fields = fields
 
 
 class AttendanceCreateSerializer(serializers.Serializer):
     plan = serializers.IntegerField()
     days = serializers.ListField(child=serializers.DateField(), min_length=1, max_length=400)
+    confirm_holiday = serializers.BooleanField(required=False, default=False)
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -200,7 +226,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSe
 
     serializer_class = PlanSerializer
     lookup_url_kwarg = "plan_id"
-    action_permissions = {"create": Perm.REHAB_MANAGE}
+    action_permissions = {"create": Perm.REHAB_MANAGE, "transfer": Perm.REHAB_MANAGE}
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
@@ -229,6 +255,24 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSe
         )
         return Response(PlanSerializer(selectors.plans_for(request.user).get(pk=plan.pk)).data, status=201)
 
+    @extend_schema(request=PlanTransferSerializer, responses={201: PlanSerializer})
+    @action(detail=True, methods=["post"], url_path="transfer", url_name="transfer")
+    def transfer(self, request: Request, plan_id: Any = None) -> Response:
+        """The child changes institution mid-year (same category): this plan ends the day before
+        ``on``; the new plan at ``institution`` is returned."""
+        plan = self.get_object()
+        data = PlanTransferSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        new = actions.plan_transfer(
+            actor=request.user,
+            plan_id=plan.pk,
+            to_institution_id=d.pop("institution"),
+            therapist_id=d.pop("therapist"),
+            **d,
+        )
+        return Response(PlanSerializer(new).data, status=201)
+
 
 class AttendanceViewSet(mixins.ListModelMixin, _RehabViewSet):
     """Sign-in days: list by plan and date range; POST the days of one plan (idempotent)."""
@@ -254,6 +298,7 @@ class AttendanceViewSet(mixins.ListModelMixin, _RehabViewSet):
             plan_id=data.validated_data["plan"],
             days=data.validated_data["days"],
             source=AttendanceSource.API,
+            confirm_holiday=data.validated_data["confirm_holiday"],
         )
         return Response(
             {
@@ -359,6 +404,8 @@ class TrainingDaysViewSet(viewsets.ViewSet):
                         "category": r.plan.category,
                         "months": r.months,
                         "total": r.total,
+                        "holiday_days": [d.isoformat() for d in r.holidays],
+                        "child_total": r.child_total,
                     }
                     for r in rows
                 ],

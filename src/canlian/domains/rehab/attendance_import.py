@@ -7,9 +7,10 @@ Two layouts, recognised by the header:
   each day trained; the month is given with the upload (``month``) or in a 月份 column (YYYY-MM).
 
 All or nothing: every bad row is reported with its row number and column (unknown child, no plan at
-this institution, a date outside the plan or in the future, a bad date), and nothing is written. When
-all rows are good the days are inserted set-based (``bulk_create(ignore_conflicts=True)`` in batches):
-days already recorded are skipped.
+this institution, a date outside the plan, outside the enrollment's paid window or in the future, a
+bad date, a public holiday without the upload's "holidays confirmed" option), and nothing is written.
+When all rows are good the days are inserted set-based (``actions.attendance_insert``): days already
+recorded are skipped, confirmed public holidays stored flagged.
 """
 
 from __future__ import annotations
@@ -73,11 +74,17 @@ def parse_month(text: Any) -> dt.date | None:
 
 @transaction.atomic
 def attendance_import(
-    *, actor: Any, institution_id: Any, path: str | Path, name: str | None = None, month: Any = None
+    *,
+    actor: Any,
+    institution_id: Any,
+    path: str | Path,
+    name: str | None = None,
+    month: Any = None,
+    holidays_confirmed: bool = False,
 ) -> dict[str, Any]:
     """Import an attendance sheet for one institution. Returns {"rows": child-days read,
     "added": rows inserted, "skipped": days already recorded}. Raises ValidationFailed listing every
-    bad row (nothing written)."""
+    bad row (nothing written). Days on public holidays need ``holidays_confirmed``."""
     institution = institution_for_attendance(actor, institution_id)
     table = read_table(path, name=name)
     id_col = _column(table.header, ID_COLUMNS)
@@ -148,9 +155,15 @@ def attendance_import(
                 )
                 continue
             items.append((row_no, "id_number", raw_id, day))
-    pairs, more = attendance_validate(
-        institution, items, id_field=id_col, date_field=date_col or "日期", names=names
+    pairs, more, unconfirmed = attendance_validate(
+        institution,
+        items,
+        id_field=id_col,
+        date_field=date_col or "日期",
+        names=names,
+        confirm_holiday=holidays_confirmed,
     )
+    more += unconfirmed
     if date_col is None:
         # In a grid a bad day is named by its column, not by a 日期 column.
         more = [
@@ -180,6 +193,11 @@ def attendance_import(
         actor=actor,
         event="rehab.attendance_imported",
         obj=institution,
-        new={"file": name or Path(path).name, "rows": distinct, "added": added},
+        new={
+            "file": name or Path(path).name,
+            "rows": distinct,
+            "added": added,
+            "holidays_confirmed": holidays_confirmed,
+        },
     )
     return {"rows": distinct, "added": added, "skipped": distinct - added}

@@ -15,6 +15,14 @@ class PlanStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+class PlanEndReason(models.TextChoices):
+    """Why a plan ended before its planned end (``RehabPlan.end_reason``)."""
+
+    TRANSFER = "transfer", _("Transferred to another institution")
+    STOPPED = "stopped", _("Training stopped")
+    OTHER = "other", _("Other reason")
+
+
 class DeviceStatus(models.TextChoices):
     PROVIDED = "provided", _("Provided")
     RETURNED = "returned", _("Returned")

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.institutions.choices import ServiceCategory
-from canlian.domains.rehab.choices import SurgeryStatus, TrainingMode
+from canlian.domains.rehab.choices import PlanEndReason, SurgeryStatus, TrainingMode
 
 
 class DateInput(forms.DateInput):
@@ -93,7 +93,46 @@ class PlanEditForm(forms.Form):
 
 class PlanEndForm(forms.Form):
     ended_on = _date(_("Last day"))
+    end_reason = forms.ChoiceField(
+        label=_("Ended because"),
+        choices=[
+            (PlanEndReason.STOPPED, PlanEndReason.STOPPED.label),
+            (PlanEndReason.OTHER, PlanEndReason.OTHER.label),
+        ],
+        initial=PlanEndReason.STOPPED,
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class PlanTransferForm(forms.Form):
+    """The child continues the year's training at another institution (same category)."""
+
+    institution = forms.TypedChoiceField(label=_("New institution (the guardian's choice)"), coerce=int)
+    on = _date(_("First day at the new institution"))
+    reason = forms.CharField(label=_("Reason for the transfer"), max_length=200)
+    therapist = forms.TypedChoiceField(
+        label=_("Therapist in charge at the new institution"), coerce=int, required=False, empty_value=None
+    )
+    ends_on = _date(_("Ends on (default: the current plan's end)"), required=False)
+
+    def __init__(self, *args: Any, institutions: Any = (), therapists: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [("", "—")] + [
+            (i.pk, f"{i.name}（{i.get_status_display()}）") for i in institutions
+        ]
+        self.fields["therapist"].choices = [("", "—")] + [
+            (s.pk, f"{s.name} · {s.institution.name}") for s in therapists
+        ]
+
+    def action_kwargs(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "to_institution_id": d["institution"],
+            "on": d["on"],
+            "reason": d["reason"],
+            "therapist_id": d["therapist"],
+            "ends_on": d["ends_on"],
+        }
 
 
 class DeviceForm(forms.Form):
@@ -145,4 +184,12 @@ class AttendanceUploadForm(forms.Form):
         required=False,
         max_length=7,
         help_text=_("YYYY-MM; not needed when the sheet has a 日期 or 月份 column."),
+    )
+    holidays_confirmed = forms.BooleanField(
+        label=_("Sign-ins on public holidays are confirmed"),
+        required=False,
+        help_text=_(
+            "Without it, every row on a public holiday is refused; with it, those days are recorded and "
+            "flagged in the training-days list."
+        ),
     )

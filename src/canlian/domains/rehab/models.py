@@ -25,6 +25,7 @@ from canlian.domains.rehab.choices import (
     BatchStatus,
     BelowThreshold,
     DeviceStatus,
+    PlanEndReason,
     PlanStatus,
     RuleFamily,
     SurgeryStatus,
@@ -34,9 +35,13 @@ from canlian.platform.scoping import InstitutionScopedQuerySet, RegionScopedQuer
 
 
 class RehabPlan(models.Model):
-    """A child's yearly service plan at the institution the guardian chose: one training category per
-    child per year, planned hours and goals, the therapist in charge (who must hold a valid staff
-    certificate: "no certificate, no duty")."""
+    """A child's service plan for a year at the institution the guardian chose: planned hours and
+    goals, the therapist in charge (who must hold a valid staff certificate: "no certificate, no
+    duty"). One training category per child per year: a child may have several plans in a year (one
+    ended at an institution, the next one continuing at another: ``transferred_from``), never two
+    open at once (a partial unique constraint), all of the same category and with dates that do not
+    overlap (checked by the actions). An ended plan has ``ended_on`` (its last day, equal to
+    ``ends_on``) and ``end_reason``."""
 
     enrollment = models.ForeignKey(
         "programs.Enrollment",
@@ -77,6 +82,21 @@ class RehabPlan(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
     )
+    #: The plan's last day when it was ended (early, or by a transfer); None while it is open.
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=10, choices=PlanEndReason.choices, blank=True, db_default=""
+    )
+    end_note = models.CharField(_("end note"), max_length=200, blank=True, db_default="")
+    #: The plan this one continues (the child changed institution mid-year).
+    transferred_from = models.OneToOneField(
+        "self",
+        verbose_name=_("continues the plan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transferred_to",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -92,8 +112,17 @@ class RehabPlan(models.Model):
         verbose_name_plural = _("rehabilitation plans")
         ordering = ["-year", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "year"], name="rehab_plan_one_per_year"),
+            models.UniqueConstraint(
+                fields=["person", "year"],
+                condition=Q(ended_on__isnull=True),
+                name="rehab_plan_one_open_per_year",
+            ),
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="rehab_plan_dates"),
+            models.CheckConstraint(
+                condition=(Q(status=PlanStatus.ACTIVE) & Q(ended_on__isnull=True))
+                | (Q(status=PlanStatus.ENDED) & Q(ended_on__isnull=False)),
+                name="rehab_plan_end_state",
+            ),
         ]
         indexes = [
             models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="rehab_plan_region"),
@@ -208,7 +237,9 @@ class SurgeryReferral(models.Model):
 
 class Attendance(models.Model):
     """One day a child trained at the institution (a sign-in). Absent days have no row. At province
-    scale this is the largest table (children × ~200 days a year): narrow rows, two indexes."""
+    scale this is the largest table (children × ~200 days a year): narrow rows, two indexes.
+    ``on_holiday``: the day is a public holiday and the sign-in was explicitly confirmed (by
+    ``recorded_by``); such days are flagged in the training-days list."""
 
     plan = models.ForeignKey(
         RehabPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="attendance", db_index=False
@@ -225,6 +256,7 @@ class Attendance(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=AttendanceSource.choices, default=AttendanceSource.PAGE
     )
+    on_holiday = models.BooleanField(_("on a public holiday (confirmed)"), default=False, db_default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

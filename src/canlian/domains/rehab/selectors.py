@@ -14,6 +14,7 @@ from django.utils import timezone
 from canlian.core.institutions.choices import InstitutionKind
 from canlian.core.institutions.models import Institution
 from canlian.core.registry.models import HardshipStatus
+from canlian.domains.rehab.attendance_rules import holidays_among, plan_window_problem
 from canlian.domains.rehab.choices import PROGRAM_CODE
 from canlian.domains.rehab.models import Attendance, DeviceProvision, RehabPlan, SurgeryReferral
 from canlian.domains.rehab.presets import PRIORITY_HARDSHIP
@@ -144,6 +145,8 @@ def attendance_institution(user: Any, institution_id: Any) -> Institution:
 class TabletRow:
     plan: RehabPlan
     signed: bool
+    #: Why the day cannot be signed in for this child (outside the enrollment's paid window), or "".
+    outside: str = ""
 
     @property
     def category(self) -> str:
@@ -151,15 +154,51 @@ class TabletRow:
 
 
 def tablet_rows(institution: Institution, day: dt.date) -> list[TabletRow]:
-    """The institution's plans running on ``day`` and whether each child signed in: two queries."""
+    """The institution's plans running on ``day``, whether each child signed in and whether the day
+    lies in the child's paid window: two queries."""
     plans = list(
         RehabPlan.objects.filter(institution=institution, starts_on__lte=day, ends_on__gte=day)
-        .select_related("person")
-        .only("id", "category", "starts_on", "ends_on", "status", "person__name", "person__birth_date")
+        .select_related("person", "enrollment")
+        .only(
+            "id",
+            "category",
+            "starts_on",
+            "ends_on",
+            "status",
+            "person__name",
+            "person__birth_date",
+            "enrollment__applied_on",
+            "enrollment__stopped_from",
+        )
         .order_by("person__name", "id")
     )
     signed = set(Attendance.objects.filter(institution=institution, on=day).values_list("plan_id", flat=True))
-    return [TabletRow(plan=p, signed=p.pk in signed) for p in plans]
+    return [
+        TabletRow(plan=p, signed=p.pk in signed, outside=plan_window_problem(p, day) or "") for p in plans
+    ]
+
+
+def tablet_holiday(day: dt.date) -> str | None:
+    """The public holiday's name on ``day`` ("" when unnamed), or None on any other day."""
+    found = holidays_among([day])
+    return found[day] if day in found else None
+
+
+def year_plans(user: Any, plan: RehabPlan) -> list[RehabPlan]:
+    """The child's plans of the plan's year that the user may see, in order (a transfer's chain)."""
+    return list(
+        RehabPlan.objects.for_user(user, VIEW)
+        .filter(person_id=plan.person_id, year=plan.year)
+        .select_related("institution")
+        .order_by("starts_on", "id")
+    )
+
+
+def holiday_days(plan: RehabPlan) -> list[dt.date]:
+    """The confirmed sign-ins of a plan on public holidays."""
+    return list(
+        Attendance.objects.filter(plan=plan, on_holiday=True).order_by("on").values_list("on", flat=True)
+    )
 
 
 def month_summary(plan: RehabPlan) -> list[tuple[int, int]]:
@@ -179,6 +218,11 @@ def month_summary(plan: RehabPlan) -> list[tuple[int, int]]:
 class TrainingDaysRow:
     plan: RehabPlan
     months: list[int] = field(default_factory=lambda: [0] * 12)
+    #: Sign-ins on public holidays (confirmed), flagged in the list and the export.
+    holidays: list[dt.date] = field(default_factory=list)
+    #: The child's days in the year at all the plans listed (several after a transfer).
+    child_total: int = 0
+    plans_of_child: int = 1
 
     @property
     def total(self) -> int:
@@ -195,7 +239,8 @@ def training_days(
     person_id: Any = None,
 ) -> list[TrainingDaysRow]:
     """Training days per child (plan) and month of ``year``: one query for the plans, one grouped
-    query for the days."""
+    query for the days, one for the sign-ins on public holidays (flagged). A child who changed
+    institution has a row per plan; ``child_total`` adds the child's rows up."""
     plans = plans_for(user, year=year, institution_id=institution_id, category=category, person_id=person_id)
     if region:
         plans = plans.filter(region_code__startswith=region)
@@ -212,4 +257,17 @@ def training_days(
     )
     for plan_id, month, n in counts:
         rows[plan_id].months[month - 1] = n
+    for plan_id, day in (
+        Attendance.objects.filter(plan_id__in=plans.order_by().values("pk"), on__year=year, on_holiday=True)
+        .order_by("plan_id", "on")
+        .values_list("plan_id", "on")
+    ):
+        rows[plan_id].holidays.append(day)
+    per_child: dict[int, list[TrainingDaysRow]] = {}
+    for row in rows.values():
+        per_child.setdefault(row.plan.person_id, []).append(row)
+    for child_rows in per_child.values():
+        total = sum(r.total for r in child_rows)
+        for row in child_rows:
+            row.child_total, row.plans_of_child = total, len(child_rows)
     return list(rows.values())

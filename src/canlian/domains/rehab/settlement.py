@@ -2,8 +2,10 @@
 
 Inputs are what ``settlement_actions.batch_generate`` reads set-based: the rules of the program
 (``RuleSpec``), each plan of the institution in the year with its training days per month up to the
-batch's end (``PlanDays``), what other batches of the same year already hold per (plan, rule)
-(``earlier``), and per child the earlier years already paid under per-year rules (``years_paid``).
+batch's end (``PlanDays``; only days inside the enrollment's paid window), every plan of the same
+children in the year at any institution (``child_plans``: a child who changed institution mid-year),
+what other batches of the same year already hold per (plan, rule) (``earlier``), and per child the
+earlier years already paid under per-year rules (``years_paid``).
 
 Choices (documented in docs/rehab-settlement.md):
 
@@ -18,6 +20,13 @@ Choices (documented in docs/rehab-settlement.md):
   threshold family, pro rata: ``amount_r × days_r / min_days_r``).
 * **Per month**: a month qualifies with at least ``max(min_days, 1)`` days; the first qualifying
   months of the year count, up to the month's rule's ``max_months`` (counted over the whole year).
+* **Several plans in a year** (a child who changed institution): the rule is chosen per plan and
+  month (each plan has its own residence region and mode); the yearly threshold is judged on the
+  child's days at all institutions, the monthly minimum on the child's days in the month at all
+  institutions; the child's amount is then split between the plans by their share of the days (per
+  rule for the yearly families, per month for the monthly one). Shares are rounded to the cent
+  (half up) and the last plan in plan order (first day, then id) gets the remainder, so the shares
+  add up exactly to the child's amount. Each institution's batch holds only its plans' shares.
 * **Cumulative batches**: a line's components are the entitlement for the year up to the batch's
   end; ``already_paid`` is what other batches of the year hold for the same plan and rule (any
   status, so nothing is paid twice); ``amount`` (due now) is the difference, negative when a later
@@ -27,7 +36,7 @@ Choices (documented in docs/rehab-settlement.md):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -133,6 +142,12 @@ class PlanDays:
     mode: str
     birth_date: dt.date | None
     month_days: Mapping[int, int] = field(default_factory=dict)
+    #: The plan's first day: a child's plans are split in this order (then by id).
+    starts_on: dt.date | None = None
+
+
+def plan_order(plan: PlanDays) -> tuple[dt.date, int]:
+    return (plan.starts_on or dt.date.min, plan.plan_id)
 
 
 @dataclass
@@ -188,147 +203,292 @@ def settle(
     plans: Iterable[PlanDays],
     earlier: Mapping[tuple[int, int | None], Decimal] | None = None,
     years_paid: Mapping[tuple[int, str, str], int] | None = None,
+    child_plans: Mapping[int, Sequence[PlanDays]] | None = None,
 ) -> list[LineResult]:
-    """Lines for every plan: one per (plan, rule) with days, or with an amount held by an earlier
-    batch. ``earlier`` maps (plan_id, rule_id) → sum already held by other batches of the year;
-    ``years_paid`` maps (person_id, categories, mode) → earlier years paid under per-year rules
-    with those keys."""
+    """Lines for every plan of ``plans``: one per (plan, rule) with days, or with an amount held by
+    an earlier batch. ``earlier`` maps (plan_id, rule_id) → sum already held by other batches of the
+    year; ``years_paid`` maps (person_id, categories, mode) → earlier years paid under per-year
+    rules with those keys; ``child_plans`` maps person_id → every plan of the child in the year at
+    any institution (a child missing from it has only its plans in ``plans``): the child's days at
+    all of them decide the amount, each plan of ``plans`` gets its share."""
     rule_list = list(rules)
     by_id = {r.id: r for r in rule_list}
     earlier = earlier or {}
     years_paid = years_paid or {}
+    child_plans = child_plans or {}
     earlier_by_plan: dict[int, dict[int | None, Decimal]] = {}
     for (plan_id, rule_id), value in earlier.items():
         earlier_by_plan.setdefault(plan_id, {})[rule_id] = Decimal(value)
+    targets = list(plans)
+    by_person: dict[int, list[PlanDays]] = {}
+    for plan in targets:
+        by_person.setdefault(plan.person_id, []).append(plan)
+    done: dict[int, dict[int, list[LineResult]]] = {}
     out: list[LineResult] = []
-    for plan in plans:
-        out.extend(
-            _settle_plan(
-                year, end_month, rule_list, by_id, plan, earlier_by_plan.get(plan.plan_id, {}), years_paid
+    for plan in targets:
+        person = plan.person_id
+        if person not in done:
+            own = by_person[person]
+            every = {p.plan_id: p for p in child_plans.get(person, ())}
+            every.update({p.plan_id: p for p in own})
+            done[person] = _settle_child(
+                year,
+                end_month,
+                rule_list,
+                by_id,
+                sorted(every.values(), key=plan_order),
+                {p.plan_id for p in own},
+                earlier_by_plan,
+                years_paid,
             )
-        )
+        out.extend(done[person].get(plan.plan_id, []))
     return out
 
 
-def _settle_plan(
+def _split(amount: Decimal, parts: Sequence[tuple[int, int]]) -> dict[int, tuple[Decimal, bool]]:
+    """``amount`` split between plans by their days (``parts``: (plan_id, days), in plan order):
+    each share rounded to the cent, the last one the remainder. → plan_id: (share, is the remainder
+    different from the rounded share)."""
+    total = sum(d for _p, d in parts)
+    out: dict[int, tuple[Decimal, bool]] = {}
+    given = ZERO
+    for i, (plan_id, d) in enumerate(parts):
+        rounded = _fraction(amount, d, total)
+        if i == len(parts) - 1:
+            share = money(amount) - given
+            out[plan_id] = (share, share != rounded)
+        else:
+            out[plan_id] = (rounded, False)
+            given += rounded
+    return out
+
+
+def _settle_child(
     year: int,
     end_month: int,
     rules: list[RuleSpec],
     by_id: dict[int, RuleSpec],
-    plan: PlanDays,
-    earlier: dict[int | None, Decimal],
+    plans: list[PlanDays],
+    wanted: set[int],
+    earlier_by_plan: Mapping[int, dict[int | None, Decimal]],
     years_paid: Mapping[tuple[int, str, str], int],
-) -> list[LineResult]:
-    age = age_on_january_first(plan.birth_date, year)
-    month_rule: dict[int, RuleSpec | None] = {}
-    for month in range(1, end_month + 1):
-        month_rule[month] = choose_rule(
-            rules,
-            day=dt.date(year, month, 1),
-            region_code=plan.region_code,
-            age=age,
-            category=plan.category,
-            mode=plan.mode,
-        )
-    year_days = sum(int(plan.month_days.get(m, 0)) for m in range(1, end_month + 1))
-    groups: dict[int | None, list[int]] = {}
-    for month in range(1, end_month + 1):
-        rule = month_rule[month]
-        if plan.month_days.get(month, 0) or rule is not None:
-            groups.setdefault(rule.id if rule else None, []).append(month)
+) -> dict[int, list[LineResult]]:
+    """One child's lines for the plans in ``wanted``, from all the child's plans of the year
+    (``plans``, in plan order)."""
+    age = age_on_january_first(plans[0].birth_date, year)
+    months = range(1, end_month + 1)
+    chosen: dict[tuple[str, str, str, int], RuleSpec | None] = {}
 
-    # Per month: the first qualifying months of the year count, up to each month's rule's cap.
-    counted_months: dict[int, list[int]] = {}
-    counted = 0
-    for month in range(1, end_month + 1):
-        rule = month_rule[month]
-        if rule is None or rule.family != PER_MONTH:
-            continue
-        if plan.month_days.get(month, 0) >= max(rule.min_days, 1):
-            if rule.max_months is None or counted < rule.max_months:
-                counted_months.setdefault(rule.id, []).append(month)
-                counted += 1
-
-    results: list[LineResult] = []
-    keys = set(groups) | set(earlier)
-    for rule_id in sorted(keys, key=lambda k: (k is None, k or 0)):
-        months = groups.get(rule_id, [])
-        days = sum(int(plan.month_days.get(m, 0)) for m in months)
-        rule = by_id.get(rule_id) if rule_id is not None else None
-        already = money(earlier.get(rule_id, ZERO))
-        if days == 0 and already == ZERO:
-            continue
-        detail: dict[str, Any] = {
-            "year": year,
-            "end_month": end_month,
-            "age": age,
-            "days": days,
-            "year_days": year_days,
-            "months": months,
-        }
-        training = transport = ZERO
-        family = rule.family if rule else ""
-        n_months = 0
-        if rule is None:
-            detail["no_rule"] = True
-        else:
-            detail.update(
-                {
-                    "family": rule.family,
-                    "rule": rule.id,
-                    "rule_amount": _s(rule.amount),
-                    "rule_transport": _s(rule.transport_amount),
-                    "min_days": rule.min_days,
-                }
+    def rule_of(plan: PlanDays, month: int) -> RuleSpec | None:
+        key = (plan.region_code, plan.category, plan.mode, month)
+        if key not in chosen:
+            chosen[key] = choose_rule(
+                rules,
+                day=dt.date(year, month, 1),
+                region_code=plan.region_code,
+                age=age,
+                category=plan.category,
+                mode=plan.mode,
             )
-            if rule.family == THRESHOLD:
-                training, transport = _threshold(rule, days, year_days, detail)
-            elif rule.family == PER_YEAR:
-                paid_years = years_paid.get((plan.person_id, rule.categories, rule.mode), 0)
-                training, transport = _per_year(rule, days, year_days, paid_years, detail)
-            elif rule.family == PER_MONTH:
-                paid_months = counted_months.get(rule.id, [])
-                n_months = len(paid_months)
-                training = money(rule.amount * n_months)
-                transport = money(rule.transport_amount * n_months)
+        return chosen[key]
+
+    month_rule = {p.plan_id: {m: rule_of(p, m) for m in months} for p in plans}
+    days = {p.plan_id: {m: int(p.month_days.get(m, 0)) for m in months} for p in plans}
+    year_days = sum(sum(d.values()) for d in days.values())
+    child_month = {m: sum(days[p.plan_id][m] for p in plans) for m in months}
+    trained = [p for p in plans if any(days[p.plan_id].values())]
+    several = len(trained) > 1
+
+    # Yearly families: the child's entitlement per rule, judged on the child's days, then split.
+    rule_days: dict[int, list[tuple[int, int]]] = {}
+    for p in plans:
+        per_rule: dict[int, int] = {}
+        for m in months:
+            rule = month_rule[p.plan_id][m]
+            if rule is not None and rule.family in (THRESHOLD, PER_YEAR) and days[p.plan_id][m]:
+                per_rule[rule.id] = per_rule.get(rule.id, 0) + days[p.plan_id][m]
+        for rule_id, d in per_rule.items():
+            rule_days.setdefault(rule_id, []).append((p.plan_id, d))
+    yearly: dict[int, tuple[Decimal, Decimal, dict[str, Any]]] = {}
+    shares: dict[tuple[int, int], tuple[Decimal, Decimal, bool]] = {}
+    for rule_id, parts in rule_days.items():
+        rule = by_id[rule_id]
+        total_days = sum(d for _p, d in parts)
+        child_detail: dict[str, Any] = {}
+        if rule.family == THRESHOLD:
+            training, transport = _threshold(rule, total_days, year_days, child_detail)
+        else:
+            paid_years = years_paid.get((plans[0].person_id, rule.categories, rule.mode), 0)
+            training, transport = _per_year(rule, total_days, year_days, paid_years, child_detail)
+        yearly[rule_id] = (training, transport, child_detail)
+        split_training, split_transport = _split(training, parts), _split(transport, parts)
+        for plan_id, _d in parts:
+            shares[(plan_id, rule_id)] = (
+                split_training[plan_id][0],
+                split_transport[plan_id][0],
+                split_training[plan_id][1] or split_transport[plan_id][1],
+            )
+
+    # Per month: a month qualifies on the child's days in it at all institutions; the first
+    # qualifying months of the year count, up to each month's rule's cap; a month's amount is split
+    # between the plans with days in it by their days.
+    monthly: dict[tuple[int, int], list[Decimal]] = {}
+    monthly_months: dict[tuple[int, int], list[int]] = {}
+    shared_months: dict[tuple[int, int], dict[str, list[int]]] = {}
+    counted = 0
+    for m in months:
+        qualifying = []
+        for p in plans:
+            rule = month_rule[p.plan_id][m]
+            if rule is None or rule.family != PER_MONTH or not days[p.plan_id][m]:
+                continue
+            if child_month[m] >= max(rule.min_days, 1) and (
+                rule.max_months is None or counted < rule.max_months
+            ):
+                qualifying.append((p, rule))
+        if not qualifying:
+            continue
+        counted += 1
+        total = sum(days[p.plan_id][m] for p, _r in qualifying)
+        one_rule = len({r.id for _p, r in qualifying}) == 1
+        given_training = given_transport = ZERO
+        for i, (p, rule) in enumerate(qualifying):
+            d = days[p.plan_id][m]
+            if one_rule and i == len(qualifying) - 1:
+                training = money(rule.amount) - given_training
+                transport = money(rule.transport_amount) - given_transport
+            else:
+                training = _fraction(rule.amount, d, total)
+                transport = _fraction(rule.transport_amount, d, total)
+            given_training += training
+            given_transport += transport
+            key = (p.plan_id, rule.id)
+            paid = monthly.setdefault(key, [ZERO, ZERO])
+            paid[0] += training
+            paid[1] += transport
+            monthly_months.setdefault(key, []).append(m)
+            if d != total:
+                shared_months.setdefault(key, {})[str(m)] = [d, total]
+
+    out: dict[int, list[LineResult]] = {}
+    for plan in plans:
+        if plan.plan_id not in wanted:
+            continue
+        pid = plan.plan_id
+        earlier = earlier_by_plan.get(pid, {})
+        plan_days = sum(days[pid].values())
+        groups: dict[int | None, list[int]] = {}
+        for m in months:
+            rule = month_rule[pid][m]
+            if days[pid][m] or rule is not None:
+                groups.setdefault(rule.id if rule else None, []).append(m)
+        results: list[LineResult] = []
+        for rule_id in sorted(set(groups) | set(earlier), key=lambda k: (k is None, k or 0)):
+            group = groups.get(rule_id, [])
+            line_days = sum(days[pid][m] for m in group)
+            rule = by_id.get(rule_id) if rule_id is not None else None
+            already = money(earlier.get(rule_id, ZERO))
+            if line_days == 0 and already == ZERO:
+                continue
+            detail: dict[str, Any] = {
+                "year": year,
+                "end_month": end_month,
+                "age": age,
+                "days": line_days,
+                "year_days": year_days,
+                "months": group,
+            }
+            if several:
+                detail.update({"plan_days": plan_days, "institutions": len(trained)})
+            training = transport = ZERO
+            family = rule.family if rule else ""
+            n_months = 0
+            if rule is None:
+                detail["no_rule"] = True
+            else:
                 detail.update(
                     {
-                        "qualifying_months": paid_months,
-                        "max_months": rule.max_months,
-                        "month_days": {str(m): int(plan.month_days.get(m, 0)) for m in months},
+                        "family": rule.family,
+                        "rule": rule.id,
+                        "rule_amount": _s(rule.amount),
+                        "rule_transport": _s(rule.transport_amount),
+                        "min_days": rule.min_days,
                     }
                 )
-        total = training + transport
-        due = total - already
-        detail.update(
-            {
-                "training": _s(training),
-                "transport": _s(transport),
-                "total": _s(total),
-                "earlier": _s(already),
-                "due": _s(due),
-            }
-        )
-        results.append(
-            LineResult(
-                plan_id=plan.plan_id,
-                person_id=plan.person_id,
-                region_code=plan.region_code,
-                rule_id=rule_id,
-                family=family,
-                days=days,
-                year_days=year_days,
-                months=n_months
-                if family == PER_MONTH
-                else len([m for m in months if plan.month_days.get(m, 0)]),
-                training_amount=training,
-                transport_amount=transport,
-                already_paid=already,
-                amount=money(due),
-                detail=detail,
+                if rule.family in (THRESHOLD, PER_YEAR):
+                    if rule.id in yearly:
+                        child_training, child_transport, child_detail = yearly[rule.id]
+                        detail.update(child_detail)
+                        if (pid, rule.id) in shares:
+                            training, transport, remainder = shares[(pid, rule.id)]
+                            parts = rule_days[rule.id]
+                            if len(parts) > 1:
+                                detail["split"] = [line_days, sum(d for _p, d in parts)]
+                                detail["child_total"] = _s(child_training + child_transport)
+                                detail["remainder"] = remainder
+                    else:
+                        _yearly_detail(rule, year_days, detail, years_paid, plan.person_id)
+                elif rule.family == PER_MONTH:
+                    key = (pid, rule.id)
+                    training, transport = monthly.get(key, [ZERO, ZERO])
+                    paid_months = monthly_months.get(key, [])
+                    n_months = len(paid_months)
+                    detail.update(
+                        {
+                            "qualifying_months": paid_months,
+                            "max_months": rule.max_months,
+                            "month_days": {str(m): days[pid][m] for m in group},
+                        }
+                    )
+                    if several:
+                        detail["child_month_days"] = {str(m): child_month[m] for m in group}
+                        if key in shared_months:
+                            detail["split_months"] = shared_months[key]
+            total = training + transport
+            due = total - already
+            detail.update(
+                {
+                    "training": _s(training),
+                    "transport": _s(transport),
+                    "total": _s(total),
+                    "earlier": _s(already),
+                    "due": _s(due),
+                }
             )
-        )
-    return results
+            results.append(
+                LineResult(
+                    plan_id=pid,
+                    person_id=plan.person_id,
+                    region_code=plan.region_code,
+                    rule_id=rule_id,
+                    family=family,
+                    days=line_days,
+                    year_days=year_days,
+                    months=n_months if family == PER_MONTH else len([m for m in group if days[pid][m]]),
+                    training_amount=training,
+                    transport_amount=transport,
+                    already_paid=already,
+                    amount=money(due),
+                    detail=detail,
+                )
+            )
+        out[pid] = results
+    return out
+
+
+def _yearly_detail(
+    rule: RuleSpec,
+    year_days: int,
+    detail: dict[str, Any],
+    years_paid: Mapping[tuple[int, str, str], int],
+    person_id: int,
+) -> None:
+    """The explanation's facts of a yearly rule under which the plan has no days (a line that only
+    takes back what an earlier batch held)."""
+    if rule.family == THRESHOLD:
+        _threshold(rule, 0, year_days, detail)
+    else:
+        _per_year(rule, 0, year_days, years_paid.get((person_id, rule.categories, rule.mode), 0), detail)
 
 
 def _threshold(rule: RuleSpec, days: int, year_days: int, detail: dict[str, Any]) -> tuple[Decimal, Decimal]:
@@ -377,11 +537,14 @@ def _fmt(value: Any) -> str:
 
 
 def explain(detail: Mapping[str, Any]) -> str:
-    """One sentence that shows a line's arithmetic, from its ``detail``."""
+    """One sentence that shows a line's arithmetic, from its ``detail``. For a child who trained at
+    several institutions in the year it names the days at this institution, the child's days at all
+    of them and this institution's share."""
     if not detail:
         return ""
     year = detail.get("year")
     days, year_days = detail.get("days", 0), detail.get("year_days", 0)
+    several = int(detail.get("institutions") or 1) > 1
     tail = _("earlier batches %(earlier)s; due %(due)s") % {
         "earlier": _fmt(detail.get("earlier", 0)),
         "due": _fmt(detail.get("due", 0)),
@@ -392,7 +555,24 @@ def explain(detail: Mapping[str, Any]) -> str:
             "year": year,
         }
         return f"{head}: 0.00; {tail}"
-    if days == year_days:
+    if several:
+        values = {"days": days, "year_days": year_days, "year": year}
+        if days == detail.get("plan_days"):
+            head = (
+                _(
+                    "%(days)s training days at this institution, of the child's %(year_days)s in %(year)s at all institutions"
+                )
+                % values
+            )
+        else:
+            head = (
+                _(
+                    "%(days)s training days at this institution under this rule, of the child's "
+                    "%(year_days)s in %(year)s at all institutions"
+                )
+                % values
+            )
+    elif days == year_days:
         head = _("%(days)s training days in %(year)s") % {"days": days, "year": year}
     else:
         head = _("%(days)s of %(year_days)s training days in %(year)s under this rule") % {
@@ -403,11 +583,28 @@ def explain(detail: Mapping[str, Any]) -> str:
     family = detail.get("family")
     training, transport, total = (_fmt(detail.get(k, 0)) for k in ("training", "transport", "total"))
     share = detail.get("share")
+    split = detail.get("split")
 
     def part(amount_key: str, value: str) -> str:
-        if share and share[0] != share[1]:
-            return f"{_fmt(detail[amount_key])} × {share[0]}/{share[1]} = {value}"
+        # This institution's part of the child's amount: the child's fraction (days / year_days or
+        # / min_days) times the split (this plan's days / the child's days under the rule).
+        if share:
+            numerator = split[0] if split else share[0]
+            if numerator != share[1]:
+                return f"{_fmt(detail[amount_key])} × {numerator}/{share[1]} = {value}"
         return value
+
+    shared = ""
+    if split:
+        values = {"total": _fmt(detail.get("child_total", 0)), "n": detail.get("institutions") or 2}
+        if detail.get("remainder"):
+            shared = (
+                _("the child's %(total)s shared by days between %(n)s institutions, this one the remainder")
+                % values
+            )
+        else:
+            shared = _("the child's %(total)s shared by days between %(n)s institutions") % values
+        shared = f"; {shared}"
 
     if family == THRESHOLD:
         if detail.get("reached"):
@@ -428,7 +625,7 @@ def explain(detail: Mapping[str, Any]) -> str:
             else transport,
             "total": total,
         }
-        return f"{head} ({cond}): {body}; {tail}"
+        return f"{head} ({cond}): {body}{shared}; {tail}"
     if family == PER_YEAR:
         if detail.get("years_exhausted"):
             cond = _("already paid for %(paid)s of at most %(max)s years") % {
@@ -448,22 +645,38 @@ def explain(detail: Mapping[str, Any]) -> str:
             else transport,
             "total": total,
         }
-        return f"{head} ({cond}): {body}; {tail}"
+        return f"{head} ({cond}): {body}{shared}; {tail}"
     if family == PER_MONTH:
         months = detail.get("qualifying_months", [])
-        cond = _("%(n)s qualifying months with at least %(min)s days%(cap)s") % {
+        values = {
             "n": len(months),
             "min": max(int(detail.get("min_days") or 0), 1),
             "cap": (_(", at most %(max)s a year") % {"max": detail["max_months"]})
             if detail.get("max_months")
             else "",
         }
-        body = _("%(n)s × %(amount)s = %(training)s + transport %(transport)s = %(total)s") % {
-            "n": len(months),
-            "amount": _fmt(detail.get("rule_amount", 0)),
-            "training": training,
-            "transport": transport,
-            "total": total,
-        }
+        if several:
+            cond = _("%(n)s qualifying months with at least %(min)s days at all institutions%(cap)s") % values
+        else:
+            cond = _("%(n)s qualifying months with at least %(min)s days%(cap)s") % values
+        split_months = detail.get("split_months")
+        if split_months:
+            body = _(
+                "training %(training)s + transport %(transport)s = %(total)s, months shared with another "
+                "institution by days: %(months)s"
+            ) % {
+                "training": training,
+                "transport": transport,
+                "total": total,
+                "months": ", ".join(f"{m}: {d}/{n}" for m, (d, n) in split_months.items()),
+            }
+        else:
+            body = _("%(n)s × %(amount)s = %(training)s + transport %(transport)s = %(total)s") % {
+                "n": len(months),
+                "amount": _fmt(detail.get("rule_amount", 0)),
+                "training": training,
+                "transport": transport,
+                "total": total,
+            }
         return f"{head} ({cond}): {body}; {tail}"
     return f"{head}: {total}; {tail}"

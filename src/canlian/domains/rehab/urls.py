@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("plans/<int:plan_id>/", views.PlanDetailView.as_view(), name="plan-detail"),
     path("plans/<int:plan_id>/edit/", views.PlanEditView.as_view(), name="plan-edit"),
     path("plans/<int:plan_id>/end/", views.PlanEndView.as_view(), name="plan-end"),
+    path("plans/<int:plan_id>/transfer/", views.PlanTransferView.as_view(), name="plan-transfer"),
     path("devices/", views.DeviceListView.as_view(), name="device-list"),
     path("persons/<int:person_id>/devices/new/", views.DeviceCreateView.as_view(), name="device-create"),
     path("surgeries/", views.SurgeryListView.as_view(), name="surgery-list"),

@@ -1,9 +1,10 @@
 """Pages of children's rehabilitation: the applications list (hardship first), plans (list, detail,
-create from an active enrollment, edit, end), devices and surgery referrals, and the federation's
-training days per child. The attendance pages (tablet sign-in, upload) are in views_attendance."""
+create from an active enrollment, edit, end, transfer to another institution), devices and surgery
+referrals, and the federation's training days per child. The attendance pages (tablet sign-in, upload) are in views_attendance."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from typing import IO, Any
 
@@ -30,6 +31,7 @@ from canlian.domains.rehab.forms import (
     PlanEditForm,
     PlanEndForm,
     PlanForm,
+    PlanTransferForm,
     SurgeryForm,
     SurgeryUpdateForm,
 )
@@ -69,9 +71,9 @@ def _categories() -> list[tuple[str, str]]:
 
 
 def _plan(request: HttpRequest, plan_id: int) -> RehabPlan:
-    return RehabPlan.objects.select_related("person", "institution", "therapist", "enrollment").get_for_user(
-        request.user, Perm.REHAB_VIEW, pk=plan_id
-    )
+    return RehabPlan.objects.select_related(
+        "person", "institution", "therapist", "enrollment", "transferred_from__institution"
+    ).get_for_user(request.user, Perm.REHAB_VIEW, pk=plan_id)
 
 
 def _person(request: HttpRequest, person_id: int, permission: str) -> Person:
@@ -167,13 +169,19 @@ class PlanDetailView(CanlianView):
         return self.page(request, plan)
 
     def page(
-        self, request: HttpRequest, plan: RehabPlan, end_form: Any = None, status: int = 200
+        self,
+        request: HttpRequest,
+        plan: RehabPlan,
+        end_form: Any = None,
+        status: int = 200,
+        transfer_form: Any = None,
     ) -> HttpResponse:
         user = request.user
         months = selectors.month_summary(plan)
         can_manage = user.has_canlian_perm(Perm.REHAB_MANAGE) and scope_of(user, Perm.REHAB_MANAGE).contains(
             plan.region_code
         )
+        can_manage = can_manage and plan.status == PlanStatus.ACTIVE
         can_record = user.has_canlian_perm(Perm.REHAB_ATTENDANCE) and (
             plan.institution_id in institutions_of(user, Perm.REHAB_ATTENDANCE)
             or scope_of(user, Perm.REHAB_ATTENDANCE).contains(plan.institution.region_code)
@@ -188,13 +196,31 @@ class PlanDetailView(CanlianView):
                 "devices": list(selectors.devices_for(user, person_id=plan.person_id)[:50]),
                 "surgeries": list(selectors.surgeries_for(user, person_id=plan.person_id)[:50]),
                 "age": _age(plan.person),
-                "can_manage": can_manage and plan.status == PlanStatus.ACTIVE,
+                "can_manage": can_manage,
                 "can_record": can_record,
                 "end_form": end_form
                 or PlanEndForm(initial={"ended_on": min(timezone.localdate(), plan.ends_on)}),
+                "transfer_form": (transfer_form or _transfer_form(request, plan)) if can_manage else None,
+                "year_plans": selectors.year_plans(user, plan),
+                "holiday_days": selectors.holiday_days(plan),
             },
             status=status,
         )
+
+
+def _transfer_form(request: HttpRequest, plan: RehabPlan, data: Any = None) -> PlanTransferForm:
+    """The transfer form: the institutions the user may choose that serve the plan's category."""
+    institutions = [
+        i
+        for i in selectors.institutions_for_choice(request.user).order_by("name")[:500]
+        if i.pk != plan.institution_id and i.serves(plan.category)
+    ]
+    return PlanTransferForm(
+        data,
+        initial={"on": min(max(timezone.localdate(), plan.starts_on + dt.timedelta(days=1)), plan.ends_on)},
+        institutions=institutions,
+        therapists=_therapists([i.pk for i in institutions]),
+    )
 
 
 def _therapists(institution_ids: list[int]) -> Any:
@@ -352,6 +378,7 @@ class PlanEndView(PlanDetailView):
                     plan_id=plan.pk,
                     ended_on=form.cleaned_data["ended_on"],
                     reason=form.cleaned_data["reason"],
+                    end_reason=form.cleaned_data["end_reason"],
                 )
             except (NotFound, PermissionDenied):
                 raise
@@ -361,6 +388,35 @@ class PlanEndView(PlanDetailView):
                 messages.success(request, _("The plan was ended."))
                 return redirect("rehab:plan-detail", plan_id=plan.pk)
         return self.page(request, _plan(request, plan.pk), end_form=form, status=400)
+
+
+class PlanTransferView(PlanDetailView):
+    """The child changes institution mid-year: the plan ends the day before, a new plan at the new
+    institution continues it (same category)."""
+
+    required_permission = Perm.REHAB_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, plan_id: int) -> HttpResponse:
+        plan = RehabPlan.objects.select_related("person", "institution").get_for_user(
+            request.user, Perm.REHAB_MANAGE, pk=plan_id
+        )
+        form = _transfer_form(request, plan, request.POST)
+        if form.is_valid():
+            try:
+                new = actions.plan_transfer(actor=request.user, plan_id=plan.pk, **form.action_kwargs())
+            except (NotFound, PermissionDenied):
+                raise
+            except DomainError as exc:
+                form_error_from(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The plan continues at %(institution)s from %(day)s.")
+                    % {"institution": new.institution.name, "day": new.starts_on},
+                )
+                return redirect("rehab:plan-detail", plan_id=new.pk)
+        return self.page(request, _plan(request, plan.pk), transfer_form=form, status=400)
 
 
 # --- devices and surgery ---------------------------------------------------------------------------
@@ -556,6 +612,7 @@ class TrainingDaysView(CanlianView):
                 "page": page,
                 "count": len(rows),
                 "total": sum(r.total for r in rows),
+                "holiday_total": sum(len(r.holidays) for r in rows),
                 "month_totals": [sum(r.months[m] for r in rows) for m in range(12)],
                 "months": range(1, 13),
                 "institutions": selectors.plan_institutions(request.user, filters["year"]),
@@ -597,7 +654,17 @@ def training_days_export(*, user: Any, rows: list[Any], filters: dict[str, Any],
     sheet = workbook.create_sheet("康复训练天数")
     sheet.append(["康复训练天数", str(filters["year"])])
     sheet.append(
-        ["姓名", "身份证号", "机构", "训练类别", "开始", "结束", *[f"{m}月" for m in range(1, 13)], "合计"]
+        [
+            "姓名",
+            "身份证号",
+            "机构",
+            "训练类别",
+            "开始",
+            "结束",
+            "节假日签到（已确认）",
+            *[f"{m}月" for m in range(1, 13)],
+            "合计",
+        ]
     )
     for r in rows:
         p = r.plan
@@ -609,6 +676,7 @@ def training_days_export(*, user: Any, rows: list[Any], filters: dict[str, Any],
                 str(p.get_category_display()),
                 p.starts_on,
                 p.ends_on,
+                "、".join(f"{d:%Y-%m-%d}" for d in r.holidays),
                 *r.months,
                 r.total,
             ]
@@ -621,6 +689,7 @@ def training_days_export(*, user: Any, rows: list[Any], filters: dict[str, Any],
             "",
             "",
             "",
+            sum(len(r.holidays) for r in rows),
             *[sum(r.months[m] for r in rows) for m in range(12)],
             sum(r.total for r in rows),
         ]

@@ -1,6 +1,10 @@
 """The attendance pages: the institutions a user records for, the fast tablet sign-in page of one
 institution and day (a tap toggles a child's sign-in through htmx and returns the row), "sign in all
-present", and the upload of an attendance sheet."""
+present", and the upload of an attendance sheet.
+
+A day outside a child's paid window is refused with the action's message in the child's tile. On a
+public holiday a tap first asks for a confirmation (the tile comes back with a "confirm" button that
+posts ``confirm_holiday``), and "sign in all" says it confirms the holiday."""
 
 from __future__ import annotations
 
@@ -18,11 +22,16 @@ from django.utils.translation import gettext as _
 from canlian.core.accounts.roles import Perm
 from canlian.domains.rehab import actions, selectors
 from canlian.domains.rehab.attendance_import import attendance_import
+from canlian.domains.rehab.attendance_rules import HOLIDAY_UNCONFIRMED
 from canlian.domains.rehab.choices import AttendanceSource
 from canlian.domains.rehab.forms import AttendanceUploadForm
 from canlian.domains.rehab.models import RehabPlan
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.views import CanlianView, form_error_from
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.POST.get("confirm_holiday", "") in ("1", "true", "on", "yes")
 
 
 def _day(raw: str | None) -> dt.date:
@@ -76,6 +85,7 @@ class AttendanceTabletView(CanlianView):
                 "toggle_url": reverse("rehab:attendance-tablet", kwargs={"institution_id": institution.pk}),
                 "rows": rows,
                 "signed": sum(1 for r in rows if r.signed),
+                "holiday": selectors.tablet_holiday(day),
                 "prev_day": day - dt.timedelta(days=1),
                 "next_day": day + dt.timedelta(days=1) if day < today else None,
                 "today": today,
@@ -95,19 +105,29 @@ class AttendanceTabletView(CanlianView):
         except (RehabPlan.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
         signed = plan.attendance.filter(on=day).exists()
-        error = ""
+        error = confirm = ""
         try:
             if signed:
                 actions.attendance_remove(actor=request.user, plan_id=plan.pk, day=day)
             else:
                 actions.attendance_record(
-                    actor=request.user, plan_id=plan.pk, days=[day], source=AttendanceSource.PAGE
+                    actor=request.user,
+                    plan_id=plan.pk,
+                    days=[day],
+                    source=AttendanceSource.PAGE,
+                    confirm_holiday=_confirmed(request),
                 )
             signed = not signed
         except (NotFound, PermissionDenied):
             raise
+        except ValidationFailed as exc:
+            message = exc.errors[0].message if exc.errors else exc.message
+            if exc.code == HOLIDAY_UNCONFIRMED:
+                confirm = message  # a step, not an error: the tile asks for the confirmation
+            else:
+                error = message
         except DomainError as exc:
-            error = exc.errors[0].message if isinstance(exc, ValidationFailed) and exc.errors else exc.message
+            error = exc.message
         if request.htmx:
             return render(
                 request,
@@ -115,13 +135,18 @@ class AttendanceTabletView(CanlianView):
                 {
                     "row": selectors.TabletRow(plan=plan, signed=signed),
                     "day": day,
+                    "day_iso": day.isoformat(),
+                    "toggle_url": reverse(
+                        "rehab:attendance-tablet", kwargs={"institution_id": institution.pk}
+                    ),
                     "institution": institution,
                     "error": error,
+                    "confirm": confirm,
                 },
                 status=200 if not error else 400,
             )
-        if error:
-            messages.error(request, error)
+        if error or confirm:
+            messages.error(request, error or confirm)
         return redirect(
             reverse("rehab:attendance-tablet", kwargs={"institution_id": institution.pk})
             + f"?on={day.isoformat()}"
@@ -137,10 +162,19 @@ class AttendanceAllView(CanlianView):
     def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
         institution = selectors.attendance_institution(request.user, institution_id)
         day = _day(request.POST.get("on"))
-        rows = [{"plan_id": r.plan.pk, "on": day} for r in selectors.tablet_rows(institution, day)]
+        # The children whose paid window holds the day (the others' tiles say why not).
+        rows = [
+            {"plan_id": r.plan.pk, "on": day}
+            for r in selectors.tablet_rows(institution, day)
+            if not r.outside
+        ]
         try:
             added = actions.attendance_bulk(
-                actor=request.user, institution_id=institution.pk, rows=rows, source=AttendanceSource.PAGE
+                actor=request.user,
+                institution_id=institution.pk,
+                rows=rows,
+                source=AttendanceSource.PAGE,
+                confirm_holiday=_confirmed(request),
             )
         except (NotFound, PermissionDenied):
             raise
@@ -185,6 +219,7 @@ class AttendanceUploadView(CanlianView):
                         path=handle.name,
                         name=upload.name,
                         month=form.cleaned_data["month"] or None,
+                        holidays_confirmed=form.cleaned_data["holidays_confirmed"],
                     )
             except (NotFound, PermissionDenied):
                 raise

@@ -29,6 +29,10 @@ def statistics_export(*, user: Any, stats: SubsidyStatistics, stream: IO[bytes])
         sheet.append([name, f.people, f.times, f.amount, f.amount_wan])
     sheet.append(["合计", stats.total.people, stats.total.times, stats.total.amount, stats.total.amount_wan])
     sheet.append([])
+    sheet.append(["追缴", "人次", "应追缴（元）", "已追回（元）", "已核销（元）", "未追回（元）"])
+    for _code, name, r in stats.recovery_rows():
+        sheet.append([name, r.times, r.amount, r.recovered, r.waived, r.outstanding])
+    sheet.append([])
     header = ["乡镇（街道）代码", "乡镇（街道）"]
     for code in PROGRAMS:
         zh = NAMES[code][1]

@@ -4,9 +4,11 @@ For a region and a range of cycle months, per subsidy: people (distinct persons 
 (人次: payment lines, one per person and month paid, arrears and re-issues included) and amounts, and
 the same per township. Only payments that were made count: lines that did not fail, in cycles
 approved or later (approved, sent to the bank, closed); a generated cycle still under review does
-not. Everything comes from one SQL statement: a GROUP BY over payment lines (which carry their
+not. The payments come from one SQL statement: a GROUP BY over payment lines (which carry their
 region code, so no join to people), with the per-program totals and the overall distinct people as
-two more groupings of the same rows in a UNION ALL.
+two more groupings of the same rows in a UNION ALL. A second GROUP BY counts the recovery items
+(追缴: months already paid without entitlement) of the same months, per outcome; the sentence names
+them when there are any.
 
 Money is Decimal throughout. The sentence writes amounts in 万元 with two decimals, rounded half up
 (``ROUND_HALF_UP``) from the exact yuan; **the total is the exact yuan total rounded once, not the
@@ -26,8 +28,8 @@ from django.db.models.functions import Substr
 from canlian.core.accounts.roles import Perm
 from canlian.core.registry.selectors import region_names
 from canlian.domains.subsidies.presets import LIVING, NAMES, NURSING
-from canlian.programs.choices import CycleStatus, LineStatus
-from canlian.programs.models import PaymentLine, Program
+from canlian.programs.choices import CycleStatus, LineStatus, RecoveryStatus
+from canlian.programs.models import PaymentLine, Program, RecoveryItem, RecoveryLine
 
 #: Cycle statuses whose lines count as paid out (approved or later).
 COUNTED_CYCLES = (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.CLOSED)
@@ -90,6 +92,29 @@ class TownshipRow:
 
 
 @dataclass
+class RecoveryFigures:
+    """Months paid without entitlement (追缴) of one program: person-times and yuan by outcome."""
+
+    times: int = 0
+    amount: Decimal = ZERO
+    recovered: Decimal = ZERO
+    waived: Decimal = ZERO
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.recovered - self.waived
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "person_times": self.times,
+            "amount": str(self.amount),
+            "recovered": str(self.recovered),
+            "waived": str(self.waived),
+            "outstanding": str(self.outstanding),
+        }
+
+
+@dataclass
 class SubsidyStatistics:
     region: str
     first: dt.date
@@ -97,6 +122,17 @@ class SubsidyStatistics:
     programs: dict[str, Figures]  # by program code, in PROGRAMS order
     total: Figures  # people: distinct across both subsidies
     townships: list[TownshipRow]
+    recoveries: dict[str, RecoveryFigures] = field(default_factory=dict)
+
+    @property
+    def recovery_total(self) -> RecoveryFigures:
+        total = RecoveryFigures()
+        for r in self.recoveries.values():
+            total.times += r.times
+            total.amount += r.amount
+            total.recovered += r.recovered
+            total.waived += r.waived
+        return total
 
     @property
     def months_text(self) -> str:
@@ -110,7 +146,14 @@ class SubsidyStatistics:
             f"{NAMES[code][1]}{self.programs[code].times}人次、金额{self.programs[code].amount_wan}万元"
             for code in PROGRAMS
         ]
-        return f"{self.months_text}发放两项补贴{self.total.amount_wan}万元，其中" + "，".join(parts)
+        text = f"{self.months_text}发放两项补贴{self.total.amount_wan}万元，其中" + "，".join(parts)
+        due = self.recovery_total
+        if due.times:
+            text += f"；应追缴{due.times}人次、金额{to_wan(due.amount)}万元，已追回{to_wan(due.recovered)}万元"
+        return text
+
+    def recovery_rows(self) -> list[tuple[str, str, RecoveryFigures]]:
+        return [(code, NAMES[code][1], self.recoveries.get(code, RecoveryFigures())) for code in PROGRAMS]
 
     def program_rows(self) -> list[tuple[str, str, Figures]]:
         return [(code, NAMES[code][1], self.programs[code]) for code in PROGRAMS]
@@ -125,6 +168,7 @@ class SubsidyStatistics:
                 {"code": code, "name": name, **f.as_dict()} for code, name, f in self.program_rows()
             ],
             "total": self.total.as_dict(),
+            "recoveries": {code: f.as_dict() for code, _name, f in self.recovery_rows()},
             "townships": [
                 {
                     "code": row.code,
@@ -206,8 +250,38 @@ def subsidy_statistics(*, user: Any, region: str = "", first: dt.date, last: dt.
         for code in PROGRAMS:
             row.programs.setdefault(code, Figures())
     return SubsidyStatistics(
-        region=region, first=first, last=last, programs=programs, total=total, townships=townships
+        region=region,
+        first=first,
+        last=last,
+        programs=programs,
+        total=total,
+        townships=townships,
+        recoveries=recovery_figures(user=user, region=region, first=first, last=last),
     )
+
+
+def recovery_figures(*, user: Any, region: str, first: dt.date, last: dt.date) -> dict[str, RecoveryFigures]:
+    """Recovery items' months paid for in ``first``..``last``, per program and outcome (one GROUP BY)."""
+    items = RecoveryItem.objects.for_user(user, Perm.ENROLLMENTS_VIEW).filter(program__code__in=PROGRAMS)
+    if region:
+        items = items.filter(region_code__startswith=region)
+    rows = (
+        RecoveryLine.objects.filter(item__in=items, period__gte=first, period__lte=last)
+        .order_by()
+        .values_list("item__program__code", "item__status")
+        .annotate(times=Count("id"), amount=Sum("amount"))
+    )
+    found: dict[str, RecoveryFigures] = {}
+    for code, status, times, amount in rows:
+        figures = found.setdefault(code, RecoveryFigures())
+        amount = Decimal(amount or 0).quantize(CENT)
+        figures.times += times
+        figures.amount += amount
+        if status == RecoveryStatus.RECOVERED:
+            figures.recovered += amount
+        elif status == RecoveryStatus.WAIVED:
+            figures.waived += amount
+    return found
 
 
 def subsidy_programs() -> dict[str, Program]:

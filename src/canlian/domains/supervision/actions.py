@@ -47,7 +47,7 @@ from canlian.platform.errors import (
     ValidationFailed,
 )
 from canlian.platform.scoping import assert_in_scope, scope_of
-from canlian.programs.workdays import add_working_days
+from canlian.programs.workdays import add_working_days, deadline_record
 
 VIEW = "supervision.view"
 INSPECT = "supervision.inspect"
@@ -523,6 +523,7 @@ def notice_issue(
     else:  # pragma: no cover - five concurrent issues of the same number in a row
         raise InvalidState(_("Could not number the notice; try again."))
     _event(notice, NoticeEventKind.ISSUED, day, actor, problems, due_on=due)
+    deadline_record(notice, "due_on", start=day, days=days)
     audit_record(actor=actor, event="supervision.notice_issued", obj=notice, new=_notice_values(notice))
     return notice
 
@@ -664,9 +665,12 @@ def notice_escalate(*, actor: Any, notice_id: Any, on: Any = None, reason: str =
     notice.status = NoticeStatus.ESCALATED
     notice.escalated_to = target
     notice.escalated_on = day
+    due_before = notice.due_on
     if target != InstitutionStatus.REMOVED:
         notice.due_on = max(notice.due_on, add_working_days(day, notice.working_days))
     notice.save(update_fields=["status", "escalated_to", "escalated_on", "due_on"])
+    if target != InstitutionStatus.REMOVED:
+        deadline_record(notice, "due_on", start=day, days=notice.working_days, not_before=due_before)
     _event(notice, NoticeEventKind.ESCALATED, day, actor, text, to_status=target, due_on=notice.due_on)
     audit_record(
         actor=actor, event="supervision.notice_escalated", obj=notice, old=before, new=_notice_values(notice)

@@ -34,6 +34,7 @@ from canlian.programs.rules import build_rules
 
 class ProgramSerializer(serializers.ModelSerializer):
     options = serializers.SerializerMethodField()
+    label = serializers.CharField(read_only=True, help_text="The name in the request's language.")
 
     class Meta:
         model = Program
@@ -41,6 +42,8 @@ class ProgramSerializer(serializers.ModelSerializer):
             "code",
             "name",
             "short_name",
+            "official_name",
+            "label",
             "kind",
             "family",
             "region_code",

@@ -1,7 +1,9 @@
-"""canlian eligibility --program CODE --person ID [--date YYYY-MM-DD] [--json]
+"""canlian eligibility --program CODE --person ID [--date YYYY-MM-DD | --month YYYY-MM] [--json]
 
 Prints one person's verdict for a program and each rule's reason. ID is a resident ID number or a
-database id. Exit status: 0 eligible, 1 not eligible, 2 error (unknown program or person, bad date).
+database id. ``--month`` judges a month as the monthly cycle does (paid when the person qualified on
+one of its days; the declarations of the person's latest application count). Exit status: 0
+eligible, 1 not eligible, 2 error (unknown program or person, bad date).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from django.utils.translation import gettext as _
 from canlian.core.registry.models import Person
 from canlian.platform.commands import CanlianCommand
 from canlian.platform.errors import NotFound, ValidationFailed
-from canlian.programs.eligibility import explain, program_by_code, verdict_as_data
+from canlian.programs.eligibility import explain, explain_month, program_by_code, verdict_as_data
+from canlian.programs.models import Enrollment
 
 MARKS = {True: "✓", False: "✗", None: "·"}
 
@@ -40,6 +43,7 @@ class Command(CanlianCommand):
         parser.add_argument("--program", required=True, help="program code, e.g. nursing-subsidy")
         parser.add_argument("--person", required=True, help="resident ID number or database id")
         parser.add_argument("--date", default="", help="YYYY-MM-DD (default today)")
+        parser.add_argument("--month", default="", help="YYYY-MM: the month as the payment cycle judges it")
         parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,7 +55,15 @@ class Command(CanlianCommand):
                 raise ValidationFailed(_("Give the date as YYYY-MM-DD."), field="date") from exc
         program = program_by_code(options["program"])
         person = find_person(options["person"])
-        verdict = explain(program, person, on)
+        if options["month"]:
+            try:
+                month = dt.date.fromisoformat(f"{options['month'][:7]}-01")
+            except ValueError as exc:
+                raise ValidationFailed(_("Give the month as YYYY-MM."), field="month") from exc
+            enrollment = Enrollment.objects.filter(program=program, person=person).order_by("-id").first()
+            verdict = explain_month(program, person, month, enrollment=enrollment)
+        else:
+            verdict = explain(program, person, on)
         if options["json"]:
             data = {"program": program.code, "person": person.pk, **verdict_as_data(verdict)}
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
