@@ -54,14 +54,29 @@ class Scope:
         return any(code.startswith(p) for p in self.prefixes)
 
     def q(self, field: str) -> Q:
+        """The rows whose ``field`` lies in the scope. The national scope is a tautology, not an empty
+        ``Q()``: ``Q() | X`` is ``X``, so an empty Q would make a national user see only ``X``."""
         if self.everything:
-            return Q()
+            return Q(pk__isnull=False)
         if not self.prefixes:
             return Q(pk__in=[])
-        query = Q()
+        query = Q(pk__in=[])
         for prefix in sorted(self.prefixes):
             query |= Q(**{f"{field}__startswith": prefix})
         return query
+
+    def ancestors(self) -> frozenset[str]:
+        """The codes of the regions above the scope's regions ("" = national rows)."""
+        return frozenset(
+            prefix[:n] for prefix in self.prefixes for n in (0, 2, 4, 6, 9) if n < len(prefix)
+        )
+
+    def q_with_ancestors(self, field: str) -> Q:
+        """The scope plus the rows owned by the regions above it (reference data a region reads but
+        does not own: its province's standards, the national rule setting, its city's contact rule)."""
+        if self.everything or not self.prefixes:
+            return self.q(field)
+        return self.q(field) | Q(**{f"{field}__in": sorted(self.ancestors())})
 
 
 def scope_of(user: Any, permission: str) -> Scope:
