@@ -187,7 +187,7 @@ def main() -> None:
     from django.db import transaction
 
     from canlian.domains.rehab.models import SettlementBatch, SettlementLine, SettlementRule
-    from canlian.domains.rehab.settlement_actions import batch_generate, batches_generate_for_region
+    from canlian.domains.rehab.settlement.actions import batch_generate, batches_generate_for_region
     from canlian.programs.models import Program
 
     try:

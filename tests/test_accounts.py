@@ -244,3 +244,57 @@ def test_institution_staff_role_is_granted_only_with_an_institution(make_user, r
             region=None,
             institution=far,
         )
+
+
+def test_institution_sign_in_is_created_and_audited_as_user_and_role(make_user, regions):
+    """What an institution's staff page calls: authorised by institutions.manage over the institution,
+    the role institution_staff bound to it, audited as user.created and role.granted."""
+    from canlian.core.institutions.models import Institution
+    from canlian.platform.access import SYSTEM
+
+    admin = make_user("county_admin", "370502", username="inst_admin")
+    home = Institution.objects.create(code="I-S", name="康复中心", kind="rehab", region_code="370502001")
+    with pytest.raises(ValidationFailed) as weak:
+        actions.institution_staff_user_create(actor=admin, institution=home, username="s_weak", password="1")
+    assert weak.value.field == "password"
+    user = actions.institution_staff_user_create(
+        actor=admin, institution=home, username="s_ok", password="Kangfu-2026!", display_name="张"
+    )
+    assignment = user.role_assignments.get()
+    assert (assignment.role, assignment.institution_id, assignment.region_code) == (
+        "institution_staff",
+        home.pk,
+        "370502001",
+    )
+    events = set(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("event_type", flat=True))
+    assert {"user.created", "role.granted"} <= events
+    with pytest.raises(Conflict):
+        actions.institution_staff_user_create(
+            actor=admin, institution=home, username="S_OK", password="Kangfu-2026!"
+        )
+    leader = make_user("leader", "370502", username="inst_leader")
+    with pytest.raises(PermissionDenied):
+        actions.institution_staff_user_create(
+            actor=leader, institution=home, username="s_leader", password="Kangfu-2026!"
+        )
+    far = Institution.objects.create(code="I-F", name="烟台机构", kind="rehab", region_code="370602")
+    with pytest.raises(NotFound):
+        actions.institution_staff_user_create(
+            actor=admin, institution=far, username="s_far", password="Kangfu-2026!"
+        )
+    by_system = actions.institution_staff_user_create(
+        actor=SYSTEM, institution=far, username="s_sys", password="Kangfu-2026!"
+    )
+    assert by_system.role_assignments.get().institution_id == far.pk
+
+
+def test_the_system_actor_manages_accounts_like_the_command_line(regions):
+    from canlian.platform.access import SYSTEM
+
+    user = actions.user_create(
+        actor=SYSTEM, username="sys_made", password=None, role="county_admin", region=regions["370502"]
+    )
+    actions.role_grant(actor=SYSTEM, user_id=user.pk, role="cadre", region=regions["370502"])
+    actions.user_set_active(actor=SYSTEM, user_id=user.pk, active=False)
+    user.refresh_from_db()
+    assert not user.is_active and user.roles() == {"county_admin", "cadre"}

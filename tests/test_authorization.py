@@ -5,132 +5,52 @@ without anyone remembering to add it. For each route and each HTTP method it ser
   * anonymous: pages redirect to the sign-in page, the API answers 401 with error code;
   * a signed-in role without the route's permission: 403, and nothing was written;
   * a user holding the permission in another region: 404 for another region's object (and nothing
-    changed), and lists do not show it; the same role in the object's region gets it (control).
-A route whose URL takes a keyword this file cannot fill fails the suite: add the object to OBJECTS.
+    changed), and lists do not show it; the same role in the object's region gets it (control);
+  * a national-scope user: every page and API it may read answers 200 for region A's objects;
+  * a second cadre of region A: 404 on the first cadre's pairing, contacts and needs.
+A route whose URL takes a keyword this file cannot fill fails the suite: add the object to the world
+(tests/authorization_world.py).
+
+The world is built once per module (``built_once``); each case runs in its own savepoint, rolled back.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-import calendar_world
-import care_world
-import institutions_world
-import petitions_world
 import pytest
-import rehab_world
-import settlement_world
-import supervision_world
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
-from registry_factories import registered
+from authorization_world import (
+    MARKERS,
+    ROUTES,
+    all_routes,
+    body_text,
+    built_world,
+    call,
+    object_kwargs,
+    role_with,
+    role_without,
+    snapshot,
+    url_for,
+)
 
 from canlian.core.accounts.roles import ROLE_PERMISSIONS, Role
-from canlian.core.audit.actions import audit_record
-from canlian.core.audit.models import AuditEvent
-from canlian.core.jobs.actions import job_submit
-from canlian.core.jobs.runner import run_job
-from canlian.core.registry import actions as registry_actions
-from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
-from canlian.platform.api import required_permission_for
-from canlian.programs.models import (
-    Enrollment,
-    PaymentCycle,
-    PaymentLine,
-    Program,
-    RecoveryItem,
-    RuleSetting,
-    Standard,
-)
-
-#: Routes anyone may open (sign-in, language switch, health check).
-PUBLIC = {"login", "logout", "set_language", "healthz"}
-#: Fixed values for action-selecting URL keywords.
-OPS = {
-    "accounts:user-action": {"op": "deactivate"},
-    "jobs:action": {"op": "retry"},
-    "registry:person-action": {"op": "edit"},
-    "registry:household-action": {"op": "set-head"},
-    "registry:screening-action": {"op": "schedule"},
-}
-#: URL keywords naming reference data every region shares (not region-owned objects), with fixed values.
-FIXED = {"program_code": "nursing-subsidy", "calendar_year": 2026}
-#: Text of region A's objects that no page of another region may show.
-MARKERS = (
-    "MARKER-RECOVERY-A",
-    "victim_user_a",
-    "MARKER-EVENT-A",
-    "东营区",
-    "MARKERPERSONA",
-    "MARKER-HH-A",
-    "MARKERSCREENA",
-    "MARKER-INST-A",
-    "MARKERSTAFFA",
-    "MARKER-SUP-A",
-    "MARKER-SETTLE-INST-A",
-    "MARKER-CAL-A",
-)
 
 
-@dataclass
-class Route:
-    name: str
-    pattern: str
-    callback: Any
-    kwargs: list[str]
-
-    @property
-    def is_api(self) -> bool:
-        return self.name.startswith("api") or self.pattern.startswith("api/")
-
-    def view_class(self) -> Any:
-        return getattr(self.callback, "view_class", None) or getattr(self.callback, "cls", None)
-
-    def methods(self) -> list[str]:
-        actions = getattr(self.callback, "actions", None)
-        if actions:  # DRF adds "head" to this dict on the first request: HEAD has no body to check
-            return sorted(m for m in actions if m not in ("head", "options"))
-        cls = self.view_class()
-        if cls is None:
-            return ["get"]
-        allowed = getattr(cls, "http_method_names", ["get", "post"])
-        return [m for m in ("get", "post") if m in allowed and hasattr(cls, m)] or ["get"]
-
-    def permission(self, method: str) -> str | None:
-        cls = self.view_class()
-        actions = getattr(self.callback, "actions", None)
-        if actions:
-            return required_permission_for(cls, actions[method])
-        return getattr(cls, "required_permission", None)
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker, tmp_path_factory):
+    """(world, make_user) for the whole module, built once."""
+    yield from built_world(django_db_blocker, tmp_path_factory)
 
 
-def all_routes() -> list[Route]:
-    routes: list[Route] = []
-
-    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                ns = entry.namespace
-                walk(
-                    entry.url_patterns, prefix + str(entry.pattern), f"{namespace}{ns}:" if ns else namespace
-                )
-            elif isinstance(entry, URLPattern) and entry.name:
-                pattern = prefix + str(entry.pattern)
-                kwargs = list(entry.pattern.regex.groupindex) if hasattr(entry.pattern, "regex") else []
-                if "format" in kwargs:
-                    continue
-                routes.append(Route(namespace + entry.name, pattern, entry.callback, kwargs))
-
-    walk(get_resolver().url_patterns, "", "")
-    return routes
+@pytest.fixture
+def world(db, built) -> dict[str, Any]:
+    return built[0]
 
 
-ROUTES = [r for r in all_routes() if r.name not in PUBLIC]
+@pytest.fixture
+def make_user(db, built) -> Any:
+    """Users made in a case go with the case's savepoint."""
+    return built[1]
 
 
 def test_the_suite_sees_every_route():
@@ -157,234 +77,6 @@ def test_the_suite_sees_every_route():
         assert cls is not None, f"{route.name}: function views must be class-based or listed in PUBLIC"
         if not getattr(route.callback, "actions", None):
             assert hasattr(cls, "required_permission"), f"{route.name} does not declare required_permission"
-
-
-@pytest.fixture
-def world(regions, make_user, settings, tmp_path):
-    """Objects in region A (东营区 370502) that region B users (烟台市 3706) must not reach."""
-    settings.MEDIA_ROOT = tmp_path
-    owner = make_user("county_admin", "370502", username="owner_a")
-    victim = make_user("township_worker", "370502001", username="victim_user_a")
-    job = job_submit(
-        actor=owner,
-        kind="regions.import",
-        region_code="370502",
-        enqueue=False,
-        upload=SimpleUploadedFile("a.csv", "code,name\n370599001,无父镇\n".encode()),
-    )
-    run_job(job.pk)  # fails (unknown parent): a failed job is retryable, so POST retry is meaningful
-    import_job = job_submit(
-        actor=owner,
-        kind="persons.import",
-        region_code="370502",
-        enqueue=False,
-        upload=SimpleUploadedFile(
-            "p.csv", "姓名,身份证号,所属村(社区)\n张三,110101199003077777,王家村\n".encode()
-        ),
-    )
-    run_job(import_job.pk)
-    with transaction.atomic():
-        event = audit_record(
-            actor=owner,
-            event="user.updated",
-            obj=victim,
-            region_code="370502001",
-            object_repr="MARKER-EVENT-A",
-        )
-    # The registry: a certified person with a household and a relative, and a screening record, in A
-    # (and the same in B, so the outsider's lists are not empty).
-    registry: dict[str, Any] = {}
-    for label, region, actor in (("A", "370502001001", owner), ("B", "370602001", None)):
-        person = registered(name=f"MARKERPERSON{label}", region_code=region, actor=actor, phone="13800001234")
-        household = registry_actions.household_create(
-            actor=actor, head_person_id=person.pk, number=f"MARKER-HH-{label}"
-        )
-        registry_actions.household_add_member(
-            actor=actor,
-            household_id=household.pk,
-            relationship="spouse",
-            name="配偶",
-            birth_date=person.birth_date,
-        )
-        record = registry_actions.screening_record(
-            actor=actor, name=f"MARKERSCREEN{label}", region_code=region, found_on=timezone.localdate()
-        )
-        registry[label] = {
-            "person_id": person,
-            "certificate_id": person.certificates.get(),
-            "household_id": household,
-            "record_id": record,
-        }
-    # The program engine: a standard and a rule setting of 东营区, an active enrollment of person A,
-    # a generated payment cycle with one line.
-    nursing = Program.objects.get(code="nursing-subsidy")
-    day = dt.date(2026, 1, 1)
-    standard = Standard.objects.create(
-        program=nursing, region_code="370502", valid_from=day, grades="12", amount=Decimal("100.00")
-    )
-    setting = RuleSetting.objects.create(
-        program=nursing, region_code="370502", valid_from=day, options={}, rules=[{"rule": "alive"}]
-    )
-    person_a = registry["A"]["person_id"]
-    enrollment = Enrollment.objects.create(
-        program=nursing,
-        person=person_a,
-        region_code=person_a.region_code,
-        status="active",
-        applied_on=day,
-        application_month=day,
-        grade=1,
-        category=4,
-        bank_account="6222020000000001234",
-    )
-    cycle = PaymentCycle.objects.create(
-        program=nursing,
-        region_code="370502",
-        month=dt.date(2026, 10, 1),
-        status="generated",
-        generated_by=owner,
-    )
-    line = PaymentLine.objects.create(
-        cycle=cycle,
-        program=nursing,
-        enrollment=enrollment,
-        person=person_a,
-        region_code=person_a.region_code,
-        period=cycle.month,
-        amount=Decimal("100.00"),
-        standard=standard,
-    )
-    recovery = RecoveryItem.objects.create(
-        program=nursing,
-        enrollment=enrollment,
-        person=person_a,
-        region_code=person_a.region_code,
-        amount=Decimal("100.00"),
-        months=["2026-09"],
-        reason="MARKER-RECOVERY-A",
-        detected_on=day,
-    )
-    extra = {
-        **care_world.build(owner=owner, person=person_a, make_user=make_user),
-        **petitions_world.build(owner=owner, person=person_a, make_user=make_user),
-        # Supervision first: institution staff of region A are bound to the first institution there,
-        # and only they may answer a notice (the "control" request of that route).
-        **supervision_world.build(owner=owner, person=person_a, make_user=make_user),
-        **institutions_world.build(owner=owner, person=person_a, make_user=make_user),
-        **rehab_world.build(owner=owner, person=person_a, make_user=make_user),
-        **settlement_world.build(owner=owner, person=person_a, make_user=make_user),
-        **calendar_world.build(owner=owner, person=person_a, make_user=make_user),
-    }
-    return {
-        **extra,
-        "code": regions["370502"],
-        "standard_id": standard,
-        "setting_id": setting,
-        "enrollment_id": enrollment,
-        "cycle_id": cycle,
-        "line_id": line,
-        "item_id": recovery,
-        "user_id": victim,
-        "job_id": job,
-        "import_job_id": import_job,
-        "event_id": event,
-        **registry["A"],
-    }
-
-
-def url_for(route: Route, world: dict[str, Any]) -> str:
-    kwargs: dict[str, Any] = dict(OPS.get(route.name, {}))
-    kwargs.update({k: v for k, v in FIXED.items() if k in route.kwargs})
-    for name in route.kwargs:
-        if name in kwargs:
-            continue
-        assert name in world, f"{route.name}: no object for URL keyword {name!r}; add it to the world fixture"
-        obj = world[name]
-        kwargs[name] = obj.code if name == "code" else obj.pk
-    return reverse(route.name, kwargs=kwargs)
-
-
-def role_without(permission: str) -> str | None:
-    return next((r for r in Role.values if permission not in ROLE_PERMISSIONS[r]), None)
-
-
-def role_with(permission: str) -> str:
-    order = [
-        "county_admin",
-        "city_admin",
-        "province_admin",
-        "auditor",
-        "leader",
-        "township_worker",
-        "sysadmin",
-    ]
-    return next(r for r in order + list(Role.values) if permission in ROLE_PERMISSIONS[r])
-
-
-def call(client: Any, route: Route, method: str, url: str) -> Any:
-    if method in ("post", "put", "patch"):
-        return getattr(client, method)(
-            url, data={}, **({"content_type": "application/json"} if route.is_api else {})
-        )
-    return getattr(client, method)(url)
-
-
-def body_text(response: Any) -> str:
-    """The page, or every cell of a downloaded workbook (an export must not hold region A either)."""
-    if not response.streaming:
-        return response.content.decode()
-    data = b"".join(response.streaming_content)
-    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
-        import io
-
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(
-            str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
-        )
-    return data.decode()
-
-
-def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
-    victim = type(world["user_id"]).objects.get(pk=world["user_id"].pk)
-    job = type(world["job_id"]).objects.get(pk=world["job_id"].pk)
-    person = Person.objects.get(pk=world["person_id"].pk)
-    return (
-        victim.is_active,
-        victim.role_assignments.count(),
-        job.status,
-        job.attempts,
-        # An export is a read that is itself logged (record.exported): the outsider's export of its
-        # own region is allowed; that it holds nothing of region A is tested in test_registry_web.
-        AuditEvent.objects.exclude(event_type__startswith="auth.")
-        .exclude(event_type__in=["record.exported", "report.figures_exported"])
-        .count(),
-        (person.name, person.phone, person.region_code, person.life_status, person.updated_at),
-        tuple(Certificate.objects.filter(person=person).values_list("id", "state", "valid_until")),
-        tuple(
-            Household.objects.filter(pk=world["household_id"].pk).values_list(
-                "members__id", "members__is_head"
-            )
-        ),
-        tuple(
-            ScreeningRecord.objects.filter(pk=world["record_id"].pk).values_list("outcome", "appointment_on")
-        ),
-        Person.objects.count(),
-        tuple(Enrollment.objects.order_by("pk").values_list("pk", "status", "stopped_from", "updated_at")),
-        tuple(PaymentCycle.objects.order_by("pk").values_list("pk", "status", "approved_by", "line_count")),
-        tuple(PaymentLine.objects.order_by("pk").values_list("pk", "status", "amount")),
-        tuple(Standard.objects.order_by("pk").values_list("pk", "amount", "valid_to")),
-        tuple(RuleSetting.objects.order_by("pk").values_list("pk", "rules", "valid_to")),
-        tuple(RecoveryItem.objects.order_by("pk").values_list("pk", "status", "resolved_on")),
-        care_world.snapshot(),
-        petitions_world.snapshot(),
-        supervision_world.snapshot(),
-        institutions_world.snapshot(),
-        rehab_world.snapshot(),
-        settlement_world.snapshot(),
-        calendar_world.snapshot(),
-    )
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
@@ -434,8 +126,7 @@ def test_other_region_cannot_see_or_change(client, world, make_user, route):
         client.force_login(outsider)
         before = snapshot(world)
         response = call(client, route, method, url)
-        object_kwargs = [k for k in route.kwargs if k not in OPS.get(route.name, {}) and k not in FIXED]
-        if object_kwargs:
+        if object_kwargs(route):
             assert response.status_code == 404, (route.name, method, role, response.status_code)
             if route.is_api and response["Content-Type"].startswith("application/json"):
                 assert response.json()["error"]["code"] == "not_found"
@@ -445,7 +136,72 @@ def test_other_region_cannot_see_or_change(client, world, make_user, route):
             for marker in (*MARKERS, f"/jobs/{world['job_id'].pk}/"):
                 assert marker not in body, (route.name, marker)
         assert snapshot(world) == before, (route.name, method)
-        if object_kwargs and method == "get":
+        if object_kwargs(route) and method == "get":
             insider = make_user(role, "370502")
             client.force_login(insider)
             assert call(client, route, method, url).status_code == 200, (route.name, "control")
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if "get" in r.methods()], ids=lambda r: r.name)
+def test_national_scope_reaches_region_a(client, world, route):
+    """The national scope is every region: no 404 for region A's objects, and its lists answer."""
+    national = world["_national"]
+    permission = route.permission("get")
+    assert permission is None or national.has_canlian_perm(permission)
+    client.force_login(national)
+    url = url_for(route, world)
+    response = call(client, route, "get", url)
+    assert response.status_code == 200, (route.name, url, response.status_code)
+
+
+CARE_KEYWORDS = {"pairing_id", "contact_id", "need_id"}
+
+
+def cadre_may(route: Any, method: str) -> bool:
+    permission = route.permission(method)
+    return permission is None or permission in ROLE_PERMISSIONS[Role.CADRE]
+
+
+@pytest.mark.parametrize(
+    "route",
+    [r for r in ROUTES if CARE_KEYWORDS & set(r.kwargs) and any(cadre_may(r, m) for m in r.methods())],
+    ids=lambda r: r.name,
+)
+def test_second_cadre_cannot_reach_the_first_cadres_people(client, world, route):
+    """A cadre sees only their own people: another cadre of the same region gets 404 (and changes
+    nothing) wherever the cadre role's permissions would let them in; the first cadre reaches the
+    same pages (control)."""
+    second = world["_second_cadre"]
+    url = url_for(route, world)
+    for method in route.methods():
+        if not cadre_may(route, method):
+            continue  # refused with 403 for the role: test_role_without_permission_is_refused
+        client.force_login(second)
+        before = snapshot(world)
+        response = call(client, route, method, url)
+        assert response.status_code == 404, (route.name, method, response.status_code)
+        if route.is_api and response["Content-Type"].startswith("application/json"):
+            assert response.json()["error"]["code"] == "not_found"
+        assert snapshot(world) == before, (route.name, method)
+        if method == "get":
+            client.force_login(world["pairing_id"].cadre)
+            assert call(client, route, method, url).status_code == 200, (route.name, "control")
+
+
+CARE_LISTS = [
+    r
+    for r in ROUTES
+    if r.name.startswith(("care:", "api:care-"))
+    and r.name.endswith(("pairing-list", "contact-list", "need-list"))
+]
+
+
+@pytest.mark.parametrize("route", CARE_LISTS, ids=lambda r: r.name)
+def test_second_cadre_lists_hold_none_of_the_first_cadres_people(client, world, route):
+    assert len(CARE_LISTS) == 6
+    client.force_login(world["_second_cadre"])
+    response = call(client, route, "get", url_for(route, world))
+    assert response.status_code == 200, (route.name, response.status_code)
+    body = body_text(response)
+    for marker in ("MARKERPERSONA", "MARKER-CONTACT-A", "需要轮椅"):
+        assert marker not in body, (route.name, marker)

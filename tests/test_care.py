@@ -24,7 +24,7 @@ from canlian.domains.care.compliance import (
 )
 from canlian.domains.care.models import Contact, ContactRule, Need, NeedStatus, Pairing
 from canlian.domains.care.selectors import contacts_for, needs_for, pairings_for, should_be_paired, unpaired
-from canlian.platform.errors import Conflict, PermissionDenied, ValidationFailed
+from canlian.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -391,3 +391,114 @@ def test_api_record_contact_needs_and_compliance(client, admin, cadre, cadre2, f
     client.force_login(admin)
     regions = client.get("/api/v1/care/compliance/regions/?year=2026&level=3").json()["results"]
     assert regions[0]["key"] == "370502" and regions[0]["people"] == 1 and regions[0]["rate"] == 0
+
+
+# --- one read path: for_user holds "a cadre sees only their own people" ------------------------------
+
+
+def _two_cadres_world(admin, cadre, cadre2):
+    p1, p2 = person(), person(name="李四", birth="19810101")
+    first = actions.pairing_create(actor=admin, person_id=p1.pk, cadre_id=cadre.pk)
+    second = actions.pairing_create(actor=admin, person_id=p2.pk, cadre_id=cadre2.pk)
+    c1 = actions.contact_record(actor=cadre, person_id=p1.pk, way="phone", needs_found="轮椅")
+    c2 = actions.contact_record(actor=cadre2, person_id=p2.pk, way="phone", needs_found="康复")
+    return first, second, c1, c2
+
+
+def _detail_statuses(client, pairing, contact, need):
+    """The statuses of the pairing, contact and need pages and API details, as a set."""
+    pages = [
+        reverse("care:pairing-detail", kwargs={"pairing_id": pairing.pk}),
+        reverse("care:contact-detail", kwargs={"contact_id": contact.pk}),
+        reverse("care:need-detail", kwargs={"need_id": need.pk}),
+        f"/api/v1/care/pairings/{pairing.pk}/",
+        f"/api/v1/care/contacts/{contact.pk}/",
+        f"/api/v1/care/needs/{need.pk}/",
+    ]
+    return {client.get(url).status_code for url in pages}
+
+
+def test_for_user_keeps_a_cadre_to_their_own_people(admin, cadre, cadre2):
+    first, second, c1, c2 = _two_cadres_world(admin, cadre, cadre2)
+    assert list(Pairing.objects.for_user(cadre)) == [first]
+    assert list(Pairing.objects.for_user(cadre2)) == [second]
+    assert set(Pairing.objects.for_user(admin)) == {first, second}
+    assert list(Contact.objects.for_user(cadre)) == [c1]
+    assert list(Need.objects.for_user(cadre2)) == list(c2.needs.all())
+    assert Need.objects.for_user(admin).count() == 2
+    # care.manage is region-wide; a plain cadre holds none
+    assert not Pairing.objects.for_user(cadre, "manage").exists()
+    assert Pairing.objects.for_user(admin, "manage").count() == 2
+
+
+def test_a_second_cadre_reaches_none_of_the_first_cadres_people(client, admin, cadre, cadre2):
+    first, second, c1, _c2 = _two_cadres_world(admin, cadre, cadre2)
+    need = c1.needs.get()
+    client.force_login(cadre2)
+    assert _detail_statuses(client, first, c1, need) == {404}
+    listed = client.get("/api/v1/care/pairings/").json()["results"]
+    assert [row["id"] for row in listed] == [second.pk]
+    with pytest.raises(NotFound):
+        actions.need_update(actor=cadre2, need_id=need.pk, status="in_progress")
+    with pytest.raises(NotFound):
+        actions.pairing_end(actor=cadre2, pairing_id=first.pk)
+    assert (
+        Need.objects.get(pk=need.pk).status == NeedStatus.OPEN and Pairing.objects.get(pk=first.pk).is_active
+    )
+
+
+def test_national_scope_sees_care_lists_pages_and_api(client, admin, cadre, cadre2, django_user_model):
+    first, _second, c1, _c2 = _two_cadres_world(admin, cadre, cadre2)
+    national = django_user_model.objects.create_superuser(username="care_national", password="pw-Strong-2026")
+    assert Pairing.objects.for_user(national).count() == 2
+    assert Contact.objects.for_user(national).count() == 2
+    assert Need.objects.for_user(national).count() == 2
+    client.force_login(national)
+    for name in ("care:pairing-list", "care:contact-list", "care:need-list"):
+        page = client.get(reverse(name)).content.decode()
+        assert "张三" in page and "李四" in page, name
+    need = c1.needs.get()
+    assert _detail_statuses(client, first, c1, need) == {200}
+    for path in ("care/pairings/", "care/contacts/", "care/needs/"):
+        assert len(client.get(f"/api/v1/{path}").json()["results"]) == 2, path
+    year = timezone.localdate().year
+    assert len(client.get(f"/api/v1/care/compliance/?year={year}").json()["results"]) == 2
+
+
+def test_a_real_error_in_a_care_page_is_not_turned_into_a_404(client, admin, cadre, monkeypatch):
+    from canlian.domains.care import selectors
+
+    _two_cadres_world(admin, cadre, cadre)
+    client.force_login(admin)
+    contact = Contact.objects.first()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(selectors, "contacts_for", broken)
+    monkeypatch.setattr(selectors, "needs_for", broken)
+    with pytest.raises(RuntimeError):
+        client.get(reverse("care:contact-detail", kwargs={"contact_id": contact.pk}))
+    with pytest.raises(RuntimeError):
+        client.get(reverse("care:need-detail", kwargs={"need_id": Need.objects.first().pk}))
+
+
+def test_the_system_actor_writes_like_the_command_line(cadre):
+    from canlian.core.audit.models import AuditEvent
+    from canlian.platform.access import SYSTEM
+
+    p = person()
+    pairing = actions.pairing_create(actor=SYSTEM, person_id=p.pk, cadre_id=cadre.pk)
+    assert pairing.created_by is None
+    contact = actions.contact_record(actor=SYSTEM, person_id=p.pk, way="phone", needs_found="轮椅")
+    assert contact.cadre == cadre
+    need = actions.need_update(
+        actor=SYSTEM, need_id=contact.needs.get().pk, status="resolved", resolution="已适配"
+    )
+    assert need.status == NeedStatus.RESOLVED
+    assert actions.pairing_end(actor=SYSTEM, pairing_id=pairing.pk).ended_on is not None
+    labels = set(
+        AuditEvent.objects.filter(event_type__startswith="care.").values_list("actor_label", flat=True)
+    )
+    assert labels == {"system"}
+    assert Pairing.objects.for_user(SYSTEM).count() == 1

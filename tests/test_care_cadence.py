@@ -19,9 +19,9 @@ from canlian.core.regions.choices import RegionSource
 from canlian.core.regions.models import Region
 from canlian.core.registry.choices import HardshipKind, HardshipSource
 from canlian.core.registry.models import HardshipStatus
-from canlian.domains.care import cadence
 from canlian.domains.care.models import Contact, ContactRule, ContactWay, Need, NeedStatus, Pairing
 from canlian.domains.petitions.models import Festival, FestivalVisit, Petition, PetitionStatus
+from canlian.reporting import cadence
 
 YEAR = 2025
 Q3 = cadence.quarter_period(YEAR, 3)

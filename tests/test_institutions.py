@@ -378,6 +378,33 @@ def test_sign_in_sees_own_institution_only(client, admin, two_institutions):
     assert mine.contact_name == "刘主任" and mine.status == "active"
 
 
+def test_sign_in_writes_the_accounts_audit_rows(admin, two_institutions):
+    """A staff sign-in is an account like any other: its user.created and role.granted rows name the
+    actor, the institution's region and the bound institution (from the command line too)."""
+    mine, _other, staff, colleague_y = two_institutions
+    user = actions.staff_create_sign_in(
+        actor=admin, staff_id=staff.pk, username="zhang_a", password="Kangfu-2026!"
+    )
+    rows = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk))
+    created = rows.get(event_type="user.created")
+    granted = rows.get(event_type="role.granted")
+    for row in (created, granted):
+        assert row.actor == admin
+        assert row.region_code == mine.region_code
+        assert row.new_values["role"] == "institution_staff"
+        assert row.new_values["institution"] == mine.pk
+    assert created.new_values["username"] == "zhang_a"
+
+    from canlian.platform.access import SYSTEM
+
+    system_user = actions.staff_create_sign_in(
+        actor=SYSTEM, staff_id=colleague_y.pk, username="zhao_a", password="Kangfu-2026!"
+    )
+    system_rows = AuditEvent.objects.filter(object_id=str(system_user.pk), object_type="accounts.user")
+    assert sorted(system_rows.values_list("event_type", flat=True)) == ["role.granted", "user.created"]
+    assert all(row.actor is None for row in system_rows)
+
+
 def test_leaving_deactivates_the_sign_in(admin, two_institutions):
     _mine, _other, staff, _y = two_institutions
     user = actions.staff_create_sign_in(

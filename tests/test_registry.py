@@ -487,3 +487,30 @@ def test_timeline_merges_providers(regions, county_admin):
     finally:
         selectors._TIMELINE_PROVIDERS.remove(extra)
     assert [e.kind for e in entries] == ["hardship.added", "test", "certificate.issued"]
+
+
+def test_the_system_actor_writes_like_the_command_line(regions):
+    from canlian.platform.access import SYSTEM
+
+    person = registered(actor=SYSTEM, name="系统")
+    actions.person_update(actor=SYSTEM, person_id=person.pk, phone="13800001111")
+    household = actions.household_create(actor=SYSTEM, head_person_id=person.pk)
+    record = actions.screening_record(actor=SYSTEM, name="李四", region_code="370502001001", found_on=TODAY)
+    actions.screening_schedule(actor=SYSTEM, record_id=record.pk, appointment_on=TODAY)
+    assert Household.objects.filter(pk=household.pk).exists()
+    assert Certificate.objects.filter(person=person, state=CertificateState.ACTIVE).exists()
+    assert AuditEvent.objects.filter(event_type="person.registered", actor__isnull=True).exists()
+
+
+def test_an_edit_out_of_view_is_not_found_in_view_without_edit_denied(regions, county_admin, make_user):
+    person = registered(actor=county_admin)
+    leader = make_user("leader", "370502")  # sees the person, may not edit
+    with pytest.raises(PermissionDenied):
+        actions.person_update(actor=leader, person_id=person.pk, name="改名")
+    stranger = make_user("county_admin", "370602", username="yt_admin")
+    with pytest.raises(NotFound):
+        actions.person_update(actor=stranger, person_id=person.pk, name="改名")
+    with pytest.raises(NotFound):
+        actions.certificate_issue(actor=stranger, person_id=person.pk, category=4, grade=2, issue_date=TODAY)
+    person.refresh_from_db()
+    assert person.name == "张三"

@@ -1,4 +1,4 @@
-"""The ledger import (core/registry/importing.py): validation rules, the 5,000-row GBK scenario with 50
+"""The ledger import (core/registry/importing/): validation rules, the 5,000-row GBK scenario with 50
 bad rows, strict mode, dry run, idempotence, updates, .xlsx, mapping, scope, the rejected-rows
 workbook, one transaction, the command, the job and the pages.
 
@@ -578,7 +578,7 @@ def test_an_interrupted_import_leaves_nothing(places, county_admin, tmp_path, mo
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(importing, "_write_certificates", boom)
+    monkeypatch.setattr(importing.writing, "_write_certificates", boom)
     with pytest.raises(RuntimeError):
         persons_import(actor=county_admin, path=write_csv(path, rows))
     assert snapshot() == before
@@ -690,7 +690,7 @@ def test_bulk_load_rebuilds_the_keys_it_dropped(places, county_admin, tmp_path, 
             return indexes + cursor.fetchall()
 
     before = keys()
-    monkeypatch.setattr(importing, "BULK_MIN_ROWS", 10)
+    monkeypatch.setattr(importing.writing, "BULK_MIN_ROWS", 10)
     rows, _ = ledger_rows(300)
     result = persons_import(actor=county_admin, path=write_csv(tmp_path / "a.csv", rows))
     assert result.new == 300

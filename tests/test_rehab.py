@@ -202,19 +202,19 @@ def test_plan_needs_manage_in_region(make_user, inst, kid):
 
 def test_plan_update_and_end(county, inst, kid):
     plan = w.plan(kid, inst, actor=county)
-    actions.attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 5, 6)])
+    actions.rehab_attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 5, 6)])
     staff = w.therapist(inst)
-    plan = actions.plan_update(actor=county, plan_id=plan.pk, hours=300, therapist_id=staff.pk)
+    plan = actions.rehab_plan_update(actor=county, plan_id=plan.pk, hours=300, therapist_id=staff.pk)
     assert plan.hours == 300 and plan.therapist == staff
     with pytest.raises(ValidationFailed) as exc:
-        actions.plan_update(actor=county, plan_id=plan.pk, starts_on=D(Y, 6, 1))
+        actions.rehab_plan_update(actor=county, plan_id=plan.pk, starts_on=D(Y, 6, 1))
     assert exc.value.field == "starts_on"
     with pytest.raises(ValidationFailed):
-        actions.plan_end(actor=county, plan_id=plan.pk, ended_on=D(Y, 5, 1))
-    plan = actions.plan_end(actor=county, plan_id=plan.pk, ended_on=D(Y, 6, 30))
+        actions.rehab_plan_end(actor=county, plan_id=plan.pk, ended_on=D(Y, 5, 1))
+    plan = actions.rehab_plan_end(actor=county, plan_id=plan.pk, ended_on=D(Y, 6, 30))
     assert plan.status == "ended" and plan.ends_on == D(Y, 6, 30)
     with pytest.raises(InvalidState):
-        actions.plan_end(actor=county, plan_id=plan.pk)
+        actions.rehab_plan_end(actor=county, plan_id=plan.pk)
 
 
 # --- devices and surgery ---------------------------------------------------------------------------
@@ -251,22 +251,26 @@ def test_surgery_referral_closed(county, kid):
 
 def test_attendance_idempotent_and_refused_outside_plan(staff_user, county, inst, kid):
     plan = w.plan(kid, inst, actor=county)
-    assert actions.attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 3, 2), D(Y, 3, 3)]) == 2
-    assert actions.attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 3, 3), D(Y, 3, 4)]) == 1
+    assert (
+        actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 3, 2), D(Y, 3, 3)]) == 2
+    )
+    assert (
+        actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 3, 3), D(Y, 3, 4)]) == 1
+    )
     assert Attendance.objects.filter(plan=plan).count() == 3
     with pytest.raises(ValidationFailed) as exc:
-        actions.attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 3, 5), D(Y, 2, 28)])
+        actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 3, 5), D(Y, 2, 28)])
     assert exc.value.errors[0].row == 2 and "outside the plan" in exc.value.errors[0].message
     future = dt.date.today() + dt.timedelta(days=2)
     with pytest.raises(ValidationFailed):
-        actions.attendance_record(actor=staff_user, plan_id=plan.pk, days=[future])
+        actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[future])
     assert Attendance.objects.filter(plan=plan).count() == 3
 
 
 def test_attendance_on_another_institutions_plan_refused(other_staff_user, county, inst, kid):
     plan = w.plan(kid, inst, actor=county)
     with pytest.raises(NotFound):
-        actions.attendance_record(actor=other_staff_user, plan_id=plan.pk, days=[D(Y, 3, 2)])
+        actions.rehab_attendance_record(actor=other_staff_user, plan_id=plan.pk, days=[D(Y, 3, 2)])
     with pytest.raises(NotFound):
         actions.attendance_bulk(
             actor=other_staff_user, institution_id=inst.pk, rows=[{"plan_id": plan.pk, "on": D(Y, 3, 2)}]
@@ -402,8 +406,8 @@ def two_institutions(county, inst, other_inst, regions):
     b = w.child(name="乙机构童")
     pa = w.plan(a, inst, actor=county)
     pb = w.plan(b, other_inst, actor=county)
-    actions.attendance_record(actor=county, plan_id=pa.pk, days=[D(Y, 3, 2)])
-    actions.attendance_record(actor=county, plan_id=pb.pk, days=[D(Y, 3, 2)])
+    actions.rehab_attendance_record(actor=county, plan_id=pa.pk, days=[D(Y, 3, 2)])
+    actions.rehab_attendance_record(actor=county, plan_id=pb.pk, days=[D(Y, 3, 2)])
     return pa, pb
 
 
@@ -544,7 +548,7 @@ def test_applications_page_puts_hardship_first(client, county, regions):
 def test_person_timeline_shows_plan_days_devices_surgery(county, inst, kid):
 
     plan = w.plan(kid, inst, actor=county)
-    actions.attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 3, 2), D(Y, 3, 3), D(Y, 3, 4)])
+    actions.rehab_attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 3, 2), D(Y, 3, 3), D(Y, 3, 4)])
     aid = DeviceKind.objects.get(code="hearing-aid")
     actions.device_provide(actor=county, person_id=kid.pk, kind_id=aid.pk, provided_on=D(Y, 4, 1))
     actions.surgery_refer(
@@ -565,8 +569,8 @@ def test_training_days_equal_a_hand_count(client, county, inst, other_inst, regi
     pb = w.plan(b, other_inst, actor=county)
     days_a = [D(Y, 3, 2), D(Y, 3, 3), D(Y, 4, 1), D(Y, 12, 30)]
     days_b = [D(Y, 3, 9)]
-    actions.attendance_record(actor=county, plan_id=pa.pk, days=days_a)
-    actions.attendance_record(actor=county, plan_id=pb.pk, days=days_b)
+    actions.rehab_attendance_record(actor=county, plan_id=pa.pk, days=days_a)
+    actions.rehab_attendance_record(actor=county, plan_id=pb.pk, days=days_b)
     rows = {r.plan.pk: r for r in selectors.training_days(county, year=Y)}
     assert rows[pa.pk].months == [0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1] and rows[pa.pk].total == 4
     assert rows[pb.pk].total == 1
@@ -651,3 +655,35 @@ def test_staff_attendance_entry_opens_their_own_sign_in_page(client, staff_user,
     assert response["Location"] == reverse("rehab:attendance-tablet", kwargs={"institution_id": inst.pk})
     client.force_login(county)  # a federation user picks among the region's institutions
     assert client.get(reverse("rehab:attendance-index")).status_code == 200
+
+
+def test_national_scope_reaches_the_attendance_pages(client, county, inst, kid, regions):
+    """A national-scope user (a superuser: ``Scope.all()``) reaches the attendance pages of any
+    institution and records there; the national scope used to be an empty ``Q()`` that an ``|``
+    with the user's own institutions reduced to nothing (404)."""
+    from canlian.core.accounts.models import User
+
+    plan = w.plan(kid, inst, actor=county)
+    national = User.objects.create_superuser(username="national_rehab", password="pw-Strong-2026")
+    client.force_login(national)
+    assert client.get(reverse("rehab:attendance-index")).status_code == 200
+    tablet = reverse("rehab:attendance-tablet", kwargs={"institution_id": inst.pk})
+    response = client.get(tablet + "?on=2025-04-01")
+    assert response.status_code == 200 and 'data-testid="signin-' in response.content.decode()
+    upload = reverse("rehab:attendance-upload", kwargs={"institution_id": inst.pk})
+    assert client.get(upload).status_code == 200
+    response = client.post(tablet, {"plan": plan.pk, "on": "2025-04-01"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert Attendance.objects.filter(plan=plan, on=D(Y, 4, 1)).exists()
+    assert inst in selectors.attendance_institutions(national)
+
+
+def test_system_actor_writes_like_the_command_line(inst, kid):
+    """``SYSTEM`` (the command line, the daily tasks) is accepted wherever ``actor=None`` is."""
+    from canlian.platform.access import SYSTEM
+
+    plan = w.plan(kid, inst, actor=SYSTEM)
+    assert plan.created_by is None
+    assert actions.rehab_attendance_record(actor=SYSTEM, plan_id=plan.pk, days=[D(Y, 3, 2)]) == 1
+    assert actions.attendance_remove(actor=SYSTEM, plan_id=plan.pk, day=D(Y, 3, 2))
+    assert AuditEvent.objects.filter(event_type="rehab.plan_created", actor__isnull=True).exists()

@@ -29,8 +29,8 @@ from canlian.core.registry.actions import certificate_issue, person_register
 from canlian.demo.management.commands.demo_data import DEMO_PASSWORD
 from canlian.demo.rehab import demo_year
 from canlian.domains.rehab import actions as rehab
-from canlian.domains.rehab import settlement_actions as settle
 from canlian.domains.rehab.models import RehabPlan, SettlementLine
+from canlian.domains.rehab.settlement import actions as settle
 from canlian.domains.supervision import actions as supervision
 from canlian.domains.supervision.selectors import notices_overdue
 from canlian.platform.errors import NotFound, PermissionDenied
@@ -195,7 +195,7 @@ def test_done_when_from_a_fresh_demo_database():
         active = _approve(enrollment.pk, applied, users, check_roles=days == 170)
         assert active.status == "active"
         # The guardian chose the centre: the county records the plan with the certified therapist.
-        plans[days] = rehab.plan_create(
+        plans[days] = rehab.rehab_plan_create(
             actor=county,
             enrollment_id=enrollment.pk,
             institution_id=centre.pk,
@@ -214,11 +214,13 @@ def test_done_when_from_a_fresh_demo_database():
     days_170 = [start + dt.timedelta(days=k) for k in range(170)]
     # (Consecutive days: the public holidays among them are confirmed, as the centre trains on them.)
     assert (
-        rehab.attendance_record(actor=staff_user, plan_id=plans[170].pk, days=days_170, confirm_holiday=True)
+        rehab.rehab_attendance_record(
+            actor=staff_user, plan_id=plans[170].pk, days=days_170, confirm_holiday=True
+        )
         == 170
     )
     assert (
-        rehab.attendance_record(actor=staff_user, plan_id=plans[170].pk, days=days_170[:5]) == 0
+        rehab.rehab_attendance_record(actor=staff_user, plan_id=plans[170].pk, days=days_170[:5]) == 0
     )  # idempotent
     rows = [{"plan_id": plans[169].pk, "on": start + dt.timedelta(days=k)} for k in range(169)]
     assert (
@@ -228,7 +230,7 @@ def test_done_when_from_a_fresh_demo_database():
     with pytest.raises(
         (NotFound, PermissionDenied)
     ):  # another institution's staff never reach these children
-        rehab.attendance_record(
+        rehab.rehab_attendance_record(
             actor=users["jigou"], plan_id=plans[169].pk, days=[start + dt.timedelta(days=200)]
         )
 

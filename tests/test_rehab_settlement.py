@@ -19,7 +19,6 @@ from registry_factories import registered
 
 from canlian.core.audit.models import AuditEvent
 from canlian.core.institutions.models import Institution
-from canlian.domains.rehab import settlement as calc
 from canlian.domains.rehab.models import (
     Attendance,
     RehabPlan,
@@ -27,7 +26,8 @@ from canlian.domains.rehab.models import (
     SettlementLine,
     SettlementRule,
 )
-from canlian.domains.rehab.settlement_actions import (
+from canlian.domains.rehab.settlement import rules as calc
+from canlian.domains.rehab.settlement.actions import (
     batch_approve,
     batch_generate,
     batch_mark_paid,

@@ -75,9 +75,9 @@ def _plans(person):
 
 def test_transfer_ends_the_plan_and_continues_it_at_the_new_institution(county, inst, other_inst, kid):
     plan = w.plan(kid, inst, actor=county)
-    actions.attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 6, 30)])
+    actions.rehab_attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 6, 30)])
     therapist = w.therapist(other_inst, name="新机构治疗师")
-    new = actions.plan_transfer(
+    new = actions.rehab_plan_transfer(
         actor=county,
         plan_id=plan.pk,
         to_institution_id=other_inst.pk,
@@ -111,17 +111,17 @@ def test_transfer_ends_the_plan_and_continues_it_at_the_new_institution(county, 
     assert ended.new_values["end_reason"] == "transfer" and ended.new_values["transferred_to"] == new.pk
     # Attendance: the old plan stops on its last day, the new one starts on the transfer day.
     with pytest.raises(ValidationFailed) as exc:
-        actions.attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 7, 1)])
+        actions.rehab_attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 7, 1)])
     assert "outside the plan" in exc.value.errors[0].message
     with pytest.raises(ValidationFailed):
-        actions.attendance_record(actor=county, plan_id=new.pk, days=[D(Y, 6, 30)])
-    assert actions.attendance_record(actor=county, plan_id=new.pk, days=[D(Y, 7, 1)]) == 1
+        actions.rehab_attendance_record(actor=county, plan_id=new.pk, days=[D(Y, 6, 30)])
+    assert actions.rehab_attendance_record(actor=county, plan_id=new.pk, days=[D(Y, 7, 1)]) == 1
     # Still one open plan a year: another plan (or transfer of the ended one) is refused.
     with pytest.raises(Conflict) as exc:
         w.plan(kid, w.institution("370502"), actor=county, enrollment=plan.enrollment, starts_on=D(Y, 8, 1))
     assert exc.value.field == "year"
     with pytest.raises(InvalidState):
-        actions.plan_transfer(
+        actions.rehab_plan_transfer(
             actor=county, plan_id=plan.pk, to_institution_id=inst.pk, on=D(Y, 8, 1), reason="again"
         )
 
@@ -130,7 +130,7 @@ def _refused(county, plan, expected_field, **kwargs):
     before = _plans(plan.person)
     values = {"to_institution_id": kwargs.pop("to", None), "on": D(Y, 7, 1), "reason": "家庭搬迁", **kwargs}
     with pytest.raises((ValidationFailed, Conflict, InvalidState)) as exc:
-        actions.plan_transfer(actor=county, plan_id=plan.pk, **values)
+        actions.rehab_plan_transfer(actor=county, plan_id=plan.pk, **values)
     assert exc.value.field == expected_field, exc.value.message
     assert _plans(plan.person) == before  # nothing changed
     return exc.value
@@ -155,11 +155,11 @@ def test_transfer_gets_every_check_of_a_new_plan(county, inst, kid, regions):
     _refused(county, plan, "on", to=good.pk, on=plan.starts_on)  # nothing to end before it
     _refused(county, plan, "on", to=good.pk, on=D(Y + 1, 1, 5))
     _refused(county, plan, "reason", to=good.pk, reason=" ")
-    actions.attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 7, 2)])
+    actions.rehab_attendance_record(actor=county, plan_id=plan.pk, days=[D(Y, 7, 2)])
     message = _refused(county, plan, "on", to=good.pk).message
     assert "2025-07-02" in message and "2025-07-03" in message
     # And the transfer works once the date follows the last day trained.
-    assert actions.plan_transfer(
+    assert actions.rehab_plan_transfer(
         actor=county, plan_id=plan.pk, to_institution_id=good.pk, on=D(Y, 7, 3), reason="家庭搬迁"
     ).starts_on == D(Y, 7, 3)
 
@@ -168,15 +168,15 @@ def test_transfer_needs_manage_in_the_childs_region(make_user, county, inst, oth
     plan = w.plan(kid, inst, actor=county)
     values = {"plan_id": plan.pk, "to_institution_id": other_inst.pk, "on": D(Y, 7, 1), "reason": "搬迁"}
     with pytest.raises(NotFound):
-        actions.plan_transfer(actor=make_user("county_admin", "3706"), **values)
+        actions.rehab_plan_transfer(actor=make_user("county_admin", "3706"), **values)
     with pytest.raises(PermissionDenied):
-        actions.plan_transfer(actor=make_user("leader", "370502"), **values)
+        actions.rehab_plan_transfer(actor=make_user("leader", "370502"), **values)
     assert RehabPlan.objects.count() == 1
 
 
 def test_a_year_keeps_one_category_and_plans_never_overlap(county, inst, other_inst, kid):
     plan = w.plan(kid, inst, actor=county, ends_on=D(Y, 12, 31))
-    actions.plan_end(actor=county, plan_id=plan.pk, ended_on=D(Y, 5, 31), reason="住院")
+    actions.rehab_plan_end(actor=county, plan_id=plan.pk, ended_on=D(Y, 5, 31), reason="住院")
     plan.refresh_from_db()
     assert (plan.ended_on, plan.end_reason, plan.end_note) == (D(Y, 5, 31), "stopped", "住院")
     with pytest.raises(Conflict) as exc:
@@ -188,7 +188,7 @@ def test_a_year_keeps_one_category_and_plans_never_overlap(county, inst, other_i
     again = w.plan(kid, other_inst, actor=county, enrollment=plan.enrollment, starts_on=D(Y, 9, 1))
     assert again.category == plan.category and RehabPlan.objects.filter(person=kid).count() == 2
     with pytest.raises(Conflict):  # its dates may not move over the earlier plan either
-        actions.plan_update(actor=county, plan_id=again.pk, starts_on=D(Y, 5, 1))
+        actions.rehab_plan_update(actor=county, plan_id=again.pk, starts_on=D(Y, 5, 1))
     # The database holds the rule too: a second open plan for the year is refused.
     with pytest.raises(IntegrityError), transaction.atomic():
         RehabPlan.objects.create(
@@ -265,20 +265,20 @@ def _stop(plan, month=STOP):
 
 def test_a_day_before_the_application_date_is_refused(staff_user, windowed):
     with pytest.raises(ValidationFailed) as exc:
-        actions.attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 3, 10), D(Y, 3, 9)])
+        actions.rehab_attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 3, 10), D(Y, 3, 9)])
     error = exc.value.errors[0]
     assert (error.row, error.field, error.value) == (2, "days", "2025-03-09")
     assert "before the application date 2025-03-10" in error.message
     assert not Attendance.objects.exists()
-    assert actions.attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 3, 10)]) == 1
+    assert actions.rehab_attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 3, 10)]) == 1
 
 
 def test_the_stop_date_is_refused_the_day_before_counted(staff_user, windowed):
-    actions.attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 10, 30)])
+    actions.rehab_attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 10, 30)])
     _stop(windowed)
-    assert actions.attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 10, 31)]) == 1
+    assert actions.rehab_attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 10, 31)]) == 1
     with pytest.raises(ValidationFailed) as exc:
-        actions.attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 11, 1)])
+        actions.rehab_attendance_record(actor=staff_user, plan_id=windowed.pk, days=[D(Y, 11, 1)])
     assert "after the enrollment was stopped (from 2025-11-01)" in exc.value.message
     assert "until 2025-10-31" in exc.value.message
     with pytest.raises(ValidationFailed):
@@ -367,21 +367,21 @@ def test_tablet_and_api_refuse_outside_the_window(client, staff_user, windowed, 
 def test_a_holiday_sign_in_needs_a_confirmation_and_is_flagged(staff_user, county, inst, kid):
     plan = w.plan(kid, inst, actor=county)
     with pytest.raises(ValidationFailed) as exc:
-        actions.attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 9, 30), HOLIDAY])
+        actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 9, 30), HOLIDAY])
     assert exc.value.code == "holiday_unconfirmed"
     assert exc.value.errors[0].row == 2 and "2025-10-01 is a public holiday" in exc.value.errors[0].message
     assert not Attendance.objects.exists()
     assert (
-        actions.attendance_record(
+        actions.rehab_attendance_record(
             actor=staff_user, plan_id=plan.pk, days=[D(Y, 9, 30), HOLIDAY], confirm_holiday=True
         )
         == 2
     )
     assert dict(Attendance.objects.values_list("on", "on_holiday")) == {D(Y, 9, 30): False, HOLIDAY: True}
     # Recorded again without the confirmation: already recorded, skipped (idempotent).
-    assert actions.attendance_record(actor=staff_user, plan_id=plan.pk, days=[HOLIDAY]) == 0
+    assert actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[HOLIDAY]) == 0
     # A plain weekend is not a public holiday.
-    assert actions.attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 9, 27)]) == 1
+    assert actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 9, 27)]) == 1
 
 
 def test_holiday_on_the_tablet_asks_for_a_confirmation(client, staff_user, county, inst, kid):
@@ -454,13 +454,13 @@ def test_holiday_in_an_upload_and_the_api(client, tmp_path, staff_user, county, 
 
 def test_training_days_list_flags_holidays(client, county, inst, other_inst, kid):
     plan = w.plan(kid, inst, actor=county)
-    actions.attendance_record(
+    actions.rehab_attendance_record(
         actor=county, plan_id=plan.pk, days=[D(Y, 9, 30), HOLIDAY], confirm_holiday=True
     )
-    new = actions.plan_transfer(
+    new = actions.rehab_plan_transfer(
         actor=county, plan_id=plan.pk, to_institution_id=other_inst.pk, on=D(Y, 10, 9), reason="搬迁"
     )
-    actions.attendance_record(actor=county, plan_id=new.pk, days=[D(Y, 10, 9), D(Y, 10, 10)])
+    actions.rehab_attendance_record(actor=county, plan_id=new.pk, days=[D(Y, 10, 9), D(Y, 10, 10)])
     rows = {r.plan.pk: r for r in selectors.training_days(county, year=Y)}
     assert rows[plan.pk].holidays == [HOLIDAY] and rows[new.pk].holidays == []
     assert (rows[plan.pk].total, rows[new.pk].total, rows[new.pk].child_total) == (2, 2, 4)

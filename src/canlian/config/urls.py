@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from canlian.core.accounts.roles import Perm
+from canlian.domains.care import urls as care_urls
+from canlian.reporting import urls_cadence as cadence_urls
 from canlian.web import views as web_views
 
 
@@ -37,7 +39,10 @@ urlpatterns = [
     path("registry/", include("canlian.core.registry.urls")),
     path("programs/", include("canlian.programs.urls")),
     path("subsidies/", include("canlian.domains.subsidies.urls")),
-    path("care/", include("canlian.domains.care.urls")),
+    # The cadence pages read care and petitions, so they live in reporting (above the domains); they
+    # keep their "care:" names and paths under /care/. Joined here, at the top, so no lower layer
+    # names a higher one.
+    path("care/", include((care_urls.urlpatterns + cadence_urls.urlpatterns, "care"))),
     path("petitions/", include("canlian.domains.petitions.urls")),
     path("institutions/", include("canlian.core.institutions.urls")),
     path("rehab/", include("canlian.domains.rehab.urls")),

@@ -52,6 +52,7 @@ from canlian.domains.petitions.models import (
     deadline_days,
     key_date,
 )
+from canlian.platform.access import SYSTEM
 from canlian.platform.bulk import append_rows, is_postgres
 from canlian.programs.workdays import add_working_days, deadlines_record
 
@@ -128,7 +129,7 @@ def ensure_cadres(city: Region, *, password: str | None) -> list[User]:
     for username, region, display in plan:
         if not User.objects.filter(username=username).exists():
             user = user_create(
-                actor=None,
+                actor=SYSTEM,
                 username=username,
                 password=None,
                 role=Role.CADRE,

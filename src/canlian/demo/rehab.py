@@ -51,10 +51,10 @@ from canlian.core.regions.models import Region
 from canlian.core.registry.actions import certificate_issue, person_register
 from canlian.core.registry.models import Person
 from canlian.domains.rehab import actions as rehab
-from canlian.domains.rehab import settlement_actions as settle
 from canlian.domains.rehab.choices import PROGRAM_CODE
 from canlian.domains.rehab.models import DeviceKind, RehabPlan
 from canlian.domains.rehab.presets import VARIANTS, compile_rules, default_options
+from canlian.domains.rehab.settlement import actions as settle
 from canlian.domains.supervision import actions as supervision
 from canlian.programs import enrollments as engine
 from canlian.programs import workdays
@@ -483,7 +483,7 @@ def _plans(
     for i, (enrollment, (age, _cat, training, number)) in enumerate(zip(enrollments, CHILDREN, strict=True)):
         pool = therapists[number]
         plans.append(
-            rehab.plan_create(
+            rehab.rehab_plan_create(
                 actor=city,
                 enrollment_id=enrollment.pk,
                 institution_id=institutions[number].pk,
@@ -519,7 +519,7 @@ def _transfer(
         and m.post == "therapist"
         and m.name not in (EXPIRED, EXPIRING)
     )
-    return rehab.plan_transfer(
+    return rehab.rehab_plan_transfer(
         actor=users["shi_admin"],
         plan_id=plans[TRANSFER].pk,
         to_institution_id=institutions[TRANSFER_TO].pk,
@@ -564,7 +564,7 @@ def _attendance(
         (d for d in sorted(workdays.public_holidays(dt.date(year, 4, 1), last)) if d.weekday() >= 5), None
     )
     if holiday is not None:
-        added += rehab.attendance_record(
+        added += rehab.rehab_attendance_record(
             actor=users["shi_admin"],
             plan_id=plans[HOLIDAY_CHILD].pk,
             days=[holiday],

@@ -105,3 +105,22 @@ def lock_for(
     if obj is None:
         raise NotFound()
     return obj
+
+
+def region_in_scope(actor: Any, permission: str, code: str | None) -> bool:
+    """Whether a region the user names (a filter, a form's region) lies in their scope for
+    ``permission``; for region pickers and parameters, not for reading rows (``for_user`` does)."""
+    from canlian.platform.scoping import scope_of
+
+    return scope_of(actor, permission).contains(code)
+
+
+def scope_roots(actor: Any, permission: str) -> list[str]:
+    """The top region codes of the user's scope for ``permission`` ([""] for the national scope, []
+    for none): the default region of a report or preview."""
+    from canlian.platform.scoping import scope_of
+
+    scope = scope_of(actor, permission)
+    if scope.everything:
+        return [""]
+    return sorted(scope.prefixes)

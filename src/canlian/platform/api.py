@@ -72,7 +72,11 @@ def required_permission_for(view: Any, action: str | None) -> str | None:
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
-    """Reads only through ``Model.objects.for_user(user, permission)``; out of scope is a 404."""
+    """The one base of every API viewset over region-owned rows. Reads only through ``visible()``:
+    by default ``scoped_model.objects.for_user(user, permission of the action)``; a viewset whose
+    rows come from a selector (which starts from ``for_user`` too) overrides ``visible()``.
+    ``refine_queryset`` narrows (select_related, filters), never widens. ``get_object`` looks the id
+    up in that queryset: out of scope, missing and malformed ids are all the same 404."""
 
     permission_classes = [permissions.IsAuthenticated, HasCanlianPermission]
     required_permission: str | None = None
@@ -80,13 +84,26 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     scoped_model: Any = None
 
+    def action_permission(self) -> str | None:
+        return required_permission_for(self, getattr(self, "action", None))
+
+    def visible(self):  # type: ignore[no-untyped-def]
+        return self.scoped_model.objects.for_user(self.request.user, self.action_permission())
+
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        perm = required_permission_for(self, getattr(self, "action", None))
-        return self.refine_queryset(self.scoped_model.objects.for_user(self.request.user, perm))
+        return self.refine_queryset(self.visible())
 
     def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
         """Hook for select_related/filters; it narrows, never widens, the scoped queryset."""
         return queryset
+
+    def get_object(self):  # type: ignore[no-untyped-def]
+        queryset = self.get_queryset()
+        key = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        try:
+            return queryset.get(**{self.lookup_field: key})
+        except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise NotFound() from exc
 
 
 __all__ = ["HasCanlianPermission", "NotFound", "ScopedViewSet", "exception_handler"]

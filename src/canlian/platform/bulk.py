@@ -43,7 +43,7 @@ def append_rows(name: str, columns: Sequence[str], rows: Iterable[Sequence[objec
                     write(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {name} ({col_names}) VALUES ({marks})", list(rows))
+            cursor.executemany(f"INSERT INTO {name} ({col_names}) VALUES ({marks})", list(rows))  # type: ignore[arg-type]
 
 
 #: The keys of a table other than its primary key: foreign keys, unique constraints and indexes, with

@@ -133,5 +133,18 @@ class DomainErrorMiddleware:
             raise DjangoPermissionDenied(exception.message)
         if isinstance(exception, DomainError):
             messages.error(request, exception.message)
-            return redirect(request.headers.get("Referer") or request.path)
+            return redirect(safe_back_url(request))
         return None
+
+
+def safe_back_url(request: HttpRequest) -> str:
+    """The previous page (Referer) when it is on this site, else the current path: a Referer is
+    attacker-controlled, and redirecting to it unchecked is an open redirect."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    referer = request.headers.get("Referer") or ""
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return request.path

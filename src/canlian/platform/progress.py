@@ -52,7 +52,9 @@ class TerminalProgress(NullProgress):
         super().start(total, stage)
         if self.bar is not None:
             self.bar.close()
-        self.bar = tqdm(total=total, desc=stage or None, file=self.stream, unit="row", dynamic_ncols=True)
+        self.bar = tqdm(  # type: ignore[assignment]
+            total=total, desc=stage or None, file=self.stream, unit="row", dynamic_ncols=True
+        )
         if self.mirror:
             self.mirror.start(total, stage)
 

@@ -28,7 +28,7 @@ class CanlianView(LoginRequiredMixin, View):
             return self.handle_no_permission()
         if self.required_permission and not request.user.has_canlian_perm(self.required_permission):
             raise DjangoPermissionDenied()
-        return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]
 
 
 def form_error_from(form: Any, exc: DomainError) -> None:
@@ -140,8 +140,8 @@ def keyset_page(
 def _without_cursor(request: HttpRequest) -> HttpRequest:
     """A malformed cursor shows the first page rather than an error."""
     clone = copy.copy(request)
-    clone.GET = request.GET.copy()
-    clone.GET.pop("after", None)
+    clone.GET = request.GET.copy()  # type: ignore[assignment]
+    clone.GET.pop("after", None)  # type: ignore[misc]
     clone.GET.pop("before", None)
     return clone
 

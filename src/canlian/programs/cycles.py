@@ -11,9 +11,7 @@ chooses it (longest region prefix, then most keys, then latest start), with ``RO
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -27,9 +25,10 @@ from django.utils.translation import gettext as _
 from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
 from canlian.core.registry.models import Person
+from canlian.platform.access import authorize, lock_for
 from canlian.platform.bulk import drop_temp_table, load_temp_table
-from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, RowError, ValidationFailed
-from canlian.platform.scoping import assert_in_scope
+from canlian.platform.errors import InvalidState, NotFound, RowError, ValidationFailed
+from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
 from canlian.platform.tabular import Table
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
 from canlian.programs.models import (
@@ -74,15 +73,6 @@ def _program(program_code: str | None, program: Program | None) -> Program:
             _("%(program)s is not a monthly cash program.") % {"program": program.label}, code="not_monthly"
         )
     return program
-
-
-def _check_actor(actor: Any, permission: str, region_code: str) -> None:
-    """``actor=None`` is the operator at the command line; anyone else needs the permission in scope."""
-    if actor is None:
-        return
-    if not actor.has_canlian_perm(permission):
-        raise PermissionDenied()
-    assert_in_scope(actor, permission, region_code)
 
 
 def months_of(program: Program, month: dt.date) -> list[dt.date]:
@@ -287,7 +277,7 @@ def cycle_generate(
     region_code = (region_code or "").strip()
     if not region_code:
         raise ValidationFailed(_("Choose the region of the cycle."), field="region_code")
-    _check_actor(actor, Perm.PAYMENTS_GENERATE, region_code)
+    authorize(actor, Perm.PAYMENTS_GENERATE, region_code)
     from canlian.core.regions.models import Region
 
     if not Region.objects.filter(code=region_code).exists():
@@ -308,8 +298,7 @@ def cycle_generate(
         )
         by_kind = cycle_retotal(cycle)
         cycle.status = CycleStatus.GENERATED
-        cycle.generated_by = actor if getattr(actor, "is_authenticated", False) else None
-        cycle.generated_at = timezone.now()
+        cycle.mark_generated(actor)
         notes = []
         if refused:
             notes.append(
@@ -351,13 +340,8 @@ def cycle_generate(
 
 def _locked_cycle(actor: Any, permission: str, cycle_id: int) -> PaymentCycle:
     """The cycle, locked, if the actor may act on it (a 404 otherwise, like a missing one)."""
-    cycle = PaymentCycle.objects.select_for_update().select_related("program").filter(pk=cycle_id).first()
-    if cycle is None:
-        raise NotFound()
-    if actor is not None:
-        if not actor.has_canlian_perm(permission):
-            raise PermissionDenied()
-        assert_in_scope(actor, permission, cycle.region_code)
+    cycle = lock_for(None, PaymentCycle, cycle_id, related=("program",))
+    authorize(actor, permission, cycle.region_code)
     return cycle
 
 
@@ -371,15 +355,11 @@ def cycle_approve(*, actor: Any, cycle_id: int) -> PaymentCycle:
             % {"status": cycle.get_status_display()},
             code="cycle_not_generated",
         )
-    approver_id = getattr(actor, "pk", None)
-    if approver_id is None or approver_id == cycle.generated_by_id:
-        raise PermissionDenied(
-            _("The person who generated a cycle cannot approve it: another user must check and approve it."),
-            code="same_person",
-        )
+    cycle.mark_approved(
+        actor,
+        refusal=_("The person who generated a cycle cannot approve it: another user must check and approve it."),
+    )
     cycle.status = CycleStatus.APPROVED
-    cycle.approved_by = actor
-    cycle.approved_at = timezone.now()
     cycle.save(update_fields=["status", "approved_by", "approved_at"])
     audit_record(
         actor=actor,
@@ -406,7 +386,7 @@ EXPORT_HEADER = (
 )
 
 
-def _export_rows(cycle: PaymentCycle) -> Any:
+def _export_rows(cycle: PaymentCycle, *, typed: bool = False) -> Any:
     lines = (
         PaymentLine.objects.filter(cycle=cycle)
         .exclude(status=LineStatus.FAILED)
@@ -434,7 +414,7 @@ def _export_rows(cycle: PaymentCycle) -> Any:
             bank,
             account,
             holder or name,
-            amount,
+            Decimal(amount) if typed else amount,
             f"{period:%Y-%m}",
             str(kinds[kind]),
             program_name,
@@ -455,29 +435,10 @@ def cycle_export(*, actor: Any, cycle_id: int, fmt: str = "xlsx") -> tuple[bytes
             code="cycle_not_approved",
         )
     header = [_(label) for _key, label in EXPORT_HEADER]
-    rows = 0
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        for row in _export_rows(cycle):
-            # Keep long digit strings as text in spreadsheet programs: ID and account as ="…".
-            writer.writerow(row)
-            rows += 1
-        data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        data, rows = csv_bytes(header, _export_rows(cycle))
     else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(title=f"{cycle.month:%Y-%m}")
-        sheet.append(header)
-        for row in _export_rows(cycle):
-            row[6] = Decimal(row[6])
-            sheet.append(row)
-            rows += 1
-        out = io.BytesIO()
-        book.save(out)
-        data = out.getvalue()
+        data, rows = xlsx_bytes([Sheet(f"{cycle.month:%Y-%m}", header, _export_rows(cycle, typed=True))])
     old_status = cycle.status
     cycle.status = CycleStatus.EXPORTED
     cycle.exported_at = timezone.now()

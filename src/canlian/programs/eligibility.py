@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.registry.models import Person
+from canlian.platform.dates import month_end
 from canlian.platform.errors import NotFound
-from canlian.programs.models import Program, RuleSetting, Standard, add_months
+from canlian.programs.models import Program, RuleSetting, Standard
 from canlian.programs.rules import Facts, RuleResult, Verdict, build_rules, evaluate
 
 
@@ -147,10 +148,6 @@ def explain(
                 )
             )
     return verdict
-
-
-def month_end(month: dt.date) -> dt.date:
-    return add_months(month, 1) - dt.timedelta(days=1)
 
 
 def month_days(program: Program, person: Person, month: dt.date) -> list[dt.date]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from canlian.core.jobs.daily import register_daily_task
 from canlian.core.jobs.registry import register_job_kind
+from canlian.platform.access import SYSTEM
 
 
 @register_job_kind("payments.generate", label=_("Generate a payment cycle"), permission="payments.generate")
@@ -44,7 +45,7 @@ def payments_generate_job(*, job: Any, progress: Any) -> dict[str, Any]:
 def _activate_due(today: dt.date) -> int:
     from canlian.programs.enrollments import enrollments_activate_due
 
-    return enrollments_activate_due(actor=None, today=today)
+    return enrollments_activate_due(actor=SYSTEM, today=today)
 
 
 @register_daily_task("payments.recheck", label=_("Re-judge payments of people whose data changed (imports)"))
@@ -72,7 +73,7 @@ def _recheck_changed(today: dt.date) -> int:
     for start in range(0, len(ids), 2000):
         enrollments = _monthly_enrollments(ids[start : start + 2000])
         _withdrawn, items = recheck_enrollments(
-            actor=None, enrollments=enrollments, reason=str(_("daily check")), on=today, mark=False
+            actor=SYSTEM, enrollments=enrollments, reason=str(_("daily check")), on=today, mark=False
         )
         found += len(items)
     return found

@@ -34,12 +34,9 @@ from django.db.models import Q
 from canlian.core.registry.choices import HardshipKind
 from canlian.core.registry.models import Certificate, HardshipStatus, Person
 from canlian.platform.bulk import is_postgres
-from canlian.programs.models import Enrollment, Program, RuleSetting, Standard, add_months
+from canlian.platform.dates import month_end
+from canlian.programs.models import Enrollment, Program, RuleSetting, Standard
 from canlian.programs.rules import SqlContext, age_sql, build_rules, rules_sql
-
-
-def month_end(period: dt.date) -> dt.date:
-    return add_months(period, 1) - dt.timedelta(days=1)
 
 
 def _date(expr: str) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
 from canlian.core.registry.choices import HardshipKind
+from canlian.platform.access import region_in_scope
 from canlian.platform.errors import (
     Conflict,
     InvalidState,
@@ -24,7 +25,6 @@ from canlian.platform.errors import (
     RowError,
     ValidationFailed,
 )
-from canlian.platform.scoping import scope_of
 from canlian.programs.families import family_for
 from canlian.programs.models import Program, RuleSetting, Standard
 from canlian.programs.rules import validate_rules
@@ -55,12 +55,11 @@ def _check_region(actor: Any, region_code: str) -> None:
         return
     if not actor.has_canlian_perm(MANAGE):
         raise PermissionDenied()
-    scope = scope_of(actor, MANAGE)
     if region_code == "":
-        if not scope.everything:
+        if not region_in_scope(actor, MANAGE, ""):
             raise PermissionDenied(_("Only a national administrator may change national rows."))
         return
-    if not scope.contains(region_code):
+    if not region_in_scope(actor, MANAGE, region_code):
         raise PermissionDenied(_("This region is outside your scope."))
 
 

@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
 from canlian.core.registry.models import Person
-from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
-from canlian.platform.scoping import assert_in_scope
+from canlian.platform.access import authorize, lock_for, user_or_none
+from canlian.platform.errors import InvalidState, ValidationFailed
 from canlian.programs.choices import (
     CycleStatus,
     EnrollmentStatus,
@@ -265,7 +265,7 @@ def _find(
             months=[f"{r.period:%Y-%m}" for r in rows],
             reason=why[:300],
             detected_on=today,
-            detected_by=actor if getattr(actor, "is_authenticated", False) else None,
+            detected_by=user_or_none(actor),
         )
         RecoveryLine.objects.bulk_create(
             [
@@ -377,10 +377,7 @@ def recoveries_detect(
 ) -> list[RecoveryItem]:
     """Recovery items for every overpaid line of approved cycles in the region (set-based), e.g.
     after an import recorded deaths with earlier dates."""
-    if actor is not None:
-        if not actor.has_canlian_perm(Perm.PAYMENTS_GENERATE):
-            raise PermissionDenied()
-        assert_in_scope(actor, Perm.PAYMENTS_GENERATE, region_code)
+    authorize(actor, Perm.PAYMENTS_GENERATE, region_code)
     with transaction.atomic():
         if person_ids is None:
             return _find(
@@ -407,20 +404,11 @@ def recovery_resolve(
 ) -> RecoveryItem:
     """Record a recovery item as recovered (``payments.generate``) or waived with a reason
     (``payments.approve``: a decision someone accountable takes)."""
-    items = RecoveryItem.objects.select_for_update()
-    if actor is None:
-        item = items.filter(pk=item_id).first()
-        if item is None:
-            raise NotFound()
-    else:
-        item = items.get_for_user(actor, "view", pk=item_id)
+    item = lock_for(actor, RecoveryItem, item_id)
     if status not in (RecoveryStatus.RECOVERED, RecoveryStatus.WAIVED):
         raise ValidationFailed(_("Choose recovered or waived."), field="status")
     permission = Perm.PAYMENTS_APPROVE if status == RecoveryStatus.WAIVED else Perm.PAYMENTS_GENERATE
-    if actor is not None:
-        if not actor.has_canlian_perm(permission):
-            raise PermissionDenied()
-        assert_in_scope(actor, permission, item.region_code)
+    authorize(actor, permission, item.region_code)
     if item.status != RecoveryStatus.TO_RECOVER:
         raise InvalidState(
             _("This item is already %(status)s.") % {"status": item.get_status_display()},
@@ -434,7 +422,7 @@ def recovery_resolve(
         raise ValidationFailed(_("The date cannot be before the item was found."), field="on")
     old = {"status": item.status}
     item.status, item.resolved_on, item.resolution_note = status, on, note[:300]
-    item.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    item.resolved_by = user_or_none(actor)
     item.save(update_fields=["status", "resolved_on", "resolution_note", "resolved_by"])
     audit_record(
         actor=actor,

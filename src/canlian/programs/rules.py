@@ -41,6 +41,7 @@ from canlian.core.registry.choices import Category, HardshipKind, LifeStatus
 from canlian.core.registry.identity import mask_certificate
 from canlian.core.registry.models import Certificate, HardshipStatus, Person, certificate_in_force_q
 from canlian.platform.bulk import is_postgres
+from canlian.platform.dates import add_years
 from canlian.platform.errors import ValidationFailed
 
 #: The hardship kinds a rule may name (each becomes one EXISTS annotation in a preview).
@@ -429,10 +430,7 @@ class Age(Rule):
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+    return add_years(day, -years)
 
 
 class Declared(Rule):

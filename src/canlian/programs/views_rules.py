@@ -25,8 +25,8 @@ from canlian.core.regions.forms import RegionField
 from canlian.core.registry.actions import person_record_view
 from canlian.core.registry.choices import Category, Grade, HardshipKind
 from canlian.core.registry.models import Person
+from canlian.platform.access import region_in_scope, scope_roots
 from canlian.platform.errors import DomainError, NotFound
-from canlian.platform.scoping import scope_of
 from canlian.platform.views import CanlianView, form_errors_from
 from canlian.programs import eligibility, program_actions
 from canlian.programs.families import Family, family_for
@@ -188,7 +188,6 @@ def program_page(
         .filter(program=program)
         .order_by("region_code", "grades", "categories", "age_min", "hardship", "care_tier", "-valid_from")
     )
-    manage_scope = scope_of(user, Perm.PROGRAMS_MANAGE)
     names = region_names([s.region_code for s in settings] + [s.region_code for s in standards])
     for setting in settings:
         setting.in_force = setting.valid_from <= today and (
@@ -201,10 +200,8 @@ def program_page(
             standard.valid_to is None or standard.valid_to >= today
         )
         standard.region_name = names.get(standard.region_code, standard.region_code)
-        standard.can_end = standard.valid_to is None and (
-            manage_scope.everything
-            if standard.region_code == ""
-            else manage_scope.contains(standard.region_code)
+        standard.can_end = standard.valid_to is None and region_in_scope(
+            user, Perm.PROGRAMS_MANAGE, standard.region_code
         )
         standard.grade_text = "、".join(standard.grades) or "—"
         standard.category_text = (
@@ -390,10 +387,8 @@ class PreviewForm(RegionBoundForm):
 
 
 def default_region(user: Any) -> str:
-    scope = scope_of(user, Perm.PERSONS_VIEW)
-    if scope.everything or not scope.prefixes:
-        return ""
-    return sorted(scope.prefixes)[0]
+    roots = scope_roots(user, Perm.PERSONS_VIEW)
+    return roots[0] if roots else ""
 
 
 class PreviewView(CanlianView):
@@ -408,9 +403,8 @@ class PreviewView(CanlianView):
         region = data.get("region")
         code = region.code if region else default_region(request.user)
         on = data.get("on") or timezone.localdate()
-        scope = scope_of(request.user, Perm.PERSONS_VIEW)
         result = None
-        if not scope.is_empty:
+        if scope_roots(request.user, Perm.PERSONS_VIEW):
             result = preview(program, code, on, user=request.user)
         shares = result.settings if result else []
         names = region_names([code, *(s.area for s in shares), *(s.setting.region_code for s in shares)])

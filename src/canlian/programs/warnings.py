@@ -238,14 +238,11 @@ def _settings_under(program: Program, prefix: str, on: dt.date) -> list[RuleSett
 
 
 def _region_prefixes(user: Any, region: str) -> list[str]:
-    from canlian.platform.scoping import scope_of
+    from canlian.platform.access import region_in_scope, scope_roots
 
-    scope = scope_of(user, Perm.ENROLLMENTS_VIEW)
     if region:
-        return [region] if scope.contains(region) else []
-    if scope.everything:
-        return [""]
-    return sorted(scope.prefixes)
+        return [region] if region_in_scope(user, Perm.ENROLLMENTS_VIEW, region) else []
+    return scope_roots(user, Perm.ENROLLMENTS_VIEW)
 
 
 def eligible_people(

@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from canlian.core.accounts.roles import Perm
+from canlian.platform.access import region_in_scope
 from canlian.platform.api import HasCanlianPermission
 from canlian.platform.errors import ValidationFailed
-from canlian.platform.scoping import scope_of
 from canlian.reporting.rehab_figures import default_period, rehab_figures
 
 
@@ -54,7 +54,7 @@ class RehabFiguresViewSet(viewsets.ViewSet):
         params = RehabFiguresQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         region = params.validated_data.get("region", "") or ""
-        if region and not scope_of(request.user, Perm.REHAB_VIEW).contains(region):
+        if region and not region_in_scope(request.user, Perm.REHAB_VIEW, region):
             raise ValidationFailed(_("Choose a region inside your scope."), field="region")
         figures = rehab_figures(
             user=request.user,

@@ -68,7 +68,7 @@ from canlian.domains.rehab.models import (
 )
 from canlian.domains.supervision.choices import NOTICE_RUNNING, NoticeStatus
 from canlian.domains.supervision.models import Inspection, RectificationNotice
-from canlian.platform.scoping import scope_of
+from canlian.platform.access import scope_roots
 from canlian.programs.choices import EnrollmentStatus
 from canlian.programs.models import Enrollment
 
@@ -255,8 +255,8 @@ def rehab_figures(
     # Blank region: the user's whole scope, named when it is one region (a county's federation).
     named = region
     if not named:
-        scope = scope_of(user, PERMISSION)
-        named = next(iter(scope.prefixes)) if len(scope.prefixes) == 1 else ""
+        roots = scope_roots(user, PERMISSION)
+        named = roots[0] if len(roots) == 1 else ""
     name = region_names([named]).get(named, "") if named else ""
     figures = RehabFigures(region=region, region_name=name, first=first, last=last)
     _institutions(figures, user, region)

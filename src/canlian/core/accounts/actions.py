@@ -1,5 +1,6 @@
 """Writes to users, role assignments and tokens. Each is atomic, re-checks the actor's scope inside
-the transaction, and writes its audit row in the same transaction."""
+the transaction, and writes its audit row in the same transaction. ``SYSTEM`` (or ``None``) is the
+operator at the command line: national scope, every role grantable."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from canlian.core.accounts.roles import GRANTABLE_ROLES, ROLE_REGION_LEVELS, Per
 from canlian.core.audit.actions import audit_changes, audit_record
 from canlian.core.audit.events import EventType
 from canlian.core.regions.models import Region
-from canlian.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from canlian.platform.scoping import assert_in_scope
+from canlian.platform.access import authorize, is_system, lock_for, user_or_none
+from canlian.platform.errors import Conflict, InvalidState, NotFound, PermissionDenied, ValidationFailed
 
 USER_FIELDS = ("username", "display_name", "phone", "email", "is_active")
 
@@ -78,9 +79,9 @@ def _can_grant(actor: Any, role: str, region: Region) -> None:
             field="region",
             code="role_level",
         )
-    if actor is None:  # the command line, run by the machine's operator
+    if is_system(actor):  # the command line, run by the machine's operator
         return
-    assert_in_scope(actor, Perm.ACCOUNTS_MANAGE, region.code)
+    authorize(actor, Perm.ACCOUNTS_MANAGE, region.code)
     if actor.is_superuser:
         return
     grantable: set[str] = set()
@@ -100,12 +101,61 @@ def _level_names(levels: Iterable[int]) -> str:
 
 def _lock_user_in_scope(actor: Any, user_id: int) -> User:
     """Fetch the target user for update, in the actor's scope (the command line has national scope)."""
-    qs = User.objects.select_for_update()
-    if actor is not None:
-        qs = qs.filter(pk__in=User.objects.for_user(actor, Perm.ACCOUNTS_MANAGE).values("pk"))
-    user = qs.filter(pk=user_id).first()
-    if user is None:
-        raise NotFound()
+    return lock_for(actor, User, user_id, view=Perm.ACCOUNTS_MANAGE)
+
+
+def _clean_username(raw: str) -> str:
+    username = (raw or "").strip()
+    if not username:
+        raise ValidationFailed(_("The user name is empty."), field="username", code="required")
+    return username
+
+
+def _new_user(
+    actor: Any,
+    username: str,
+    password: str | None,
+    assignment: tuple[str, Region, Any],
+    check_password: bool,
+    **profile: str,
+) -> User:
+    """The user row, its first role assignment (role, region, institution) and the ``user.created``
+    audit row; the caller has authorised."""
+    role, region, institution = assignment
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(_("The user name %(name)s is taken.") % {"name": username}, field="username")
+    user = User(username=username, **profile)
+    if password:
+        if check_password:
+            _check_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise Conflict(_("The user name %(name)s is taken.") % {"name": username}, field="username") from exc
+    RoleAssignment.objects.create(
+        user=user,
+        role=role,
+        region=region,
+        region_code=region.code,
+        institution=institution,
+        created_by=user_or_none(actor),
+    )
+    audit_record(
+        actor=actor,
+        event=EventType.USER_CREATED,
+        obj=user,
+        region_code=region.code,
+        new={
+            **_snapshot(user),
+            "role": role,
+            "region": region.code,
+            **({"institution": institution.pk} if institution is not None else {}),
+        },
+    )
     return user
 
 
@@ -124,53 +174,52 @@ def user_create(
     institution: Any = None,
 ) -> User:
     """Create a user holding one role in one region (more roles via ``role_grant``). Institution
-    staff are created with their ``institution`` (the region is then the institution's)."""
-    username = (username or "").strip()
-    if not username:
-        raise ValidationFailed(_("The user name is empty."), field="username", code="required")
-    if actor is not None and not actor.has_canlian_perm(Perm.ACCOUNTS_MANAGE):
+    staff are created with their ``institution`` (the region is then the institution's); an
+    institution's own sign-ins are made by ``institution_staff_user_create``."""
+    username = _clean_username(username)
+    if not is_system(actor) and not actor.has_canlian_perm(Perm.ACCOUNTS_MANAGE):
         raise PermissionDenied()
     region = _institution_binding(role, region, institution)
     _can_grant(actor, role, region)
-    if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(_("The user name %(name)s is taken.") % {"name": username}, field="username")
-    user = User(username=username, display_name=display_name, phone=phone, email=email)
-    if password:
-        if check_password:
-            _check_password(password, user)
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:
-        raise Conflict(_("The user name %(name)s is taken.") % {"name": username}, field="username") from exc
-    RoleAssignment.objects.create(
-        user=user,
-        role=role,
-        region=region,
-        region_code=region.code,
-        institution=institution,
-        created_by=_user_or_none(actor),
-    )
+    profile = {"display_name": display_name, "phone": phone, "email": email}
+    return _new_user(actor, username, password, (role, region, institution), check_password, **profile)
+
+
+@transaction.atomic
+def institution_staff_user_create(
+    *,
+    actor: Any,
+    institution: Any,
+    username: str,
+    password: str,
+    display_name: str = "",
+    phone: str = "",
+    permission: str = Perm.INSTITUTIONS_MANAGE,
+) -> User:
+    """A sign-in for a member of an institution's staff: a user holding the role institution_staff
+    bound to ``institution`` (recorded in the institution's region), so it reaches that institution
+    only. Authorised by ``permission`` over the institution (institutions.manage by default; the
+    institution app's rule), not by accounts.manage and the grantable roles; the password always
+    passes the validators. Audited as ``user.created`` and ``role.granted``."""
+    username = _clean_username(username)
+    authorize(actor, permission, institution.region_code, institution.pk)
+    region = Region.objects.filter(code=institution.region_code).first()
+    if region is None:
+        raise InvalidState(
+            _("The institution's region %(code)s is unknown.") % {"code": institution.region_code}
+        )
+    profile = {"display_name": display_name, "phone": phone}
+    _check_password(password or "", User(username=username, **profile))
+    role = Role.INSTITUTION_STAFF
+    user = _new_user(actor, username, password, (role, region, institution), False, **profile)
     audit_record(
         actor=actor,
-        event=EventType.USER_CREATED,
+        event=EventType.ROLE_GRANTED,
         obj=user,
         region_code=region.code,
-        new={
-            **_snapshot(user),
-            "role": role,
-            "region": region.code,
-            **({"institution": institution.pk} if institution is not None else {}),
-        },
+        new={"role": role, "region": region.code, "institution": institution.pk},
     )
     return user
-
-
-def _user_or_none(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 @transaction.atomic
@@ -197,7 +246,7 @@ def user_update(*, actor: Any, user_id: int, **changes: Any) -> User:
 @transaction.atomic
 def user_set_active(*, actor: Any, user_id: int, active: bool) -> User:
     user = _lock_user_in_scope(actor, user_id)
-    if actor is not None and user.pk == actor.pk and not active:
+    if not is_system(actor) and user.pk == actor.pk and not active:
         raise ValidationFailed(_("You cannot deactivate yourself."), code="self_deactivate")
     if user.is_active == active:
         return user
@@ -254,7 +303,7 @@ def role_grant(
         user=user,
         role=role,
         region=region,
-        defaults={"region_code": region.code, "institution": institution, "created_by": _user_or_none(actor)},
+        defaults={"region_code": region.code, "institution": institution, "created_by": user_or_none(actor)},
     )
     if not created:
         raise Conflict(_("The user already holds this role in this region."), code="role_exists")
@@ -275,8 +324,8 @@ def role_revoke(*, actor: Any, assignment_id: int) -> None:
     if assignment is None:
         raise NotFound()
     user = _lock_user_in_scope(actor, assignment.user_id)
-    if actor is not None:
-        assert_in_scope(actor, Perm.ACCOUNTS_MANAGE, assignment.region_code)
+    if not is_system(actor):
+        authorize(actor, Perm.ACCOUNTS_MANAGE, assignment.region_code)
         _can_grant(actor, assignment.role, assignment.region)
     if user.role_assignments.count() == 1:
         raise ValidationFailed(
@@ -295,7 +344,7 @@ def role_revoke(*, actor: Any, assignment_id: int) -> None:
 @transaction.atomic
 def token_issue(*, actor: Any, user_id: int, name: str = "") -> tuple[ApiToken, str]:
     """Issue an API token; returns the token object and the raw token (shown once, never stored)."""
-    if actor is not None and actor.pk == user_id:
+    if not is_system(actor) and actor.pk == user_id:
         user = User.objects.select_for_update().get(pk=user_id)
     else:
         user = _lock_user_in_scope(actor, user_id)
@@ -318,7 +367,7 @@ def token_revoke(*, actor: Any, token_id: int) -> ApiToken:
     token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
     if token is None:
         raise NotFound()
-    if actor is None or actor.pk != token.user_id:
+    if is_system(actor) or actor.pk != token.user_id:
         _lock_user_in_scope(actor, token.user_id)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

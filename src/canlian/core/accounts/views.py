@@ -19,6 +19,7 @@ from canlian.core.accounts.models import User
 from canlian.core.accounts.roles import Perm
 from canlian.core.accounts.selectors import users_visible
 from canlian.platform.errors import DomainError, NotFound
+from canlian.platform.inputs import as_int
 from canlian.platform.views import CanlianView, form_error_from, paginate
 
 
@@ -115,7 +116,8 @@ class UserActionView(CanlianView):
                 messages.success(request, _("Role granted."))
             elif op == "revoke":
                 actions.role_revoke(
-                    actor=request.user, assignment_id=int(request.POST.get("assignment", "0") or 0)
+                    actor=request.user,
+                    assignment_id=as_int(request.POST.get("assignment"), "assignment", default=0),
                 )
                 messages.success(request, _("Role revoked."))
             elif op == "password":
@@ -139,7 +141,9 @@ class UserActionView(CanlianView):
                 )
                 return detail.get(request, user_id, new_token=raw)
             elif op == "revoke-token":
-                actions.token_revoke(actor=request.user, token_id=int(request.POST.get("token", "0") or 0))
+                actions.token_revoke(
+                    actor=request.user, token_id=as_int(request.POST.get("token"), "token", default=0)
+                )
                 messages.success(request, _("The token was revoked."))
             else:
                 raise NotFound()

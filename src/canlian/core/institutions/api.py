@@ -22,7 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,9 +47,7 @@ from canlian.core.institutions.models import (
     TrainingResult,
 )
 from canlian.core.registry.identity import mask_id, mask_phone
-from canlian.platform.api import HasCanlianPermission
-from canlian.platform.errors import NotFound
-from canlian.platform.pagination import KeysetPagination
+from canlian.platform.api import ScopedViewSet
 
 # --- serializers -----------------------------------------------------------------------------------
 
@@ -61,24 +59,11 @@ class InstitutionSerializer(serializers.ModelSerializer):
         model = Institution
         fields = [
             "id",
-            "code",
-            "name",
-            "kind",
-            "region_code",
-            "address",
-            "operator",
-            "credit_code",
-            "contact_name",
-            "contact_phone",
-            "capacity",
-            "categories",
+            *actions.INSTITUTION_FIELDS,
             "status",
             "status_since",
             "rating_score",
             "rated_on",
-            "bank_name",
-            "bank_account",
-            "account_holder",
             "agreement_until",
         ]
         read_only_fields = fields
@@ -261,19 +246,7 @@ class TrainingResultSerializer(serializers.ModelSerializer):
 class TrainingCourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingCourse
-        fields = [
-            "id",
-            "name",
-            "region_code",
-            "organiser",
-            "posts",
-            "starts_on",
-            "ends_on",
-            "hours",
-            "pass_written",
-            "pass_practical",
-            "certificate_years",
-        ]
+        fields = ["id", *actions.COURSE_FIELDS]
         read_only_fields = fields
 
 
@@ -335,28 +308,16 @@ class StaffCertificateRevokeSerializer(serializers.Serializer):
 # --- viewsets --------------------------------------------------------------------------------------
 
 
-class _ViewSet(viewsets.GenericViewSet):
-    permission_classes = [permissions.IsAuthenticated, HasCanlianPermission]
-    required_permission = Perm.INSTITUTIONS_VIEW
-    pagination_class = KeysetPagination
-    lookup_value_regex = r"\d+"
-    action_permissions: dict[str, str] = {}
-
-    def get_object(self):  # type: ignore[no-untyped-def]
-        try:
-            return self.get_queryset().get(pk=self.kwargs[self.lookup_url_kwarg])
-        except (self.get_queryset().model.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
-
-
 def _flag(value: str | None) -> bool | None:
     return {"1": True, "0": False, "all": None}.get(value or "1", True)
 
 
-class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
+class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Institutions the caller sees (an institution's staff: their own only)."""
 
     serializer_class = InstitutionSerializer
+    required_permission = Perm.INSTITUTIONS_VIEW
+    lookup_value_regex = r"\d+"
     lookup_url_kwarg = "institution_id"
     action_permissions = {
         "create": Perm.INSTITUTIONS_MANAGE,
@@ -366,7 +327,7 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _View
         "add_agreement": Perm.INSTITUTIONS_MANAGE,
     }
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
             return selectors.institutions_for(self.request.user)
         p = self.request.query_params
@@ -455,10 +416,12 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _View
         return Response(ServiceAgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
 
 
-class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
+class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Staff the caller sees; ID numbers and phones masked."""
 
     serializer_class = StaffMemberSerializer
+    required_permission = Perm.INSTITUTIONS_VIEW
+    lookup_value_regex = r"\d+"
     lookup_url_kwarg = "staff_id"
     action_permissions = {
         "create": Perm.INSTITUTIONS_STAFF,
@@ -467,7 +430,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
         "sign_in": Perm.INSTITUTIONS_MANAGE,
     }
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
             return selectors.staff_for(self.request.user, current=None)
         p = self.request.query_params
@@ -539,12 +502,14 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
         )
 
 
-class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
+class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = TrainingCourseSerializer
+    required_permission = Perm.INSTITUTIONS_VIEW
+    lookup_value_regex = r"\d+"
     lookup_url_kwarg = "course_id"
     action_permissions = {"create": Perm.TRAINING_MANAGE, "results": Perm.TRAINING_MANAGE}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         return selectors.courses_for(self.request.user)
 
     def retrieve(self, request: Request, course_id: Any = None) -> Response:
@@ -559,7 +524,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
     def create(self, request: Request) -> Response:
         data = TrainingCourseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        course = actions.course_create(actor=request.user, **data.validated_data)
+        course = actions.training_course_create(actor=request.user, **data.validated_data)
         return Response(TrainingCourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TrainingResultsSerializer, responses=TrainingResultSerializer(many=True))
@@ -568,18 +533,20 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
         course = self.get_object()
         data = TrainingResultsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        saved = actions.results_record(
+        saved = actions.training_results_record(
             actor=request.user, course_id=course.pk, results=[dict(r) for r in data.validated_data["results"]]
         )
         return Response(TrainingResultSerializer(saved, many=True).data)
 
 
-class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ViewSet):
+class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = StaffCertificateSerializer
+    required_permission = Perm.INSTITUTIONS_VIEW
+    lookup_value_regex = r"\d+"
     lookup_url_kwarg = "staff_certificate_id"
     action_permissions = {"create": Perm.TRAINING_MANAGE, "revoke": Perm.TRAINING_MANAGE}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
             return selectors.certificates_for(self.request.user)
         p = self.request.query_params
@@ -600,7 +567,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _View
         data = StaffCertificateIssueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        certificate = actions.certificate_issue(
+        certificate = actions.staff_certificate_issue(
             actor=request.user,
             staff_id=v["staff"],
             number=v.get("number") or None,
@@ -615,7 +582,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _View
         certificate = self.get_object()
         data = StaffCertificateRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        certificate = actions.certificate_revoke(
+        certificate = actions.staff_certificate_revoke(
             actor=request.user, certificate_id=certificate.pk, **data.validated_data
         )
         return Response(StaffCertificateSerializer(certificate).data)

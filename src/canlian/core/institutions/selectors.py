@@ -25,7 +25,7 @@ from canlian.core.institutions.models import (
     TrainingCourse,
     TrainingResult,
 )
-from canlian.platform.scoping import institutions_of, scope_of
+from canlian.platform import access
 
 VIEW = Perm.INSTITUTIONS_VIEW
 #: Days ahead in which a qualification, agreement or certificate counts as "expiring".
@@ -132,11 +132,7 @@ def status_history(institution: Institution) -> QuerySet[InstitutionStatusChange
 
 def may(user: Any, permission: str, institution: Institution) -> bool:
     """Whether the user holds ``permission`` over this institution (its region, or it is their own)."""
-    if not user.has_canlian_perm(permission):
-        return False
-    if institution.pk in institutions_of(user, permission):
-        return True
-    return scope_of(user, permission).contains(institution.region_code)
+    return access.may(user, permission, institution.region_code, institution.pk)
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ class CertificateIssueView(_StaffPost):
         return CertificateIssueForm(request.POST, courses=_courses_passed(staff))
 
     def act(self, request: HttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
-        certificate = actions.certificate_issue(
+        certificate = actions.staff_certificate_issue(
             actor=request.user,
             staff_id=staff.pk,
             number=data.get("number") or None,
@@ -239,7 +239,7 @@ class CertificateRevokeView(CanlianView):
         form = RevokeForm(request.POST)
         if form.is_valid():
             try:
-                actions.certificate_revoke(
+                actions.staff_certificate_revoke(
                     actor=request.user,
                     certificate_id=certificate.pk,
                     on=form.cleaned_data.get("on"),

@@ -18,8 +18,8 @@ from canlian.core.institutions.choices import StaffPost
 from canlian.core.institutions.forms import CourseForm
 from canlian.core.institutions.models import TrainingCourse
 from canlian.core.institutions.views import PER_PAGE
+from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from canlian.platform.scoping import scope_of
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
 
 
@@ -51,7 +51,7 @@ class CourseCreateView(CanlianView):
         form = CourseForm(request.POST, request=request)
         if form.is_valid():
             try:
-                course = actions.course_create(actor=request.user, **form.action_kwargs())
+                course = actions.training_course_create(actor=request.user, **form.action_kwargs())
             except DomainError as exc:
                 form_error_from(form, exc)
             else:
@@ -61,9 +61,7 @@ class CourseCreateView(CanlianView):
 
 
 def _can_train(user: Any, course: TrainingCourse) -> bool:
-    return user.has_canlian_perm(Perm.TRAINING_MANAGE) and scope_of(user, Perm.TRAINING_MANAGE).contains(
-        course.region_code
-    )
+    return may(user, Perm.TRAINING_MANAGE, course.region_code)
 
 
 class CourseDetailView(CanlianView):
@@ -151,7 +149,7 @@ class ResultsRecordView(CanlianView):
             if written or practical:
                 rows.append({"staff_id": staff_id, "written_score": written, "practical_score": practical})
         try:
-            saved = actions.results_record(actor=request.user, course_id=course.pk, results=rows)
+            saved = actions.training_results_record(actor=request.user, course_id=course.pk, results=rows)
         except ValidationFailed as exc:
             errors = []
             for e in exc.errors or []:
@@ -183,7 +181,7 @@ class CourseCertificatesView(CanlianView):
     def post(self, request: HttpRequest, course_id: int) -> HttpResponse:
         course = selectors.course_get(request.user, course_id)
         try:
-            issued = actions.certificates_issue_passed(actor=request.user, course_id=course.pk)
+            issued = actions.staff_certificates_issue_passed(actor=request.user, course_id=course.pk)
         except (NotFound, PermissionDenied):
             raise
         except DomainError as exc:

@@ -8,6 +8,3 @@ class JobsConfig(AppConfig):
     name = "canlian.core.jobs"
     label = "jobs"
     verbose_name = _("Jobs")
-
-    def ready(self) -> None:
-        from canlian.core.jobs import handlers  # noqa: F401  (registers the core job kinds)

@@ -18,10 +18,11 @@ from canlian.core.audit.events import EventType
 from canlian.core.regions.choices import RegionSource
 from canlian.core.regions.loaders import RegionRecord, parse_stdnum_locations
 from canlian.core.regions.models import Region
+from canlian.platform.access import is_system, region_in_scope
 from canlian.platform.bulk import drop_temp_table, load_temp_table
 from canlian.platform.errors import PermissionDenied, RowError, ValidationFailed
+from canlian.platform.inputs import as_date
 from canlian.platform.progress import NullProgress, Progress
-from canlian.platform.scoping import scope_of
 from canlian.platform.tabular import Table
 
 CODE_HEADERS = {"code", "代码", "区划代码", "统计用区划代码", "行政区划代码", "编码"}
@@ -191,7 +192,7 @@ def validate_region_table(
             % {"missing": ", ".join(missing)},
             code="missing_columns",
         )
-    scope = scope_of(actor, "regions.import") if actor is not None else None
+    everywhere = is_system(actor)
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     parsed: list[tuple[int, str, str, dt.date | None]] = []
@@ -213,15 +214,15 @@ def validate_region_table(
             errors.append(RowError(number, "name", _("The name is empty."), code))
         elif len(name) > 80:
             errors.append(RowError(number, "name", _("The name is longer than 80 characters."), name))
-        elif scope is not None and not scope.contains(code):
+        elif not everywhere and not region_in_scope(actor, "regions.import", code):
             errors.append(RowError(number, "code", _("This region lies outside your scope."), code))
         else:
             valid_to = None
             raw_to = (row.get(valid_to_col) or "").strip() if valid_to_col else ""
             if raw_to:
                 try:
-                    valid_to = dt.date.fromisoformat(raw_to[:10])
-                except ValueError:
+                    valid_to = as_date(raw_to, "valid_to", row=number)
+                except ValidationFailed:
                     errors.append(RowError(number, "valid_to", _("Not a date (YYYY-MM-DD)."), raw_to))
                     continue
             seen[code] = number
@@ -268,7 +269,7 @@ def regions_import(
 
     All or nothing: any bad row (unknown parent, duplicate code, bad code, outside scope) rejects the
     file with every bad row named, and nothing is written."""
-    if actor is not None and not actor.has_canlian_perm("regions.import"):
+    if not is_system(actor) and not actor.has_canlian_perm("regions.import"):
         raise PermissionDenied()
     progress = progress or NullProgress()
     rows = validate_region_table(actor=actor, table=table, progress=progress)

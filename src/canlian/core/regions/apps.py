@@ -8,3 +8,6 @@ class RegionsConfig(AppConfig):
     name = "canlian.core.regions"
     label = "regions"
     verbose_name = _("Regions")
+
+    def ready(self) -> None:
+        from canlian.core.regions import handlers  # noqa: F401  (registers the job kind regions.import)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from canlian.core.regions.models import Region
-from canlian.platform.scoping import scope_of
+from canlian.platform.access import scope_roots
 
 
 def regions_visible(*, user: Any, permission: str = "regions.view") -> QuerySet[Region]:
@@ -16,10 +16,10 @@ def regions_visible(*, user: Any, permission: str = "regions.view") -> QuerySet[
 
 def region_roots_for(*, user: Any, permission: str = "regions.view") -> list[Region]:
     """The top regions of a user's scope (provinces for a national user)."""
-    scope = scope_of(user, permission)
-    if scope.everything:
+    roots = scope_roots(user, permission)
+    if roots == [""]:
         return list(Region.objects.active().filter(level=1).order_by("code"))
-    return list(Region.objects.filter(code__in=sorted(scope.prefixes)).order_by("code"))
+    return list(Region.objects.filter(code__in=roots).order_by("code"))
 
 
 def region_children(*, user: Any, code: str | None, include_abolished: bool = False) -> list[Region]:

@@ -1,6 +1,6 @@
 """Writes of care. Each action is atomic, checks the actor's permission and scope inside its
 transaction, records its audit row there and raises typed errors (canlian.platform.errors).
-``actor=None`` is the operator at the command line.
+``SYSTEM`` (or ``actor=None``) is the operator at the command line.
 
 Audit event codes: care.pairing_created, care.pairing_ended, care.pairing_reassigned,
 care.pairings_imported, care.contact_recorded, care.need_created, care.need_updated.
@@ -30,15 +30,9 @@ from canlian.domains.care.models import (
     NeedStatus,
     Pairing,
 )
-from canlian.platform.errors import (
-    Conflict,
-    InvalidState,
-    NotFound,
-    PermissionDenied,
-    RowError,
-    ValidationFailed,
-)
-from canlian.platform.scoping import assert_in_scope, scope_of
+from canlian.platform.access import authorize, is_system, lock_for, may, user_or_none
+from canlian.platform.errors import Conflict, InvalidState, PermissionDenied, RowError, ValidationFailed
+from canlian.platform.inputs import as_date, as_int, field_error
 
 VIEW = "care.view"
 RECORD = "care.record"
@@ -53,61 +47,14 @@ CONTACT_MAX_AGE_DAYS = 366
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _check(actor: Any, permission: str, region_code: str) -> None:
-    if actor is None:
-        return
-    if not actor.has_canlian_perm(permission):
-        raise PermissionDenied()
-    assert_in_scope(actor, permission, region_code)
-
-
-def _fail(field: str, message: Any, value: Any = None) -> ValidationFailed:
-    return ValidationFailed(
-        errors=[
-            RowError(row=None, field=field, message=str(message), value=None if value is None else str(value))
-        ],
-        field=field,
-    )
-
-
-def _date(value: Any, field: str, *, required: bool = True) -> dt.date | None:
-    if value in (None, ""):
-        if required:
-            raise _fail(field, _("This field is required."))
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise _fail(field, _("Enter a date as YYYY-MM-DD."), value) from exc
-
-
 def _count(value: Any, field: str) -> int:
-    if value in (None, ""):
-        return 0
-    try:
-        n = int(value)
-    except (TypeError, ValueError) as exc:
-        raise _fail(field, _("Enter a whole number."), value) from exc
-    if n < 0 or n > 999:
-        raise _fail(field, _("Enter a number from 0 to 999."), value)
-    return n
+    return as_int(value, field, low=0, high=999, required=False, default=0)
 
 
-def _person(person_id: Any, actor: Any, permission: str, *, lock: bool = False) -> Person:
-    qs = Person.objects.select_for_update() if lock else Person.objects.all()
-    try:
-        person = qs.filter(pk=person_id).first()
-    except (TypeError, ValueError):
-        person = None
-    if person is None:
-        raise NotFound()
-    if actor is not None and not scope_of(actor, VIEW).contains(person.region_code):
-        raise NotFound()
-    _check(actor, permission, person.region_code)
+def _person(person_id: Any, actor: Any, permission: str) -> Person:
+    """The person, locked, if the actor sees them in care (NotFound) and holds ``permission`` there."""
+    person = lock_for(actor, Person, person_id, view=VIEW)
+    authorize(actor, permission, person.region_code)
     return person
 
 
@@ -118,9 +65,11 @@ def _cadre(cadre_id: Any, region_code: str) -> Any:
     except (TypeError, ValueError):
         cadre = None
     if cadre is None:
-        raise _fail("cadre", _("Choose an active user."), cadre_id)
-    if not cadre.scope_for(RECORD).contains(region_code):
-        raise _fail("cadre", _("This user may not record contacts in the person's region."), cadre.username)
+        raise field_error("cadre", _("Choose an active user."), cadre_id)
+    if not may(cadre, RECORD, region_code):
+        raise field_error(
+            "cadre", _("This user may not record contacts in the person's region."), cadre.username
+        )
     return cadre
 
 
@@ -142,10 +91,10 @@ def pairing_create(
     *, actor: Any, person_id: Any, cadre_id: Any, started_on: Any = None, note: str = ""
 ) -> Pairing:
     """Pair a cadre with a person. A person has at most one active pairing (Conflict otherwise)."""
-    person = _person(person_id, actor, MANAGE, lock=True)
+    person = _person(person_id, actor, MANAGE)
     if person.life_status != LifeStatus.LIVING:
         raise InvalidState(_("Only a living resident can be paired."))
-    started = _date(started_on, "started_on", required=False) or timezone.localdate()
+    started = as_date(started_on, "started_on", required=False) or timezone.localdate()
     cadre = _cadre(cadre_id, person.region_code)
     if Pairing.objects.filter(person=person, ended_on__isnull=True).exists():
         raise Conflict(_("This person is already paired; re-assign the pairing instead."), field="person")
@@ -156,7 +105,7 @@ def pairing_create(
                 person=person,
                 region_code=person.region_code,
                 started_on=started,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by=user_or_none(actor),
             )
     except IntegrityError as exc:
         raise Conflict(
@@ -166,24 +115,11 @@ def pairing_create(
     return pairing
 
 
-def _locked_pairing(pairing_id: Any, actor: Any) -> Pairing:
-    try:
-        pairing = Pairing.objects.select_for_update().filter(pk=pairing_id).first()
-    except (TypeError, ValueError):
-        pairing = None
-    if pairing is None:
-        raise NotFound()
-    if actor is not None and not scope_of(actor, VIEW).contains(pairing.region_code):
-        raise NotFound()
-    _check(actor, MANAGE, pairing.region_code)
-    return pairing
-
-
 def _end(pairing: Pairing, ended_on: dt.date, reason: str, note: str) -> None:
     if pairing.ended_on is not None:
         raise InvalidState(_("This pairing has already ended."))
     if ended_on < pairing.started_on:
-        raise _fail("ended_on", _("The end cannot be before the start."), ended_on)
+        raise field_error("ended_on", _("The end cannot be before the start."), ended_on)
     pairing.ended_on = ended_on
     pairing.end_reason = reason
     pairing.end_note = note[:200]
@@ -195,11 +131,11 @@ def pairing_end(
     *, actor: Any, pairing_id: Any, ended_on: Any = None, reason: str = EndReason.OTHER, note: str = ""
 ) -> Pairing:
     """End a pairing; ``ended_on`` is its last day (default today)."""
-    pairing = _locked_pairing(pairing_id, actor)
+    pairing = lock_for(actor, Pairing, pairing_id, view=VIEW, act=MANAGE)
     if reason not in EndReason.values:
-        raise _fail("reason", _("Choose a reason."), reason)
+        raise field_error("reason", _("Choose a reason."), reason)
     before = _pairing_values(pairing)
-    _end(pairing, _date(ended_on, "ended_on", required=False) or timezone.localdate(), reason, note or "")
+    _end(pairing, as_date(ended_on, "ended_on", required=False) or timezone.localdate(), reason, note or "")
     audit_record(
         actor=actor, event="care.pairing_ended", obj=pairing, old=before, new=_pairing_values(pairing)
     )
@@ -212,15 +148,15 @@ def pairing_reassign(
 ) -> Pairing:
     """End the pairing (reason "reassigned", last day the day before ``on``) and start a new one with
     another cadre from ``on``. The person's contacts stay with the person. Returns the new pairing."""
-    old = _locked_pairing(pairing_id, actor)
+    old = lock_for(actor, Pairing, pairing_id, view=VIEW, act=MANAGE)
     if old.ended_on is not None:
         raise InvalidState(_("This pairing has already ended."))
-    start = _date(on, "on", required=False) or timezone.localdate()
+    start = as_date(on, "on", required=False) or timezone.localdate()
     if start < old.started_on:
-        raise _fail("on", _("The new pairing cannot start before the current one."), start)
+        raise field_error("on", _("The new pairing cannot start before the current one."), start)
     cadre = _cadre(cadre_id, old.region_code)
     if cadre.pk == old.cadre_id:
-        raise _fail("cadre", _("The person is already paired with this cadre."), cadre.username)
+        raise field_error("cadre", _("The person is already paired with this cadre."), cadre.username)
     before = _pairing_values(old)
     _end(old, max(old.started_on, start - dt.timedelta(days=1)), EndReason.REASSIGNED, note or "")
     person = Person.objects.get(pk=old.person_id)
@@ -229,7 +165,7 @@ def pairing_reassign(
         person=person,
         region_code=person.region_code,
         started_on=start,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=user_or_none(actor),
     )
     audit_record(
         actor=actor,
@@ -267,7 +203,7 @@ def pairings_import(
     from canlian.core.registry.identity import IdError, parse_resident_id
     from canlian.platform.tabular import read_table
 
-    if actor is not None and not actor.has_canlian_perm(MANAGE):
+    if not is_system(actor) and not actor.has_canlian_perm(MANAGE):
         raise PermissionDenied()
     table = read_table(path, name=name)
     id_col = _column(table.header, ID_COLUMNS)
@@ -278,7 +214,7 @@ def pairings_import(
         raise ValidationFailed(
             _("The file needs the columns 身份证号 and 干部账号 or 干部姓名."), code="bad_header"
         )
-    default_start = _date(started_on, "started_on", required=False) or timezone.localdate()
+    default_start = as_date(started_on, "started_on", required=False) or timezone.localdate()
     errors: list[RowError] = []
     parsed: list[tuple[int, str, str, str, dt.date]] = []
     for row_no, data in table.dicts():
@@ -313,9 +249,10 @@ def pairings_import(
                 continue
         parsed.append((row_no, raw_id, username, cname, start))
 
+    people = Person.objects.all() if is_system(actor) else Person.objects.for_user(actor, MANAGE)
     persons = {
         p.id_number: p
-        for p in Person.objects.filter(id_number__in={r[1] for r in parsed}).only(
+        for p in people.filter(id_number__in={r[1] for r in parsed}).only(
             "id", "id_number", "region_code", "life_status", "name"
         )
     }
@@ -334,14 +271,13 @@ def pairings_import(
             person_id__in=[p.pk for p in persons.values()], ended_on__isnull=True
         ).values_list("person_id", "cadre_id")
     )
-    manage = scope_of(actor, MANAGE) if actor is not None else None
     seen: dict[int, int] = {}
     new_rows: list[Pairing] = []
     skipped = 0
     cadre_field = user_col or cname_col
     for row_no, id_number, username, cname, start in parsed:
         person = persons.get(id_number)
-        if person is None or (manage is not None and not manage.contains(person.region_code)):
+        if person is None:
             errors.append(
                 RowError(
                     row=row_no, field=id_col, message=_("No such person in your region."), value=id_number
@@ -362,7 +298,7 @@ def pairings_import(
             cadre = by_username.get(username)
             field, value = user_col, username
         else:
-            matches = [u for u in by_name.get(cname, []) if u.scope_for(RECORD).contains(person.region_code)]
+            matches = [u for u in by_name.get(cname, []) if may(u, RECORD, person.region_code)]
             cadre = matches[0] if len(matches) == 1 else None
             field, value = cname_col, cname
             if len(matches) > 1:
@@ -375,7 +311,7 @@ def pairings_import(
                     )
                 )
                 continue
-        if cadre is None or not cadre.scope_for(RECORD).contains(person.region_code):
+        if cadre is None or not may(cadre, RECORD, person.region_code):
             errors.append(
                 RowError(
                     row=row_no,
@@ -417,7 +353,7 @@ def pairings_import(
                 person=person,
                 region_code=person.region_code,
                 started_on=start,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by=user_or_none(actor),
             )
         )
     if errors:
@@ -465,22 +401,22 @@ def contact_record(
     from canlian.domains.care.selectors import recordable_person
 
     person = _person(person_id, actor, RECORD)
-    if actor is not None and not recordable_person(actor, person):
+    if not is_system(actor) and not recordable_person(actor, person):
         raise PermissionDenied(_("You may record contacts only with the people paired to you."))
     if way not in ContactWay.values:
-        raise _fail("way", _("Choose how the contact was made."), way)
+        raise field_error("way", _("Choose how the contact was made."), way)
     today = timezone.localdate()
-    day = _date(on, "on", required=False) or today
+    day = as_date(on, "on", required=False) or today
     if day > today:
-        raise _fail("on", _("The date cannot be in the future."), day)
+        raise field_error("on", _("The date cannot be in the future."), day)
     if day < today - dt.timedelta(days=CONTACT_MAX_AGE_DAYS):
-        raise _fail("on", _("The date is more than a year ago."), day)
-    follow = _date(follow_up_on, "follow_up_on", required=False)
+        raise field_error("on", _("The date is more than a year ago."), day)
+    follow = as_date(follow_up_on, "follow_up_on", required=False)
     if follow is not None and follow < day:
-        raise _fail("follow_up_on", _("The follow-up cannot be before the contact."), follow)
+        raise field_error("follow_up_on", _("The follow-up cannot be before the contact."), follow)
     if photo and way != ContactWay.HOME_VISIT:
-        raise _fail("photo", _("Photos are kept for home visits only."))
-    if actor is None:
+        raise field_error("photo", _("Photos are kept for home visits only."))
+    if is_system(actor):
         pairing = Pairing.objects.filter(person=person, ended_on__isnull=True).first()
         if pairing is None:
             raise InvalidState(_("The person has no active pairing."))
@@ -545,14 +481,14 @@ def need_create(
     person = _person(person_id, actor, RECORD)
     text = (description or "").strip()
     if not text:
-        raise _fail("description", _("This field is required."))
+        raise field_error("description", _("This field is required."))
     owner = actor if owner_id in (None, "") else _cadre(owner_id, person.region_code)
     need = Need.objects.create(
         person=person,
         region_code=person.region_code,
         description=text,
         owner=owner if getattr(owner, "is_authenticated", False) else None,
-        due_on=_date(due_on, "due_on", required=False),
+        due_on=as_date(due_on, "due_on", required=False),
     )
     audit_record(
         actor=actor, event="care.need_created", obj=need, new={"person": person.pk, "due_on": need.due_on}
@@ -573,18 +509,7 @@ def need_update(
     """Change a need's status, resolution, due date or owner. Resolving or closing needs a
     resolution text and stamps ``resolved_on``; reopening clears it. A plain cadre may update the
     needs they own or that belong to people paired to them."""
-    from canlian.domains.care.selectors import needs_for
-
-    try:
-        need = Need.objects.select_for_update().filter(pk=need_id).first()
-    except (TypeError, ValueError):
-        need = None
-    if need is None:
-        raise NotFound()
-    if actor is not None:
-        if not needs_for(actor).filter(pk=need.pk).exists():
-            raise NotFound()
-        _check(actor, RECORD, need.region_code)
+    need = lock_for(actor, Need, need_id, view=VIEW, act=RECORD)
     before = {
         "status": need.status,
         "resolution": need.resolution,
@@ -593,19 +518,19 @@ def need_update(
     }
     if status not in (None, ""):
         if status not in NeedStatus.values:
-            raise _fail("status", _("Choose a status."), status)
+            raise field_error("status", _("Choose a status."), status)
         need.status = status
     if resolution is not None:
         need.resolution = resolution.strip()
     if due_on not in (None, ""):
-        need.due_on = _date(due_on, "due_on")
+        need.due_on = as_date(due_on, "due_on")
     if owner_id not in (None, ""):
         need.owner = _cadre(owner_id, need.region_code)
     if need.status in OPEN_NEED_STATUSES:
         need.resolved_on = None
     else:
         if not need.resolution:
-            raise _fail("resolution", _("Say how the need was resolved or why it was closed."))
+            raise field_error("resolution", _("Say how the need was resolved or why it was closed."))
         need.resolved_on = need.resolved_on or timezone.localdate()
     need.updated_at = timezone.now()
     need.save()

@@ -22,9 +22,7 @@ from canlian.core.accounts.roles import Perm
 from canlian.domains.care import actions, selectors
 from canlian.domains.care.compliance import cadre_compliance, person_compliance, region_compliance
 from canlian.domains.care.models import Contact, ContactWay, EndReason, Need, NeedStatus, Pairing
-from canlian.platform.api import HasCanlianPermission
-from canlian.platform.errors import NotFound
-from canlian.platform.pagination import KeysetPagination
+from canlian.platform.api import HasCanlianPermission, ScopedViewSet
 
 
 class PairingSerializer(serializers.ModelSerializer):
@@ -147,28 +145,17 @@ class NeedUpdateSerializer(serializers.Serializer):
     owner = serializers.IntegerField(required=False)
 
 
-class _CareViewSet(viewsets.GenericViewSet):
-    permission_classes = [permissions.IsAuthenticated, HasCanlianPermission]
-    required_permission = Perm.CARE_VIEW
-    pagination_class = KeysetPagination
-    action_permissions: dict[str, str] = {}
-
-    def get_object(self):  # type: ignore[no-untyped-def]
-        try:
-            return self.get_queryset().get(pk=self.kwargs[self.lookup_url_kwarg])
-        except (self.get_queryset().model.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
-
-
-class PairingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CareViewSet):
+class PairingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Pairings the caller may see: a cadre only theirs, care.manage the region (?active=0 for ended,
     ?active=all for both)."""
 
     serializer_class = PairingSerializer
+    scoped_model = Pairing
+    required_permission = Perm.CARE_VIEW
     lookup_url_kwarg = "pairing_id"
     action_permissions = {"create": Perm.CARE_MANAGE, "end": Perm.CARE_MANAGE, "reassign": Perm.CARE_MANAGE}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         flag = self.request.query_params.get("active", "1") if self.action == "list" else "all"
         active = {"1": True, "0": False}.get(flag)
         return selectors.pairings_for(self.request.user, active=active)
@@ -210,14 +197,16 @@ class PairingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CareView
         return Response(PairingSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
-class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CareViewSet):
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Contacts the caller may see; creating one records a contact (care.record)."""
 
     serializer_class = ContactSerializer
+    scoped_model = Contact
+    required_permission = Perm.CARE_VIEW
     lookup_url_kwarg = "contact_id"
     action_permissions = {"create": Perm.CARE_RECORD}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         return selectors.contacts_for(self.request.user)
 
     @extend_schema(request=ContactCreateSerializer, responses=ContactSerializer)
@@ -230,14 +219,16 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CareView
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
 
-class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CareViewSet):
+class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Needs the caller may see (?status=, ?overdue=1, ?mine=1); PATCH updates one (care.record)."""
 
     serializer_class = NeedSerializer
+    scoped_model = Need
+    required_permission = Perm.CARE_VIEW
     lookup_url_kwarg = "need_id"
     action_permissions = {"partial_update": Perm.CARE_RECORD}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
         if self.action != "list":
             return selectors.needs_for(self.request.user)

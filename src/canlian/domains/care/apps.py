@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class CareConfig(AppConfig):
     """Care of people (结对关爱): cadres paired with difficult, severely disabled people, their
-    contacts and home visits, the needs found, the contact obligations as rules, and the work cadence
-    pages (日管控、周排查、月调度、季通报、年总结)."""
+    contacts and home visits, the needs found, the contact obligations as rules, and the daily page
+    (日管控). The weekly to yearly cadence pages read petitions too: they live in canlian.reporting."""
 
     name = "canlian.domains.care"
     label = "care"

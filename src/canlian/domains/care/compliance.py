@@ -36,13 +36,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.regions.choices import CODE_LENGTH
 from canlian.domains.care.models import AppliesTo, Contact, ContactRule, ContactWay, Pairing
-from canlian.domains.care.selectors import DUE_SOON_DAYS, care_visibility
+from canlian.domains.care.selectors import DUE_SOON_DAYS
 
 ON_TRACK = "on_track"
 DUE_SOON = "due_soon"
@@ -157,16 +157,18 @@ def person_compliance(
     on = on or timezone.localdate()
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     reference = min(max(on, first), last)
-    vis = care_visibility(user)
-    if vis.sees_nothing:
-        return []
     overlapping = Q(started_on__lte=last) & (Q(ended_on__isnull=True) | Q(ended_on__gte=first))
-    visible = Pairing.objects.filter(vis.pairing_q()).filter(overlapping)
+    mine = Pairing.objects.for_user(user)
+    visible = mine.filter(overlapping)
     if region:
         visible = visible.filter(region_code__startswith=region)
     person_ids = visible.values("person_id")
+    # ``seen``: the pairing itself is visible (a plain cadre keeps only the people whose latest
+    # pairing of the year is theirs).
+    seen = ExpressionWrapper(Q(pk__in=mine.values("pk")), output_field=BooleanField())
     pairings = (
         Pairing.objects.filter(overlapping, person_id__in=person_ids)
+        .annotate(seen=seen)
         .order_by("person_id", "started_on", "id")
         .values_list(
             "id",
@@ -178,10 +180,13 @@ def person_compliance(
             "cadre__display_name",
             "started_on",
             "ended_on",
+            "seen",
         )
     )
     rows: dict[int, PersonCompliance] = {}
-    for pid, person_id, pname, code, cadre_id, uname, fullname, start, end in pairings:
+    latest_seen: dict[int, bool] = {}
+    for pid, person_id, pname, code, cadre_id, uname, fullname, start, end, is_seen in pairings:
+        latest_seen[person_id] = bool(is_seen)
         start_c, end_c = max(start, first), min(end or last, last)
         row = rows.get(person_id)
         if row is None:
@@ -215,9 +220,8 @@ def person_compliance(
     rules = list(ContactRule.objects.filter(applies_to=AppliesTo.PAIRED).in_force(reference))
     rules.sort(key=lambda r: (len(r.region_prefix), r.valid_from), reverse=True)
     out = []
-    user_id = getattr(user, "pk", None)
     for row in rows.values():
-        if not vis.wide.contains(row.region_code) and row.cadre_id != user_id:
+        if not latest_seen[row.person_id]:
             continue  # a plain cadre: the person has moved on to another cadre
         if cadre is not None and row.cadre_id != getattr(cadre, "pk", cadre):
             continue

@@ -9,6 +9,7 @@ permission prefix is ``care`` (care.view / care.record / care.manage).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,7 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from canlian.platform.scoping import RegionScopedQuerySet
+from canlian.platform.access import is_system
+from canlian.platform.scoping import RegionScopedQuerySet, Scope, scope_of
 
 
 class EndReason(models.TextChoices):
@@ -52,7 +54,52 @@ class AppliesTo(models.TextChoices):
     FAMILY_VISIT = "family_visit", _("Families with sick, orphaned or several disabled members (三访)")
 
 
-class PairingQuerySet(RegionScopedQuerySet):
+def care_wide_scope(user: Any) -> Scope:
+    """The regions where ``user`` sees every pairing, contact and need: where they hold care.manage,
+    or all of their care.view scope when they hold care.record nowhere (leaders, auditors: read-only
+    overseers). Elsewhere in their care.view scope a plain cadre sees only their own people."""
+    if is_system(user):
+        return Scope.all()
+    view = scope_of(user, "care.view")
+    manage = scope_of(user, "care.manage")
+    if view.is_empty:
+        return Scope.nothing()
+    if view.everything or manage.everything:
+        return Scope.all()
+    if scope_of(user, "care.record").is_empty:
+        return view
+    return Scope.of(p for p in manage.prefixes if view.contains(p))
+
+
+class CareScopedQuerySet(RegionScopedQuerySet):
+    """The one read path of care: region scope, and outside the user's wide regions
+    (``care_wide_scope``) only the rows of their own people (``own_q``). care.manage is region-wide."""
+
+    def own_q(self, user: Any) -> Q:
+        raise NotImplementedError
+
+    def for_user(self, user: Any, action: str = "view") -> Any:
+        if is_system(user):
+            return self.all()
+        permission = self._permission(action)
+        rows = super().for_user(user, permission)
+        if permission == "care.manage":
+            return rows
+        wide, scope = care_wide_scope(user), scope_of(user, permission)
+        if wide.everything or (not scope.everything and all(wide.contains(p) for p in scope.prefixes)):
+            return rows  # seen whole wherever the permission reaches
+        return rows.filter(wide.q("region_code") | self.own_q(user))
+
+
+def _paired_to(user: Any) -> Q:
+    """Rows about the people actively paired to ``user``."""
+    return Q(person__in=Pairing.objects.filter(cadre=user, ended_on__isnull=True).values("person_id"))
+
+
+class PairingQuerySet(CareScopedQuerySet):
+    def own_q(self, user: Any) -> Q:
+        return Q(cadre=user)
+
     def active(self) -> PairingQuerySet:
         return self.filter(ended_on__isnull=True)
 
@@ -123,7 +170,10 @@ class Pairing(models.Model):
         return self.ended_on is None
 
 
-class ContactQuerySet(RegionScopedQuerySet):
+class ContactQuerySet(CareScopedQuerySet):
+    def own_q(self, user: Any) -> Q:
+        return Q(cadre=user) | _paired_to(user)
+
     def in_year(self, year: int) -> ContactQuerySet:
         return self.filter(on__gte=dt.date(year, 1, 1), on__lte=dt.date(year, 12, 31))
 
@@ -189,7 +239,10 @@ class Contact(models.Model):
         return f"{self.get_way_display()} {self.on}"
 
 
-class NeedQuerySet(RegionScopedQuerySet):
+class NeedQuerySet(CareScopedQuerySet):
+    def own_q(self, user: Any) -> Q:
+        return Q(owner=user) | _paired_to(user)
+
     def open(self) -> NeedQuerySet:
         return self.filter(status__in=OPEN_NEED_STATUSES)
 
@@ -255,8 +308,7 @@ class ContactRuleQuerySet(models.QuerySet):
 
     def for_region(self, code: str) -> ContactRuleQuerySet:
         """Rules whose region prefix covers ``code`` (the empty prefix covers everything)."""
-        prefixes = [code[:n] for n in range(0, len(code) + 1)]
-        return self.filter(region_prefix__in=prefixes)
+        return self.filter(region_prefix__in=sorted(Scope.of([code]).ancestors() | {code}))
 
 
 class ContactRule(models.Model):

@@ -1,4 +1,5 @@
-"""Reads of care. Every list goes through ``care_visibility``: who sees what.
+"""Reads of care. Every read starts from the models' ``for_user`` (``CareScopedQuerySet``), which holds
+who sees what, so pages, the API, exports and the cadence share one rule.
 
 Visibility (``care.view`` scope decides the regions; within them):
 - a user holding ``care.manage`` there sees every pairing, contact and need of the region;
@@ -11,7 +12,6 @@ Visibility (``care.view`` scope decides the regions; within them):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -27,8 +27,10 @@ from canlian.domains.care.models import (
     ContactRule,
     Need,
     Pairing,
+    care_wide_scope,
 )
-from canlian.platform.scoping import Scope, scope_of
+from canlian.platform.access import may
+from canlian.platform.errors import NotFound
 
 #: Who should be paired (difficult and severely disabled): a certificate in force with one of these
 #: grades AND an open hardship status of one of these kinds. Override with settings.CANLIAN_CARE_PAIRING.
@@ -47,45 +49,9 @@ def pairing_eligibility() -> dict[str, tuple[Any, ...]]:
     return out
 
 
-@dataclass(frozen=True)
-class CareVisibility:
-    """What a user sees in care. ``wide`` is a Q on ``region_code`` for the region-wide part;
-    ``own_only`` is True when the user is a plain cadre everywhere."""
-
-    user: Any
-    view: Scope
-    wide: Scope
-
-    @property
-    def own_only(self) -> bool:
-        return self.wide.is_empty
-
-    @property
-    def sees_nothing(self) -> bool:
-        return self.view.is_empty
-
-    def pairing_q(self, prefix: str = "") -> Q:
-        wide = self.wide.q(f"{prefix}region_code") if not self.wide.is_empty else Q(pk__in=[])
-        own = self.view.q(f"{prefix}region_code") & Q(**{f"{prefix}cadre": self.user})
-        return wide | own
-
-    def person_ids_q(self, field: str = "person") -> Q:
-        """Rows about the people a plain cadre is actively paired to."""
-        mine = Pairing.objects.filter(cadre=self.user, ended_on__isnull=True).values("person_id")
-        return Q(**{f"{field}__in": mine})
-
-
-def care_visibility(user: Any) -> CareVisibility:
-    view = scope_of(user, "care.view")
-    manage = scope_of(user, "care.manage")
-    record = scope_of(user, "care.record")
-    if view.everything or manage.everything:
-        wide = Scope.all() if not view.is_empty else Scope.nothing()
-    elif record.is_empty:
-        wide = view
-    else:
-        wide = Scope.of(p for p in manage.prefixes if view.contains(p))
-    return CareVisibility(user=user, view=view, wide=wide)
+def own_only(user: Any) -> bool:
+    """The user is a plain cadre everywhere: they see only their own people."""
+    return care_wide_scope(user).is_empty
 
 
 def _region(qs: QuerySet, region: str | None, field: str = "region_code") -> QuerySet:
@@ -104,8 +70,7 @@ def pairings_for(
     region: str | None = None,
 ) -> QuerySet[Pairing]:
     """Pairings the user may see: a cadre only theirs, care.manage the region."""
-    vis = care_visibility(user)
-    qs = Pairing.objects.filter(vis.pairing_q())
+    qs = Pairing.objects.for_user(user)
     if active is True:
         qs = qs.filter(ended_on__isnull=True)
     elif active is False:
@@ -118,8 +83,6 @@ def pairings_for(
 
 
 def pairing_get(user: Any, pairing_id: Any) -> Pairing:
-    from canlian.platform.errors import NotFound
-
     try:
         return pairings_for(user, active=None).get(pk=pairing_id)
     except (Pairing.DoesNotExist, ValueError, TypeError) as exc:
@@ -153,7 +116,7 @@ def should_be_paired(user: Any, *, on: dt.date | None = None, region: str | None
     hardship = HardshipStatus.objects.filter(
         person=OuterRef("pk"), kind__in=rule["hardship_kinds"], valid_from__lte=on
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-    qs = Person.objects.filter(scope_of(user, "care.view").q("region_code"), life_status=LifeStatus.LIVING)
+    qs = Person.objects.for_user(user, "care.view").filter(life_status=LifeStatus.LIVING)
     qs = qs.filter(Exists(certified), Exists(hardship))
     return _region(qs, region)
 
@@ -177,10 +140,7 @@ def contacts_for(
 ) -> QuerySet[Contact]:
     """Contacts the user may see: region-wide for care.manage/overseers; a cadre sees the contacts
     they made and every contact of the people actively paired to them."""
-    vis = care_visibility(user)
-    own = vis.view.q("region_code") & (Q(cadre=user) | vis.person_ids_q())
-    wide = vis.wide.q("region_code") if not vis.wide.is_empty else Q(pk__in=[])
-    qs = Contact.objects.filter(wide | own)
+    qs = Contact.objects.for_user(user)
     if person is not None:
         qs = qs.filter(person=person)
     if cadre is not None:
@@ -201,10 +161,7 @@ def needs_for(
     region: str | None = None,
 ) -> QuerySet[Need]:
     """Needs the user may see (a cadre: the needs they own and those of their people)."""
-    vis = care_visibility(user)
-    own = vis.view.q("region_code") & (Q(owner=user) | vis.person_ids_q())
-    wide = vis.wide.q("region_code") if not vis.wide.is_empty else Q(pk__in=[])
-    qs = Need.objects.filter(wide | own)
+    qs = Need.objects.for_user(user)
     if person is not None:
         qs = qs.filter(person=person)
     if owner is not None:
@@ -232,9 +189,9 @@ def follow_ups_due(user: Any, *, on: dt.date | None = None, days: int = DUE_SOON
 def recordable_person(user: Any, person: Any) -> bool:
     """May the user record a contact with this person? care.record in the person's region, and for a
     plain cadre only a person actively paired to them."""
-    if not scope_of(user, "care.record").contains(person.region_code):
+    if not may(user, "care.record", person.region_code):
         return False
-    if scope_of(user, "care.manage").contains(person.region_code):
+    if may(user, "care.manage", person.region_code):
         return True
     return Pairing.objects.filter(person=person, cadre=user, ended_on__isnull=True).exists()
 
@@ -259,16 +216,14 @@ def family_visit_households(user: Any, *, region: str | None = None) -> QuerySet
     """Households due regular home visits under the family-visit rule (三访): 一户多残 or 孤残."""
     from canlian.core.registry.models import Household
 
-    qs = Household.objects.filter(scope_of(user, "care.view").q("region_code")).filter(
-        Q(multi_disabled=True) | Q(alone_disabled=True)
-    )
+    qs = Household.objects.for_user(user, "care.view").filter(Q(multi_disabled=True) | Q(alone_disabled=True))
     return _region(qs, region)
 
 
 __all__ = [
     "AppliesTo",
     "active_pairing",
-    "care_visibility",
+    "care_wide_scope",
     "contacts_for",
     "family_visit_households",
     "follow_ups_due",

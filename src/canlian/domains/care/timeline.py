@@ -76,9 +76,9 @@ def care_links(person: Person, user: Any) -> Iterable[PersonLink]:
                 _("Pairing and contacts"), reverse("care:pairing-detail", kwargs={"pairing_id": pairing.pk})
             )
     if user.has_canlian_perm("care.manage") and person.life_status == "living":
-        from canlian.platform.scoping import scope_of
+        from canlian.platform.access import may
 
-        if scope_of(user, "care.manage").contains(person.region_code) and active_pairing(person) is None:
+        if may(user, "care.manage", person.region_code) and active_pairing(person) is None:
             yield PersonLink(_("Pair with a cadre"), reverse("care:pairing-create") + f"?person={person.pk}")
 
 

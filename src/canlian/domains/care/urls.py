@@ -1,6 +1,6 @@
 """Pages of care (namespace "care")."""
 
-from django.urls import include, path
+from django.urls import path
 
 from canlian.domains.care import views
 
@@ -21,5 +21,4 @@ urlpatterns = [
     path("needs/", views.NeedListView.as_view(), name="need-list"),
     path("needs/<int:need_id>/", views.NeedDetailView.as_view(), name="need-detail"),
     path("needs/<int:need_id>/update/", views.NeedUpdateView.as_view(), name="need-update"),
-    path("", include("canlian.domains.care.urls_cadence")),
 ]

@@ -28,9 +28,9 @@ from canlian.domains.care.forms import (
     PairingReassignForm,
     PairingUploadForm,
 )
-from canlian.domains.care.models import ContactWay, NeedStatus
+from canlian.domains.care.models import Contact, ContactWay, Need, NeedStatus
+from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
-from canlian.platform.scoping import scope_of
 from canlian.platform.views import CanlianView, flash_error, form_error_from, keyset_page
 
 PER_PAGE = 50
@@ -56,9 +56,13 @@ def _year(request: HttpRequest) -> int:
 
 
 def _visible_person(user: Any, person_id: Any) -> Person:
+    return Person.objects.get_for_user(user, Perm.CARE_VIEW, pk=person_id)
+
+
+def _visible_contact(user: Any, contact_id: Any) -> Any:
     try:
-        return Person.objects.filter(scope_of(user, Perm.CARE_VIEW).q("region_code")).get(pk=person_id)
-    except (Person.DoesNotExist, ValueError, TypeError) as exc:
+        return selectors.contacts_for(user).get(pk=contact_id)
+    except (Contact.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 
@@ -122,7 +126,7 @@ class PairingListView(CanlianView):
                 "statuses": [(key, label, counts[key]) for key, label in STATUS_LABELS.items()],
                 "query": query.urlencode(),
                 "can_manage": request.user.has_canlian_perm(Perm.CARE_MANAGE),
-                "own_only": selectors.care_visibility(request.user).own_only,
+                "own_only": selectors.own_only(request.user),
             },
         )
 
@@ -192,7 +196,7 @@ class PairingDetailView(CanlianView):
 
     def page(self, request: HttpRequest, pairing: Any, status: int = 200, **forms: Any) -> HttpResponse:
         year = timezone.localdate().year
-        can_manage = scope_of(request.user, Perm.CARE_MANAGE).contains(pairing.region_code)
+        can_manage = may(request.user, Perm.CARE_MANAGE, pairing.region_code)
         rows = [
             r for r in person_compliance(user=request.user, year=year) if r.person_id == pairing.person_id
         ]
@@ -328,10 +332,7 @@ class ContactDetailView(CanlianView):
     required_permission = Perm.CARE_VIEW
 
     def get(self, request: HttpRequest, contact_id: int) -> HttpResponse:
-        try:
-            contact = selectors.contacts_for(request.user).get(pk=contact_id)
-        except Exception as exc:
-            raise NotFound() from exc
+        contact = _visible_contact(request.user, contact_id)
         return render(request, "care/contact_detail.html", {"contact": contact, "needs": contact.needs.all()})
 
 
@@ -341,10 +342,7 @@ class ContactPhotoView(CanlianView):
     required_permission = Perm.CARE_VIEW
 
     def get(self, request: HttpRequest, contact_id: int) -> HttpResponse:
-        try:
-            contact = selectors.contacts_for(request.user).get(pk=contact_id)
-        except Exception as exc:
-            raise NotFound() from exc
+        contact = _visible_contact(request.user, contact_id)
         if not contact.photo:
             raise NotFound()
         try:
@@ -394,7 +392,7 @@ class NeedDetailView(CanlianView):
     def _need(self, request: HttpRequest, need_id: int) -> Any:
         try:
             return selectors.needs_for(request.user).get(pk=need_id)
-        except Exception as exc:
+        except (Need.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
 
     def get(self, request: HttpRequest, need_id: int) -> HttpResponse:

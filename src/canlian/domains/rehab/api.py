@@ -17,11 +17,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -30,12 +28,12 @@ from rest_framework.response import Response
 
 from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.choices import ServiceCategory
-from canlian.domains.rehab import actions, api_settlement, selectors
+from canlian.domains.rehab import actions, selectors
 from canlian.domains.rehab.choices import AttendanceSource, PlanStatus, SurgeryStatus, TrainingMode
 from canlian.domains.rehab.models import Attendance, DeviceProvision, RehabPlan, SurgeryReferral
-from canlian.platform.api import HasCanlianPermission
-from canlian.platform.errors import NotFound, ValidationFailed
-from canlian.platform.pagination import KeysetPagination
+from canlian.domains.rehab.settlement import api as settlement_api
+from canlian.platform.api import HasCanlianPermission, ScopedViewSet
+from canlian.platform.inputs import as_date
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -192,28 +190,6 @@ class SurgeryUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class _RehabViewSet(viewsets.GenericViewSet):
-    permission_classes = [permissions.IsAuthenticated, HasCanlianPermission]
-    required_permission = Perm.REHAB_VIEW
-    pagination_class = KeysetPagination
-    action_permissions: dict[str, str] = {}
-
-    def get_object(self):  # type: ignore[no-untyped-def]
-        try:
-            return self.get_queryset().get(pk=self.kwargs[self.lookup_url_kwarg])
-        except (self.get_queryset().model.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
-
-
-def _day(raw: Any, name: str) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError as exc:
-        raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), field=name) from exc
-
-
 def _int(raw: Any) -> int | None:
     try:
         return int(raw)
@@ -221,14 +197,15 @@ def _int(raw: Any) -> int | None:
         return None
 
 
-class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSet):
+class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Children's yearly plans in the caller's scope (institution staff: their own institution's)."""
 
+    required_permission = Perm.REHAB_VIEW
     serializer_class = PlanSerializer
     lookup_url_kwarg = "plan_id"
     action_permissions = {"create": Perm.REHAB_MANAGE, "transfer": Perm.REHAB_MANAGE}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
             return selectors.plans_for(self.request.user)
         p = self.request.query_params
@@ -246,7 +223,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSe
         data = PlanCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
-        plan = actions.plan_create(
+        plan = actions.rehab_plan_create(
             actor=request.user,
             enrollment_id=d.pop("enrollment"),
             institution_id=d.pop("institution"),
@@ -264,7 +241,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSe
         data = PlanTransferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
-        new = actions.plan_transfer(
+        new = actions.rehab_plan_transfer(
             actor=request.user,
             plan_id=plan.pk,
             to_institution_id=d.pop("institution"),
@@ -274,26 +251,27 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSe
         return Response(PlanSerializer(new).data, status=201)
 
 
-class AttendanceViewSet(mixins.ListModelMixin, _RehabViewSet):
+class AttendanceViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Sign-in days: list by plan and date range; POST the days of one plan (idempotent)."""
 
+    required_permission = Perm.REHAB_VIEW
     serializer_class = AttendanceSerializer
     action_permissions = {"create": Perm.REHAB_ATTENDANCE}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         p = self.request.query_params
         return selectors.attendance_for(
             self.request.user,
             plan_id=_int(p.get("plan")),
-            start=_day(p.get("from"), "from"),
-            end=_day(p.get("to"), "to"),
+            start=as_date(p.get("from"), "from", required=False),
+            end=as_date(p.get("to"), "to", required=False),
         )
 
     @extend_schema(request=AttendanceCreateSerializer, responses={201: dict})
     def create(self, request: Request) -> Response:
         data = AttendanceCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        added = actions.attendance_record(
+        added = actions.rehab_attendance_record(
             actor=request.user,
             plan_id=data.validated_data["plan"],
             days=data.validated_data["days"],
@@ -310,12 +288,13 @@ class AttendanceViewSet(mixins.ListModelMixin, _RehabViewSet):
         )
 
 
-class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSet):
+class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    required_permission = Perm.REHAB_VIEW
     serializer_class = DeviceSerializer
     lookup_url_kwarg = "device_id"
     action_permissions = {"create": Perm.REHAB_MANAGE}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         return selectors.devices_for(
             self.request.user, person_id=_int(self.request.query_params.get("person"))
         )
@@ -337,12 +316,13 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabView
         return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
 
 
-class SurgeryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _RehabViewSet):
+class SurgeryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    required_permission = Perm.REHAB_VIEW
     serializer_class = SurgerySerializer
     lookup_url_kwarg = "surgery_id"
     action_permissions = {"create": Perm.REHAB_MANAGE, "update_status": Perm.REHAB_MANAGE}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         p = self.request.query_params
         return selectors.surgeries_for(
             self.request.user,
@@ -419,4 +399,4 @@ def register(router: Any) -> None:
     router.register("rehab/devices", DeviceViewSet, basename="rehab-device")
     router.register("rehab/surgeries", SurgeryViewSet, basename="rehab-surgery")
     router.register("rehab/training-days", TrainingDaysViewSet, basename="rehab-training-days")
-    api_settlement.register(router)
+    settlement_api.register(router)

@@ -12,8 +12,9 @@ class RehabConfig(AppConfig):
     verbose_name = _("Children's rehabilitation")
 
     def ready(self) -> None:
-        # timeline registers the person page's providers; settlement_handlers the settlement job kind.
-        from canlian.domains.rehab import presets, settlement_handlers, timeline  # noqa: F401
+        # timeline registers the person page's providers; settlement.handlers the settlement job kind.
+        from canlian.domains.rehab import presets, timeline  # noqa: F401
+        from canlian.domains.rehab.settlement import handlers  # noqa: F401
         from canlian.programs.families import register_family
 
         # The engine edits and compiles the program's rule settings through this family.

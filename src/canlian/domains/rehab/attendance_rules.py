@@ -1,6 +1,6 @@
 """Which training days count: the enrollment's paid window and the public-holiday rule. Pure checks
 shared by the attendance actions (page, tablet, upload, API) and the tablet page's rows; settlement
-applies the same window in SQL (``settlement_actions.read_inputs``).
+applies the same window in SQL (``settlement.inputs.read_inputs``).
 
 * **The paid window** of a child-rehab enrollment runs from the **application date**
   (``Enrollment.applied_on``) to the **day before** ``stopped_from`` (the first month not paid, a

@@ -18,8 +18,9 @@ from canlian.domains.rehab.attendance_rules import holidays_among, plan_window_p
 from canlian.domains.rehab.choices import PROGRAM_CODE
 from canlian.domains.rehab.models import Attendance, DeviceProvision, RehabPlan, SurgeryReferral
 from canlian.domains.rehab.presets import PRIORITY_HARDSHIP
+from canlian.platform.access import scope_roots
 from canlian.platform.errors import NotFound
-from canlian.platform.scoping import institutions_of, scope_of
+from canlian.platform.scoping import Scope
 from canlian.programs.models import Enrollment
 
 VIEW = "rehab.view"
@@ -98,8 +99,8 @@ def applications(user: Any, *, status: str = "", q: str = "", region: str = "") 
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     planned = RehabPlan.objects.filter(enrollment_id=OuterRef("pk"), year=today.year)
     qs = (
-        Enrollment.objects.filter(program__code=PROGRAM_CODE)
-        .filter(scope_of(user, VIEW).q("region_code"))
+        Enrollment.objects.for_user(user, VIEW)
+        .filter(program__code=PROGRAM_CODE)
         .select_related("person")
         .annotate(priority=Exists(hardship), planned=Exists(planned))
     )
@@ -115,22 +116,14 @@ def applications(user: Any, *, status: str = "", q: str = "", region: str = "") 
 def institutions_for_choice(user: Any) -> QuerySet[Institution]:
     """Designated rehabilitation institutions a plan may name: those in the user's region, those of
     the regions above it (a city's centre), and the user's own institution."""
-    scope = scope_of(user, VIEW)
-    ancestors = {p[:n] for p in scope.prefixes for n in (2, 4, 6, 9) if n < len(p)}
-    own = institutions_of(user, VIEW)
-    qs = Institution.objects.filter(kind=InstitutionKind.REHAB).designated()
-    if scope.everything:
-        return qs
-    return qs.filter(scope.q("region_code") | Q(region_code__in=ancestors) | Q(pk__in=sorted(own)))
+    above = Scope.of(scope_roots(user, VIEW)).q_with_ancestors("region_code")
+    seen = Institution.objects.for_user(user, VIEW).values("pk")
+    return Institution.objects.filter(kind=InstitutionKind.REHAB).designated().filter(above | Q(pk__in=seen))
 
 
 def attendance_institutions(user: Any) -> QuerySet[Institution]:
     """Institutions whose attendance the user may record: their own, or those in their region."""
-    scope = scope_of(user, ATTENDANCE)
-    own = institutions_of(user, ATTENDANCE)
-    return Institution.objects.filter(kind=InstitutionKind.REHAB).filter(
-        scope.q("region_code") | Q(pk__in=sorted(own))
-    )
+    return Institution.objects.for_user(user, ATTENDANCE).filter(kind=InstitutionKind.REHAB)
 
 
 def attendance_institution(user: Any, institution_id: Any) -> Institution:

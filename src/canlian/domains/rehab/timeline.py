@@ -108,7 +108,7 @@ register_timeline_provider(rehab_timeline)
 
 def rehab_links(person: Person, user: Any) -> Iterable[PersonLink]:
     from canlian.domains.rehab.selectors import plans_for
-    from canlian.platform.scoping import scope_of
+    from canlian.platform.access import may
 
     if user.has_canlian_perm(VIEW):
         plan = plans_for(user, person_id=person.pk).order_by("-year").first()
@@ -117,11 +117,7 @@ def rehab_links(person: Person, user: Any) -> Iterable[PersonLink]:
                 _("Rehabilitation plan %(year)s") % {"year": plan.year},
                 reverse("rehab:plan-detail", kwargs={"plan_id": plan.pk}),
             )
-    if (
-        person.life_status == "living"
-        and user.has_canlian_perm(MANAGE)
-        and scope_of(user, MANAGE).contains(person.region_code)
-    ):
+    if person.life_status == "living" and may(user, MANAGE, person.region_code):
         yield PersonLink(
             _("Record an assistive device"), reverse("rehab:device-create", kwargs={"person_id": person.pk})
         )

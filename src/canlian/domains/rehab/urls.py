@@ -1,4 +1,4 @@
-"""Pages of children's rehabilitation (namespace "rehab"). Settlement pages live in urls_settlement."""
+"""Pages of children's rehabilitation (namespace "rehab"). Settlement pages live in settlement/urls.py."""
 
 from django.urls import include, path
 
@@ -36,5 +36,5 @@ urlpatterns: list = [
     ),
     path("training-days/", views.TrainingDaysView.as_view(), name="training-days"),
     path("training-days/export/", views.TrainingDaysExportView.as_view(), name="training-days-export"),
-    path("", include("canlian.domains.rehab.urls_settlement")),
+    path("", include("canlian.domains.rehab.settlement.urls")),
 ]

@@ -36,8 +36,8 @@ from canlian.domains.rehab.forms import (
     SurgeryUpdateForm,
 )
 from canlian.domains.rehab.models import DeviceKind, RehabPlan, SurgeryReferral
+from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
-from canlian.platform.scoping import institutions_of, scope_of
 from canlian.platform.views import CanlianView, flash_error, form_error_from
 from canlian.programs.choices import EnrollmentStatus
 from canlian.programs.models import Enrollment
@@ -78,7 +78,7 @@ def _plan(request: HttpRequest, plan_id: int) -> RehabPlan:
 
 def _person(request: HttpRequest, person_id: int, permission: str) -> Person:
     try:
-        return Person.objects.filter(scope_of(request.user, permission).q("region_code")).get(pk=person_id)
+        return Person.objects.get_for_user(request.user, permission, pk=person_id)
     except (Person.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
@@ -178,14 +178,8 @@ class PlanDetailView(CanlianView):
     ) -> HttpResponse:
         user = request.user
         months = selectors.month_summary(plan)
-        can_manage = user.has_canlian_perm(Perm.REHAB_MANAGE) and scope_of(user, Perm.REHAB_MANAGE).contains(
-            plan.region_code
-        )
-        can_manage = can_manage and plan.status == PlanStatus.ACTIVE
-        can_record = user.has_canlian_perm(Perm.REHAB_ATTENDANCE) and (
-            plan.institution_id in institutions_of(user, Perm.REHAB_ATTENDANCE)
-            or scope_of(user, Perm.REHAB_ATTENDANCE).contains(plan.institution.region_code)
-        )
+        can_manage = may(user, Perm.REHAB_MANAGE, plan.region_code) and plan.status == PlanStatus.ACTIVE
+        can_record = may(user, Perm.REHAB_ATTENDANCE, plan.institution.region_code, plan.institution_id)
         return render(
             request,
             "rehab/plan_detail.html",
@@ -243,8 +237,8 @@ class PlanCreateView(CanlianView):
             return None
         try:
             return (
-                Enrollment.objects.filter(program__code=PROGRAM_CODE)
-                .filter(scope_of(request.user, Perm.REHAB_MANAGE).q("region_code"))
+                Enrollment.objects.for_user(request.user, Perm.REHAB_MANAGE)
+                .filter(program__code=PROGRAM_CODE)
                 .select_related("person")
                 .get(pk=int(raw))
             )
@@ -268,8 +262,8 @@ class PlanCreateView(CanlianView):
             year = timezone.localdate().year
             context["candidates"] = [
                 e
-                for e in selectors.applications(request.user, status=EnrollmentStatus.ACTIVE).filter(
-                    scope_of(request.user, Perm.REHAB_MANAGE).q("region_code")
+                for e in selectors.applications(request.user, status=EnrollmentStatus.ACTIVE).for_user(
+                    request.user, Perm.REHAB_MANAGE
                 )[:200]
                 if not e.planned
             ]
@@ -304,7 +298,7 @@ class PlanCreateView(CanlianView):
         form = self._form(request, request.POST)
         if form.is_valid():
             try:
-                plan = actions.plan_create(
+                plan = actions.rehab_plan_create(
                     actor=request.user, enrollment_id=enrollment.pk, **form.action_kwargs()
                 )
             except (NotFound, PermissionDenied):
@@ -351,7 +345,7 @@ class PlanEditView(CanlianView):
         form = PlanEditForm(request.POST, therapists=_therapists([plan.institution_id]))
         if form.is_valid():
             try:
-                actions.plan_update(actor=request.user, plan_id=plan.pk, **form.action_kwargs())
+                actions.rehab_plan_update(actor=request.user, plan_id=plan.pk, **form.action_kwargs())
             except (NotFound, PermissionDenied):
                 raise
             except DomainError as exc:
@@ -373,7 +367,7 @@ class PlanEndView(PlanDetailView):
         form = PlanEndForm(request.POST)
         if form.is_valid():
             try:
-                actions.plan_end(
+                actions.rehab_plan_end(
                     actor=request.user,
                     plan_id=plan.pk,
                     ended_on=form.cleaned_data["ended_on"],
@@ -404,7 +398,7 @@ class PlanTransferView(PlanDetailView):
         form = _transfer_form(request, plan, request.POST)
         if form.is_valid():
             try:
-                new = actions.plan_transfer(actor=request.user, plan_id=plan.pk, **form.action_kwargs())
+                new = actions.rehab_plan_transfer(actor=request.user, plan_id=plan.pk, **form.action_kwargs())
             except (NotFound, PermissionDenied):
                 raise
             except DomainError as exc:
@@ -539,10 +533,8 @@ class SurgeryDetailView(CanlianView):
     def page(
         self, request: HttpRequest, referral: SurgeryReferral, form: Any = None, status: int = 200
     ) -> HttpResponse:
-        can_update = (
-            referral.status == SurgeryStatus.REFERRED
-            and request.user.has_canlian_perm(Perm.REHAB_MANAGE)
-            and scope_of(request.user, Perm.REHAB_MANAGE).contains(referral.region_code)
+        can_update = referral.status == SurgeryStatus.REFERRED and may(
+            request.user, Perm.REHAB_MANAGE, referral.region_code
         )
         return render(
             request,

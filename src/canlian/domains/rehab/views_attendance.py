@@ -110,7 +110,7 @@ class AttendanceTabletView(CanlianView):
             if signed:
                 actions.attendance_remove(actor=request.user, plan_id=plan.pk, day=day)
             else:
-                actions.attendance_record(
+                actions.rehab_attendance_record(
                     actor=request.user,
                     plan_id=plan.pk,
                     days=[day],

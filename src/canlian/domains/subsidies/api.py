@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from canlian.core.accounts.roles import Perm
 from canlian.domains.subsidies.forms import default_months
 from canlian.domains.subsidies.statistics import subsidy_statistics
+from canlian.platform.access import region_in_scope
 from canlian.platform.api import HasCanlianPermission
 from canlian.platform.errors import ValidationFailed
-from canlian.platform.scoping import scope_of
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
@@ -55,7 +55,7 @@ class SubsidyStatisticsViewSet(viewsets.ViewSet):
         params = StatisticsQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         region = params.validated_data.get("region", "") or ""
-        if region and not scope_of(request.user, Perm.ENROLLMENTS_VIEW).contains(region):
+        if region and not region_in_scope(request.user, Perm.ENROLLMENTS_VIEW, region):
             raise ValidationFailed(_("Choose a region inside your scope."), field="region")
         stats = subsidy_statistics(
             user=request.user,

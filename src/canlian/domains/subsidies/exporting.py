@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from openpyxl import Workbook
-
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
 from canlian.domains.subsidies.presets import NAMES
 from canlian.domains.subsidies.statistics import PROGRAMS, SubsidyStatistics
+from canlian.platform.exports import Sheet, xlsx_bytes
 
 # The report's own (Chinese) vocabulary, like the registry ledger: the sheet goes into reports as is.
 TITLE = "两项补贴发放统计"
@@ -19,8 +18,7 @@ TITLE = "两项补贴发放统计"
 
 def statistics_export(*, user: Any, stats: SubsidyStatistics, stream: IO[bytes]) -> int:
     """Write ``stats`` to ``stream`` as .xlsx and record the export; returns the township rows written."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(TITLE)
+    sheet: list[list[Any]] = []
     sheet.append([TITLE, f"{stats.first:%Y-%m} 至 {stats.last:%Y-%m}", stats.region or "全部"])
     sheet.append([stats.sentence])
     sheet.append([])
@@ -46,7 +44,8 @@ def statistics_export(*, user: Any, stats: SubsidyStatistics, stream: IO[bytes])
             cells += [f.people, f.times, f.amount]
         cells.append(row.amount)
         sheet.append(cells)
-    workbook.save(stream)
+    data, _rows = xlsx_bytes([Sheet(TITLE, sheet[0], sheet[1:])])
+    stream.write(data)
     audit_sensitive_read(
         actor=user,
         event=EventType.RECORDS_EXPORTED,

@@ -1,6 +1,8 @@
 """Writes of supervision. Each action is atomic, checks the actor's permission and scope inside its
 transaction, records its audit row there and raises typed errors (canlian.platform.errors).
-``actor=None`` is the operator at the command line.
+``SYSTEM`` (or ``None``) is the operator at the command line and the daily task.
+``plan_create`` and ``plan_mark_done`` are the former names of ``inspection_plan_create`` and
+``inspection_plan_mark_done``.
 
 Audit event codes: supervision.inspection_planned, supervision.inspection_recorded,
 supervision.notice_issued, supervision.notice_responded, supervision.notice_reinspected,
@@ -39,14 +41,9 @@ from canlian.domains.supervision.models import (
     NoticeEvent,
     RectificationNotice,
 )
-from canlian.platform.errors import (
-    InvalidState,
-    NotFound,
-    PermissionDenied,
-    RowError,
-    ValidationFailed,
-)
-from canlian.platform.scoping import assert_in_scope, scope_of
+from canlian.platform.access import authorize, is_system, lock_for, user_or_none
+from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, RowError, ValidationFailed
+from canlian.platform.inputs import as_date, field_error
 from canlian.programs.workdays import add_working_days, deadline_record
 
 VIEW = "supervision.view"
@@ -67,101 +64,48 @@ DEFAULT_TEMPLATE = "rehab-institution-2026"
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _check(actor: Any, permission: str, region_code: str) -> None:
-    if actor is None:
-        return
-    if not actor.has_canlian_perm(permission):
-        raise PermissionDenied()
-    assert_in_scope(actor, permission, region_code)
-
-
-def _fail(field: str, message: Any, value: Any = None, row: int | None = None) -> ValidationFailed:
-    return ValidationFailed(
-        errors=[
-            RowError(row=row, field=field, message=str(message), value=None if value is None else str(value))
-        ],
-        field=field,
-    )
-
-
-def _date(value: Any, field: str, *, required: bool = True) -> dt.date | None:
-    if value in (None, ""):
-        if required:
-            raise _fail(field, _("This field is required."))
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise _fail(field, _("Enter a date as YYYY-MM-DD."), value) from exc
-
-
 def _not_future(day: dt.date, field: str) -> None:
     if day > timezone.localdate():
-        raise _fail(field, _("The date cannot be in the future."), day)
+        raise field_error(field, _("The date cannot be in the future."), day)
 
 
 def _decimal(value: Any, field: str, row: int | None = None) -> Decimal:
     if value in (None, ""):
-        raise _fail(field, _("Enter a score."), None, row)
+        raise field_error(field, _("Enter a score."), row=row)
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
-        raise _fail(field, _("Enter a number."), value, row) from exc
+        raise field_error(field, _("Enter a number."), value, row=row) from exc
     if not number.is_finite():
-        raise _fail(field, _("Enter a number."), value, row)
+        raise field_error(field, _("Enter a number."), value, row=row)
     return number
 
 
-def _institution(institution_id: Any, actor: Any, permission: str, *, lock: bool = False) -> Institution:
-    qs = Institution.objects.select_for_update() if lock else Institution.objects.all()
-    try:
-        institution = qs.filter(pk=institution_id).first()
-    except (TypeError, ValueError):
-        institution = None
-    if institution is None:
-        raise NotFound()
-    if actor is not None and not actor.has_canlian_perm(permission):
+def _require(actor: Any, permission: str) -> None:
+    """Without the permission at all, PermissionDenied before any lookup."""
+    if not is_system(actor) and not actor.has_canlian_perm(permission):
         raise PermissionDenied()
-    if actor is not None and not scope_of(actor, VIEW).contains(institution.region_code):
-        raise NotFound()
-    _check(actor, permission, institution.region_code)
+
+
+def _locked_institution(actor: Any, institution_id: Any) -> Institution:
+    """The institution to inspect, locked: seen for supervision, then inspected in its region."""
+    _require(actor, INSPECT)
+    institution = lock_for(actor, Institution, institution_id, view=VIEW)
+    authorize(actor, INSPECT, institution.region_code)
     return institution
 
 
-def _locked_notice(notice_id: Any, actor: Any, permission: str) -> RectificationNotice:
+def _locked_notice(actor: Any, notice_id: Any, permission: str) -> RectificationNotice:
     """The notice, locked, read through the actor's reach for ``permission`` (an institution's staff:
     their own institution only); out of reach is NotFound."""
-    qs = RectificationNotice.objects.select_for_update()
-    if actor is not None:
-        if not actor.has_canlian_perm(permission):
-            raise PermissionDenied()
-        visible = RectificationNotice.objects.for_user(actor, permission).filter(pk=notice_id)
-        try:
-            if not visible.exists():
-                raise NotFound()
-        except (TypeError, ValueError) as exc:
-            raise NotFound() from exc
-    try:
-        notice = qs.filter(pk=notice_id).first()
-    except (TypeError, ValueError):
-        notice = None
-    if notice is None:
-        raise NotFound()
-    return notice
+    _require(actor, permission)
+    return lock_for(actor, RectificationNotice, notice_id, view=permission)
 
 
 def _event(
     notice: RectificationNotice, kind: str, on: dt.date, actor: Any, text: str = "", **extra: Any
 ) -> None:
-    NoticeEvent.objects.create(notice=notice, kind=kind, on=on, text=text, actor=_user(actor), **extra)
+    NoticeEvent.objects.create(notice=notice, kind=kind, on=on, text=text, actor=user_or_none(actor), **extra)
 
 
 def _notice_values(n: RectificationNotice) -> dict[str, Any]:
@@ -186,7 +130,7 @@ def notice_prefix() -> str:
 
 
 @transaction.atomic
-def plan_create(
+def inspection_plan_create(
     *,
     actor: Any,
     title: str,
@@ -198,43 +142,47 @@ def plan_create(
     note: str = "",
 ) -> InspectionPlan:
     """Plan inspections of a year (or quarter) in a region. Every institution must lie in the region."""
-    _check(actor, INSPECT, region_code or "")
+    authorize(actor, INSPECT, region_code or "")
     title = (title or "").strip()
     if not title:
-        raise _fail("title", _("This field is required."))
+        raise field_error("title", _("This field is required."))
     try:
         year = int(year)
     except (TypeError, ValueError) as exc:
-        raise _fail("year", _("Enter a year."), year) from exc
+        raise field_error("year", _("Enter a year."), year) from exc
     if not 2000 <= year <= 2100:
-        raise _fail("year", _("Enter a year from 2000 to 2100."), year)
+        raise field_error("year", _("Enter a year from 2000 to 2100."), year)
     if quarter in ("", None):
         quarter = None
     else:
         try:
             quarter = int(quarter)
         except (TypeError, ValueError) as exc:
-            raise _fail("quarter", _("Choose a quarter from 1 to 4."), quarter) from exc
+            raise field_error("quarter", _("Choose a quarter from 1 to 4."), quarter) from exc
         if not 1 <= quarter <= 4:
-            raise _fail("quarter", _("Choose a quarter from 1 to 4."), quarter)
+            raise field_error("quarter", _("Choose a quarter from 1 to 4."), quarter)
     if kind not in PlanKind.values:
-        raise _fail("kind", _("Choose the kind of inspection."), kind)
+        raise field_error("kind", _("Choose the kind of inspection."), kind)
     ids = []
     for raw in institution_ids or []:
         try:
             ids.append(int(raw))
         except (TypeError, ValueError) as exc:
-            raise _fail("institutions", _("Not an institution: %(value)s.") % {"value": raw}, raw) from exc
+            raise field_error(
+                "institutions", _("Not an institution: %(value)s.") % {"value": raw}, raw
+            ) from exc
     if not ids:
-        raise _fail("institutions", _("Choose at least one institution to inspect."))
+        raise field_error("institutions", _("Choose at least one institution to inspect."))
     institutions = list(Institution.objects.filter(pk__in=ids))
     found = {i.pk for i in institutions}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _fail("institutions", _("Unknown institution: %(value)s.") % {"value": missing[0]}, missing[0])
+        raise field_error(
+            "institutions", _("Unknown institution: %(value)s.") % {"value": missing[0]}, missing[0]
+        )
     outside = [i for i in institutions if not i.region_code.startswith(region_code)]
     if outside:
-        raise _fail(
+        raise field_error(
             "institutions",
             _("%(name)s is not in the plan's region.") % {"name": outside[0].name},
             outside[0].name,
@@ -246,7 +194,7 @@ def plan_create(
         region_code=region_code,
         kind=kind,
         note=(note or "").strip(),
-        created_by=_user(actor),
+        created_by=user_or_none(actor),
     )
     plan.institutions.set(institutions)
     audit_record(
@@ -259,15 +207,10 @@ def plan_create(
 
 
 @transaction.atomic
-def plan_mark_done(*, actor: Any, plan_id: Any) -> InspectionPlan:
+def inspection_plan_mark_done(*, actor: Any, plan_id: Any) -> InspectionPlan:
     """Mark a plan done (it is also marked done when its last institution has been inspected)."""
-    try:
-        plan = InspectionPlan.objects.select_for_update().filter(pk=plan_id).first()
-    except (TypeError, ValueError):
-        plan = None
-    if plan is None or (actor is not None and not scope_of(actor, VIEW).contains(plan.region_code)):
-        raise NotFound()
-    _check(actor, INSPECT, plan.region_code)
+    plan = lock_for(actor, InspectionPlan, plan_id, view=VIEW)
+    authorize(actor, INSPECT, plan.region_code)
     if plan.status == PlanStatus.DONE:
         raise InvalidState(_("This plan is already done."))
     plan.status = PlanStatus.DONE
@@ -304,29 +247,27 @@ def inspection_record(
     item id), ``score`` (0 to its maximum), ``finding`` (text) and ``photo`` (an uploaded file or
     None). Every item of the checklist must be scored once. The total becomes the institution's
     rating, unless the institution has a newer rating already."""
-    institution = _institution(institution_id, actor, INSPECT, lock=True)
-    day = _date(inspected_on, "inspected_on")
+    institution = _locked_institution(actor, institution_id)
+    day = as_date(inspected_on, "inspected_on")
     _not_future(day, "inspected_on")
     inspectors = (inspectors or "").strip()
     if not inspectors:
-        raise _fail("inspectors", _("Name the inspectors."))
+        raise field_error("inspectors", _("Name the inspectors."))
     plan = None
     if plan_id not in (None, ""):
         try:
-            plan = InspectionPlan.objects.select_for_update().filter(pk=plan_id).first()
-        except (TypeError, ValueError):
-            plan = None
-        if plan is None or (actor is not None and not scope_of(actor, VIEW).contains(plan.region_code)):
-            raise _fail("plan", _("Choose a plan of your region."), plan_id)
+            plan = lock_for(actor, InspectionPlan, plan_id, view=VIEW)
+        except NotFound as exc:
+            raise field_error("plan", _("Choose a plan of your region."), plan_id) from exc
         if not plan.institutions.filter(pk=institution.pk).exists():
-            raise _fail("plan", _("This institution is not in the plan."), plan.title)
+            raise field_error("plan", _("This institution is not in the plan."), plan.title)
     if template_id not in (None, ""):
         try:
             template = ChecklistTemplate.objects.filter(pk=template_id).first()
         except (TypeError, ValueError):
             template = None
         if template is None:
-            raise _fail("template", _("Choose a checklist."), template_id)
+            raise field_error("template", _("Choose a checklist."), template_id)
     else:
         template = default_template()
     checklist = {i.pk: i for i in template.items.all()}
@@ -413,7 +354,7 @@ def inspection_record(
         raise ValidationFailed(errors=errors, field="items")
     total = sum((s["score"] for s in scored.values()), Decimal("0"))
     if total > 100:
-        raise _fail("items", _("The checklist totals more than 100 points."), total)
+        raise field_error("items", _("The checklist totals more than 100 points."), total)
     inspection = Inspection.objects.create(
         plan=plan,
         institution=institution,
@@ -426,7 +367,7 @@ def inspection_record(
         score=total,
         inspectors=inspectors[:200],
         summary=(summary or "").strip(),
-        recorded_by=_user(actor),
+        recorded_by=user_or_none(actor),
     )
     for s in sorted(scored.values(), key=lambda s: s["entry"].number):
         row = InspectionItem(
@@ -464,9 +405,9 @@ def _working_days(value: Any) -> int:
     try:
         n = int(value)
     except (TypeError, ValueError) as exc:
-        raise _fail("working_days", _("Enter a whole number of working days."), value) from exc
+        raise field_error("working_days", _("Enter a whole number of working days."), value) from exc
     if not 1 <= n <= MAX_WORKING_DAYS:
-        raise _fail(
+        raise field_error(
             "working_days",
             _("Enter from 1 to %(max)s working days.") % {"max": MAX_WORKING_DAYS},
             value,
@@ -480,22 +421,15 @@ def notice_issue(
 ) -> RectificationNotice:
     """Issue a rectification notice from an inspection: the problems found and a deadline
     ``working_days`` working days after the issue date (holidays and make-up days counted)."""
-    try:
-        inspection = Inspection.objects.select_related("institution").filter(pk=inspection_id).first()
-    except (TypeError, ValueError):
-        inspection = None
-    if inspection is None or (
-        actor is not None and not scope_of(actor, VIEW).contains(inspection.region_code)
-    ):
-        raise NotFound()
-    _check(actor, INSPECT, inspection.region_code)
+    inspection = lock_for(actor, Inspection, inspection_id, view=VIEW, related=("institution",))
+    authorize(actor, INSPECT, inspection.region_code)
     problems = (problems or "").strip()
     if not problems:
-        raise _fail("problems", _("List the problems to rectify."))
+        raise field_error("problems", _("List the problems to rectify."))
     days = _working_days(working_days)
-    day = _date(issued_on, "issued_on", required=False) or timezone.localdate()
+    day = as_date(issued_on, "issued_on", required=False) or timezone.localdate()
     if day < inspection.inspected_on:
-        raise _fail("issued_on", _("A notice cannot be issued before the inspection."), day)
+        raise field_error("issued_on", _("A notice cannot be issued before the inspection."), day)
     _not_future(day, "issued_on")
     due = add_working_days(day, days)
     for _attempt in range(5):
@@ -515,7 +449,7 @@ def notice_issue(
                     issued_on=day,
                     working_days=days,
                     due_on=due,
-                    created_by=_user(actor),
+                    created_by=user_or_none(actor),
                 )
             break
         except IntegrityError:
@@ -536,14 +470,14 @@ def _running(notice: RectificationNotice) -> None:
 @transaction.atomic
 def notice_respond(*, actor: Any, notice_id: Any, response: str, on: Any = None) -> RectificationNotice:
     """The institution answers a notice (what it rectified). Only its own staff may."""
-    notice = _locked_notice(notice_id, actor, RESPOND)
+    notice = _locked_notice(actor, notice_id, RESPOND)
     _running(notice)
     text = (response or "").strip()
     if not text:
-        raise _fail("response", _("Describe what was rectified."))
-    day = _date(on, "on", required=False) or timezone.localdate()
+        raise field_error("response", _("Describe what was rectified."))
+    day = as_date(on, "on", required=False) or timezone.localdate()
     if day < notice.issued_on:
-        raise _fail("on", _("The response cannot be before the notice."), day)
+        raise field_error("on", _("The response cannot be before the notice."), day)
     _not_future(day, "on")
     before = _notice_values(notice)
     notice.response = text
@@ -563,16 +497,16 @@ def notice_reinspect(
 ) -> RectificationNotice:
     """Record a re-inspection: passed closes the notice; failed leaves it open (and, once past its
     deadline, overdue, so it can be escalated)."""
-    notice = _locked_notice(notice_id, actor, INSPECT)
-    _check(actor, INSPECT, notice.region_code)
+    notice = _locked_notice(actor, notice_id, INSPECT)
+    authorize(actor, INSPECT, notice.region_code)
     _running(notice)
-    day = _date(on, "on", required=False) or timezone.localdate()
+    day = as_date(on, "on", required=False) or timezone.localdate()
     if day < notice.issued_on:
-        raise _fail("on", _("The re-inspection cannot be before the notice."), day)
+        raise field_error("on", _("The re-inspection cannot be before the notice."), day)
     _not_future(day, "on")
     text = (note or "").strip()
     if not passed and not text:
-        raise _fail("note", _("Say what is still not rectified."))
+        raise field_error("note", _("Say what is still not rectified."))
     before = _notice_values(notice)
     notice.reinspected_on = day
     notice.reinspection_passed = bool(passed)
@@ -607,12 +541,12 @@ def notice_reinspect(
 @transaction.atomic
 def notice_close(*, actor: Any, notice_id: Any, on: Any = None, note: str = "") -> RectificationNotice:
     """Close a notice without a re-inspection (e.g. rectified on paper, or withdrawn)."""
-    notice = _locked_notice(notice_id, actor, INSPECT)
-    _check(actor, INSPECT, notice.region_code)
+    notice = _locked_notice(actor, notice_id, INSPECT)
+    authorize(actor, INSPECT, notice.region_code)
     _running(notice)
-    day = _date(on, "on", required=False) or timezone.localdate()
+    day = as_date(on, "on", required=False) or timezone.localdate()
     if day < notice.issued_on:
-        raise _fail("on", _("The notice cannot be closed before it was issued."), day)
+        raise field_error("on", _("The notice cannot be closed before it was issued."), day)
     _not_future(day, "on")
     before = _notice_values(notice)
     notice.status = NoticeStatus.CLOSED
@@ -639,12 +573,12 @@ def notice_escalate(*, actor: Any, notice_id: Any, on: Any = None, reason: str =
     institution), and the notice gets a fresh deadline of its working days from ``on``."""
     from canlian.core.institutions.actions import institution_set_status
 
-    notice = _locked_notice(notice_id, actor, INSPECT)
-    _check(actor, INSPECT, notice.region_code)
+    notice = _locked_notice(actor, notice_id, INSPECT)
+    authorize(actor, INSPECT, notice.region_code)
     _running(notice)
-    day = _date(on, "on", required=False) or timezone.localdate()
+    day = as_date(on, "on", required=False) or timezone.localdate()
     if day < notice.issued_on:
-        raise _fail("on", _("The notice cannot be escalated before it was issued."), day)
+        raise field_error("on", _("The notice cannot be escalated before it was issued."), day)
     institution = Institution.objects.select_for_update().get(pk=notice.institution_id)
     target = next_escalation(institution.status)
     if target is None:
@@ -683,7 +617,7 @@ def escalate_overdue(*, actor: Any, on: dt.date) -> list[RectificationNotice]:
     notice a new deadline, so a notice escalated already in this period is no longer overdue and a
     re-run escalates nothing; a notice whose institution is already removed is skipped."""
     qs = RectificationNotice.objects.overdue(on).select_related("institution").order_by("due_on", "pk")
-    if actor is not None:
+    if not is_system(actor):
         qs = qs.filter(pk__in=RectificationNotice.objects.for_user(actor, INSPECT).values("pk"))
     done = []
     for notice in qs:
@@ -697,3 +631,7 @@ def escalate_overdue(*, actor: Any, on: dt.date) -> list[RectificationNotice]:
             # E.g. another overdue notice of the same institution has just escalated it to removal.
             continue
     return done
+
+
+plan_create = inspection_plan_create
+plan_mark_done = inspection_plan_mark_done

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,9 +34,7 @@ from canlian.domains.supervision.models import (
     NoticeEvent,
     RectificationNotice,
 )
-from canlian.platform.api import HasCanlianPermission
-from canlian.platform.errors import NotFound
-from canlian.platform.pagination import KeysetPagination
+from canlian.platform.api import ScopedViewSet
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -224,19 +222,6 @@ class RatingSerializer(serializers.Serializer):
     open_notices = serializers.IntegerField()
 
 
-class _SupervisionViewSet(viewsets.GenericViewSet):
-    permission_classes = [permissions.IsAuthenticated, HasCanlianPermission]
-    required_permission = Perm.SUPERVISION_VIEW
-    pagination_class = KeysetPagination
-    action_permissions: dict[str, str] = {}
-
-    def get_object(self):  # type: ignore[no-untyped-def]
-        try:
-            return self.get_queryset().get(pk=self.kwargs[self.lookup_url_kwarg])
-        except (self.get_queryset().model.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
-
-
 def _year(request: Request) -> int | None:
     try:
         return int(request.query_params.get("year", ""))
@@ -244,22 +229,25 @@ def _year(request: Request) -> int | None:
         return None
 
 
-class ChecklistViewSet(mixins.ListModelMixin, _SupervisionViewSet):
+class ChecklistViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The checklists in use, with their items and maximum scores (reference data)."""
+
+    required_permission = Perm.SUPERVISION_VIEW
 
     serializer_class = ChecklistSerializer
     pagination_class = None
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         return selectors.templates()
 
 
-class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SupervisionViewSet):
+class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    required_permission = Perm.SUPERVISION_VIEW
     serializer_class = PlanSerializer
     lookup_url_kwarg = "inspection_plan_id"
     action_permissions = {"create": Perm.SUPERVISION_INSPECT, "done": Perm.SUPERVISION_INSPECT}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
         st = params.get("status", "") if self.action == "list" else ""
         return selectors.plans_for(
@@ -273,25 +261,28 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Supervision
         data = PlanCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        plan = actions.plan_create(actor=request.user, institution_ids=values.pop("institutions"), **values)
+        plan = actions.inspection_plan_create(
+            actor=request.user, institution_ids=values.pop("institutions"), **values
+        )
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
     def done(self, request: Request, inspection_plan_id: Any = None) -> Response:
         plan = self.get_object()
-        plan = actions.plan_mark_done(actor=request.user, plan_id=plan.pk)
+        plan = actions.inspection_plan_mark_done(actor=request.user, plan_id=plan.pk)
         return Response(PlanSerializer(plan).data)
 
 
-class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SupervisionViewSet):
+class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    required_permission = Perm.SUPERVISION_VIEW
     lookup_url_kwarg = "inspection_id"
     action_permissions = {"create": Perm.SUPERVISION_INSPECT}
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return InspectionDetailSerializer if self.action == "retrieve" else InspectionSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
             return selectors.inspections_for(self.request.user).prefetch_related("items__checklist_item")
         params = self.request.query_params
@@ -321,7 +312,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Super
         return Response(InspectionDetailSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
 
-class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SupervisionViewSet):
+class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    required_permission = Perm.SUPERVISION_VIEW
     lookup_url_kwarg = "notice_id"
     action_permissions = {
         "create": Perm.SUPERVISION_INSPECT,
@@ -334,7 +326,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Supervisi
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return NoticeDetailSerializer if self.action == "retrieve" else NoticeSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         user = self.request.user
         if self.action in ("respond", "reinspect", "close", "escalate"):
             # Read through the reach of the action's own permission (respond: own institution only).
@@ -393,13 +385,15 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Supervisi
         return self._run(request, EscalateSerializer, actions.notice_escalate)
 
 
-class RatingViewSet(mixins.ListModelMixin, _SupervisionViewSet):
+class RatingViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Institutions by rating: latest score, band (A ≥90, B ≥75, C ≥60, D), open notices."""
+
+    required_permission = Perm.SUPERVISION_VIEW
 
     serializer_class = RatingSerializer
     pagination_class = None
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def visible(self):  # type: ignore[no-untyped-def]
         return selectors.institutions_by_rating(self.request.user)
 
 

@@ -12,5 +12,6 @@ from canlian.core.jobs.daily import register_daily_task
 @register_daily_task("supervision.escalate_overdue", label=_("Escalate overdue rectification notices"))
 def _escalate_overdue(today: dt.date) -> int:
     from canlian.domains.supervision.actions import escalate_overdue
+    from canlian.platform.access import SYSTEM
 
-    return len(escalate_overdue(actor=None, on=today))
+    return len(escalate_overdue(actor=SYSTEM, on=today))

@@ -17,6 +17,7 @@ from canlian.domains.supervision.models import (
     InspectionPlan,
     RectificationNotice,
 )
+from canlian.platform.access import is_system
 
 VIEW = "supervision.view"
 
@@ -90,10 +91,11 @@ def notices_for(
 
 
 def notices_overdue(user: Any, on: dt.date) -> QuerySet[RectificationNotice]:
-    """Notices past their deadline and not closed, that ``user`` may see (None: all, for commands)."""
+    """Notices past their deadline and not closed, that ``user`` may see (SYSTEM or None: all, for
+    commands)."""
     qs = (
         RectificationNotice.objects.all()
-        if user is None
+        if is_system(user)
         else RectificationNotice.objects.for_user(user, VIEW)
     )
     return qs.overdue(on).select_related("institution").order_by("due_on", "pk")

@@ -28,8 +28,9 @@ from canlian.domains.supervision.forms import (
     RespondForm,
 )
 from canlian.domains.supervision.models import InspectionPlan
+from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
-from canlian.platform.scoping import institutions_of, scope_of
+from canlian.platform.scoping import institutions_of
 from canlian.platform.views import CanlianView, flash_error, form_error_from, keyset_page
 
 PER_PAGE = 50
@@ -47,10 +48,6 @@ def _year(request: HttpRequest) -> int | None:
     return year if year and 2000 <= year <= 2100 else None
 
 
-def _region_labels(codes: set[str]) -> dict[str, str]:
-    return region_names(codes)
-
-
 # --- plans -----------------------------------------------------------------------------------------
 
 
@@ -63,7 +60,7 @@ class PlanListView(CanlianView):
         status = status if status in PlanStatus.values else ""
         qs = selectors.plans_for(request.user, year=year, status=status).prefetch_related("institutions")
         page = keyset_page(request, qs, PER_PAGE, ordering=("-year", "-id"))
-        names = _region_labels({p.region_code for p in page})
+        names = region_names({p.region_code for p in page})
         for p in page:
             p.region_label = names.get(p.region_code, p.region_code)
         return render(
@@ -83,9 +80,8 @@ def _plan_form_choices(user: Any) -> tuple[list[tuple[str, str]], list[Instituti
     institutions = list(
         Institution.objects.for_user(user, Perm.SUPERVISION_INSPECT).order_by("region_code", "name")
     )
-    scope = scope_of(user, Perm.SUPERVISION_INSPECT)
-    codes = set(scope.prefixes) | {i.region_code[:6] for i in institutions}
-    codes = {c for c in codes if scope.contains(c)}
+    codes = set(user.scope_for(Perm.SUPERVISION_INSPECT).prefixes) | {i.region_code[:6] for i in institutions}
+    codes = {c for c in codes if may(user, Perm.SUPERVISION_INSPECT, c)}
     names = region_names(codes)
     regions = [(c, f"{names.get(c, c)} ({c})") for c in sorted(codes)]
     return regions, institutions
@@ -105,7 +101,7 @@ class PlanCreateView(CanlianView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                plan = actions.plan_create(
+                plan = actions.inspection_plan_create(
                     actor=request.user,
                     title=data["title"],
                     year=data["year"],
@@ -135,7 +131,7 @@ class PlanDetailView(CanlianView):
         institutions = list(plan.institutions.order_by("region_code", "name"))
         for inst in institutions:
             inst.inspected = inst.pk in inspected
-        can_inspect = scope_of(request.user, Perm.SUPERVISION_INSPECT).contains(plan.region_code)
+        can_inspect = may(request.user, Perm.SUPERVISION_INSPECT, plan.region_code)
         return render(
             request,
             "supervision/plan_detail.html",
@@ -156,7 +152,7 @@ class PlanDoneView(CanlianView):
     def post(self, request: HttpRequest, inspection_plan_id: int) -> HttpResponse:
         plan = selectors.plan_get(request.user, inspection_plan_id)
         try:
-            actions.plan_mark_done(actor=request.user, plan_id=plan.pk)
+            actions.inspection_plan_mark_done(actor=request.user, plan_id=plan.pk)
         except DomainError as exc:
             flash_error(request, exc)
         else:
@@ -309,7 +305,7 @@ class InspectionDetailView(CanlianView):
     def get(self, request: HttpRequest, inspection_id: int) -> HttpResponse:
         inspection = selectors.inspection_get(request.user, inspection_id)
         items = list(inspection.items.select_related("checklist_item").order_by("checklist_item__number"))
-        can_inspect = scope_of(request.user, Perm.SUPERVISION_INSPECT).contains(inspection.region_code)
+        can_inspect = may(request.user, Perm.SUPERVISION_INSPECT, inspection.region_code)
         lost = [i for i in items if i.lost]
         initial = "\n".join(
             f"{n}. {i.checklist_item.text}" + (f" — {i.finding}" if i.finding else "")
@@ -351,7 +347,7 @@ class NoticeIssueView(CanlianView):
 
     def get(self, request: HttpRequest, inspection_id: int) -> HttpResponse:
         inspection = selectors.inspection_get(request.user, inspection_id)
-        if not scope_of(request.user, Perm.SUPERVISION_INSPECT).contains(inspection.region_code):
+        if not may(request.user, Perm.SUPERVISION_INSPECT, inspection.region_code):
             raise NotFound()
         return render(
             request, "supervision/notice_form.html", {"inspection": inspection, "form": NoticeForm()}
@@ -426,9 +422,7 @@ class NoticeDetailView(CanlianView):
         notice = selectors.notice_get(request.user, notice_id)
         today = timezone.localdate()
         running = notice.status != NoticeStatus.CLOSED
-        can_inspect = running and scope_of(request.user, Perm.SUPERVISION_INSPECT).contains(
-            notice.region_code
-        )
+        can_inspect = running and may(request.user, Perm.SUPERVISION_INSPECT, notice.region_code)
         can_respond = running and notice.institution_id in institutions_of(
             request.user, Perm.SUPERVISION_RESPOND
         )
@@ -526,7 +520,7 @@ class _InspectActionView(_NoticeActionView):
 
     def post(self, request: HttpRequest, notice_id: int) -> HttpResponse:
         notice = selectors.notice_get(request.user, notice_id)
-        if not scope_of(request.user, Perm.SUPERVISION_INSPECT).contains(notice.region_code):
+        if not may(request.user, Perm.SUPERVISION_INSPECT, notice.region_code):
             raise NotFound()
         return super().post(request, notice_id)
 

@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from canlian.core.accounts.roles import Perm
 from canlian.core.registry.actions import person_record_view
 from canlian.core.registry.models import Person
+from canlian.platform.access import region_in_scope, scope_roots
 from canlian.platform.api import HasCanlianPermission, ScopedViewSet
 from canlian.platform.errors import ValidationFailed
-from canlian.platform.scoping import scope_of
 from canlian.programs import eligibility, program_actions
 from canlian.programs.families import family_for
 from canlian.programs.models import Program, RuleSetting, Standard
@@ -227,12 +227,12 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Counts over the people of a region (in your scope): eligible, and per rule how many fail
         it; and a sample of eligible people with masked ID numbers."""
         program = self.get_object()
-        scope = scope_of(request.user, Perm.PERSONS_VIEW)
         region = request.query_params.get("region", "")
-        if region and not scope.contains(region):
+        if region and not region_in_scope(request.user, Perm.PERSONS_VIEW, region):
             raise ValidationFailed("Choose a region inside your scope.", field="region")
-        if not region and not scope.everything:
-            region = sorted(scope.prefixes)[0] if scope.prefixes else "-"
+        if not region:
+            roots = scope_roots(request.user, Perm.PERSONS_VIEW)
+            region = roots[0] if roots else "-"
         try:
             sample = int(request.query_params.get("sample", "20"))
         except ValueError:

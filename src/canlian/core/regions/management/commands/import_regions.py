@@ -6,15 +6,16 @@ from django.core.management.base import CommandError
 from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.choices import JobStatus
 from canlian.core.jobs.runner import run_job
+from canlian.platform.access import is_system, scope_roots
 from canlian.platform.commands import CanlianCommand
 from canlian.platform.progress import TerminalProgress
 
 
 def _home_code(actor: Any) -> str:
-    if actor is None:
+    if is_system(actor):
         return ""
-    prefixes = actor.scope_for("regions.import").prefixes
-    return min(prefixes, key=len) if prefixes else ""
+    roots = scope_roots(actor, "regions.import")
+    return min(roots, key=len) if roots else ""
 
 
 class Command(CanlianCommand):

@@ -9,6 +9,7 @@ from canlian.core.jobs.actions import job_submit, job_upload_dir
 from canlian.core.jobs.choices import JobStatus
 from canlian.core.jobs.runner import run_job
 from canlian.core.registry.importing import FIELDS_BY_KEY, REJECTED_WORKBOOK
+from canlian.platform.access import is_system
 from canlian.platform.commands import CanlianCommand
 from canlian.platform.progress import TerminalProgress
 
@@ -56,7 +57,7 @@ class Command(CanlianCommand):
             raise CommandError(f"No such file: {path}")
         actor = self.actor_from(options.get("user"))
         region = options.get("region") or ""
-        if not region and actor is not None:
+        if not region and not is_system(actor):
             scope = actor.scope_for("persons.import")
             if len(scope.prefixes) == 1:
                 region = next(iter(scope.prefixes))

@@ -27,7 +27,7 @@ class Command(CanlianCommand):
         parser.add_argument("--user", help="act as this user (their scope applies); default: the operator")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from canlian.domains.rehab.settlement_actions import batch_generate, batches_generate_for_region
+        from canlian.domains.rehab.settlement.actions import batch_generate, batches_generate_for_region
 
         actor = self.actor_from(options.get("user"))
         start = time.perf_counter()

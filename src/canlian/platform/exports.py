@@ -1,0 +1,60 @@
+"""Spreadsheets the system writes (exports, bank files, rejected-row workbooks): one writer.
+
+Every text cell goes through ``safe_cell``: a value beginning with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return would be a live formula in Excel/WPS (``=HYPERLINK(…)``, DDE payloads), so it
+is written with a leading apostrophe, which spreadsheet programs show as text. Numbers and dates stay
+typed. Auditing the export is the calling action's job (it knows the event and the rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """The value as a spreadsheet may hold it without running it."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Sheet:
+    title: str
+    header: Sequence[Any]
+    rows: Iterable[Sequence[Any]]
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> tuple[bytes, int]:
+    """A write-only workbook of ``sheets``; returns (bytes, data rows written)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    count = 0
+    for sheet in sheets:
+        ws = book.create_sheet(title=str(sheet.title)[:31])
+        ws.append([safe_cell(str(h)) for h in sheet.header])
+        for row in sheet.rows:
+            ws.append([safe_cell(v) for v in row])
+            count += 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), count
+
+
+def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> tuple[bytes, int]:
+    """UTF-8 CSV with a byte-order mark (so Excel on Chinese Windows reads it); (bytes, rows)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(str(h)) for h in header])
+    count = 0
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+        count += 1
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
