@@ -25,11 +25,11 @@ from registry_factories import registered
 from tree_world import build_regions, built_once, user_maker
 
 from canlian.core.accounts.models import User
-from canlian.core.accounts.roles import ROLE_PERMISSIONS, Role
 from canlian.core.audit.actions import audit_record
 from canlian.core.audit.models import AuditEvent
 from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.runner import run_job
+from canlian.core.permissions import ROLE_PERMISSIONS, Role
 from canlian.core.registry import actions as registry_actions
 from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
 from canlian.platform.api import required_permission_for

@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 
 from canlian.core.accounts import actions
 from canlian.core.accounts.models import ApiToken, RoleAssignment, User
-from canlian.core.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from canlian.core.audit.models import AuditEvent
+from canlian.core.permissions import ROLE_PERMISSIONS, Perm, Role
 from canlian.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 

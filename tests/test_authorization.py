@@ -33,7 +33,7 @@ from authorization_world import (
     url_for,
 )
 
-from canlian.core.accounts.roles import ROLE_PERMISSIONS, Role
+from canlian.core.permissions import ROLE_PERMISSIONS, Role
 
 
 @pytest.fixture(scope="module")

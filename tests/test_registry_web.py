@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from registry_factories import registered, resident_id
 
-from canlian.core.accounts.roles import ROLE_PERMISSIONS, Perm
 from canlian.core.audit.events import EventType
 from canlian.core.audit.models import AuditEvent
+from canlian.core.permissions import ROLE_PERMISSIONS, Perm
 from canlian.core.registry import actions, views
 from canlian.core.registry.choices import HardshipKind, ScreeningOutcome
 from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord

@@ -21,11 +21,11 @@ from playwright.sync_api import expect
 
 from canlian.core.accounts.actions import user_create
 from canlian.core.accounts.models import User
-from canlian.core.accounts.roles import Role
 from canlian.core.institutions.models import Institution
 from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.models import Job
 from canlian.core.jobs.runner import run_job
+from canlian.core.permissions import Role
 from canlian.core.regions.actions import regions_import, regions_load_national
 from canlian.core.regions.models import Region
 from canlian.platform.tabular import Table

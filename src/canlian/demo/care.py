@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from canlian.core.accounts.actions import user_create
 from canlian.core.accounts.models import User
-from canlian.core.accounts.roles import Role
+from canlian.core.permissions import Role
 from canlian.core.regions.models import Region
 from canlian.domains.care.compliance import days_in_year, due_day, prorated
 from canlian.domains.care.models import Contact, ContactWay, Need, NeedStatus, Pairing

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.programs.models import PaymentCycle, PaymentLine
 
 

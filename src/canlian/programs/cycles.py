@@ -22,8 +22,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
+from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.platform.access import authorize, lock_for
 from canlian.platform.bulk import drop_temp_table, load_temp_table

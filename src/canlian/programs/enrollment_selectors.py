@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry.selectors import PersonFilters, persons_search
 from canlian.programs.choices import IN_REVIEW, OPEN_STATUSES
 from canlian.programs.models import Enrollment, EnrollmentStep

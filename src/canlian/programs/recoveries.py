@@ -27,8 +27,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
+from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.platform.access import authorize, lock_for, user_or_none
 from canlian.platform.errors import InvalidState, ValidationFailed

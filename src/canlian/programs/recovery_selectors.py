@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.programs.models import RecoveryItem
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.core.registry.selectors import (
     PersonLink,

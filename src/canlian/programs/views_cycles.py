@@ -20,8 +20,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.jobs.actions import job_submit
+from canlian.core.permissions import Perm
 from canlian.core.registry.identity import mask_id
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table

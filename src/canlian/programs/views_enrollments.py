@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry import selectors as registry_selectors
 from canlian.core.registry.identity import IdError, parse_resident_id
 from canlian.core.registry.models import Person

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
 from canlian.programs import recovery_selectors as selectors

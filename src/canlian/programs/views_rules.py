@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from canlian.core.accounts.forms import RegionBoundForm
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
 from canlian.core.registry.actions import person_record_view
 from canlian.core.registry.choices import Category, Grade, HardshipKind

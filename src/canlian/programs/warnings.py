@@ -32,7 +32,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry.choices import CertificateState, LifeStatus
 from canlian.core.registry.models import Certificate, HardshipStatus, Person
 from canlian.programs.choices import OPEN_STATUSES, EnrollmentStatus, StopReason

@@ -12,7 +12,7 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.platform.access import region_in_scope
 from canlian.platform.api import HasCanlianPermission
 from canlian.platform.errors import ValidationFailed

@@ -31,9 +31,9 @@ from django.db.models.functions import Substr, TruncDate
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
+from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
 from canlian.domains.care import compliance, selectors
 from canlian.domains.care.models import Contact, ContactWay, Need, NeedStatus, Pairing

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.accounts.forms import RegionBoundForm
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
 from canlian.reporting.rehab_figures import default_period
 

@@ -50,13 +50,13 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.choices import (
     CERTIFIED_POSTS,
     InstitutionKind,
     InstitutionStatus,
 )
 from canlian.core.institutions.models import Institution, StaffCertificate, StaffMember, TrainingResult
+from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.core.registry.selectors import region_names
 from canlian.domains.rehab.choices import PROGRAM_CODE, BatchStatus, SurgeryStatus

@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.platform.views import CanlianView
 from canlian.reporting.exporting import figures_export
 from canlian.reporting.forms import RehabFiguresForm

@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
 from canlian.core.accounts.forms import RegionBoundForm
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
 from canlian.core.regions.models import Region
 from canlian.platform.views import CanlianView

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.accounts.actions import user_change_own_password
-from canlian.core.accounts.roles import Perm, Role
 from canlian.core.jobs.models import Job
+from canlian.core.permissions import Perm, Role
 from canlian.core.regions.choices import RegionLevel
 from canlian.core.regions.models import Region
 from canlian.platform.errors import ValidationFailed

@@ -220,5 +220,5 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# Who may see full identities is decided in canlian.core.accounts.roles; masking happens in lists.
+# Who may see full identities is decided in canlian.core.permissions; masking happens in lists.
 CANLIAN_DEMO = env_bool("CANLIAN_DEMO", False)

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.accounts.models import ApiToken, RoleAssignment, User
-from canlian.core.accounts.roles import GRANTABLE_ROLES, ROLE_REGION_LEVELS, Perm, Role
 from canlian.core.audit.actions import audit_changes, audit_record
 from canlian.core.audit.events import EventType
+from canlian.core.permissions import GRANTABLE_ROLES, ROLE_REGION_LEVELS, Perm, Role
 from canlian.core.regions.models import Region
 from canlian.platform.access import authorize, is_system, lock_for, user_or_none
 from canlian.platform.errors import Conflict, InvalidState, NotFound, PermissionDenied, ValidationFailed

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.accounts.roles import Perm, Role
+from canlian.core.permissions import Perm, Role
 from canlian.core.regions.forms import RegionField
 
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.accounts.roles import Role, permissions_of
+from canlian.core.permissions import Role, permissions_of
 from canlian.platform.scoping import Scope, scope_of
 
 
@@ -64,7 +64,7 @@ class User(AbstractUser):
 
     def canlian_permissions(self) -> frozenset[str]:
         if self.is_superuser:
-            from canlian.core.accounts.roles import ALL_PERMISSIONS
+            from canlian.core.permissions import ALL_PERMISSIONS
 
             return ALL_PERMISSIONS
         perms: set[str] = set()

@@ -16,8 +16,8 @@ from canlian.core.accounts.forms import (
     UserFilterForm,
 )
 from canlian.core.accounts.models import User
-from canlian.core.accounts.roles import Perm
 from canlian.core.accounts.selectors import users_visible
+from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.inputs import as_int
 from canlian.platform.views import CanlianView, form_error_from, paginate

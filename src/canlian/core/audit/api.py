@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from rest_framework import mixins, serializers
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.models import AuditEvent
+from canlian.core.permissions import Perm
 from canlian.platform.api import ScopedViewSet
 
 

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.events import EventType
 from canlian.core.audit.models import AuditEvent
 from canlian.core.audit.selectors import audit_events_for
+from canlian.core.permissions import Perm
 from canlian.platform.views import CanlianView, paginate
 
 

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
 from canlian.core.audit.events import EventType
 from canlian.core.calendar import days as calendar_days
@@ -35,6 +34,7 @@ from canlian.core.calendar.importing import (
 )
 from canlian.core.calendar.models import CalendarDay, CalendarYear, ProvisionalDeadline
 from canlian.core.calendar.package import package_years
+from canlian.core.permissions import Perm
 from canlian.platform.errors import InvalidState, PermissionDenied, RowError, ValidationFailed
 
 

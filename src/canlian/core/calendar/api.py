@@ -27,11 +27,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.calendar import actions, selectors
 from canlian.core.calendar.choices import DayKind, DeadlineStatus
 from canlian.core.calendar.importing import NAME_MAX, YEARS
 from canlian.core.calendar.models import CalendarDay, CalendarYear, ProvisionalDeadline
+from canlian.core.permissions import Perm
 from canlian.platform.api import HasCanlianPermission, ScopedViewSet
 from canlian.platform.errors import ValidationFailed
 from canlian.platform.pagination import KeysetPagination

@@ -10,9 +10,9 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.calendar.choices import DayKind
 from canlian.core.calendar.models import CalendarDay, CalendarYear, ProvisionalDeadline
+from canlian.core.permissions import Perm
 
 
 def calendar_years() -> QuerySet[CalendarYear]:

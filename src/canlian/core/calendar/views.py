@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.calendar import actions, selectors
 from canlian.core.calendar.forms import CalendarImportForm, DayForm, DayRemoveForm
+from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
 from canlian.platform.views import CanlianView, form_error_from
 

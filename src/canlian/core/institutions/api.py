@@ -27,7 +27,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions import actions, selectors
 from canlian.core.institutions.choices import (
     InstitutionKind,
@@ -46,6 +45,7 @@ from canlian.core.institutions.models import (
     TrainingCourse,
     TrainingResult,
 )
+from canlian.core.permissions import Perm
 from canlian.core.registry.identity import mask_id, mask_phone
 from canlian.platform.api import ScopedViewSet
 

@@ -9,7 +9,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.accounts.forms import RegionBoundForm
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.choices import (
     InstitutionKind,
     InstitutionStatus,
@@ -18,6 +17,7 @@ from canlian.core.institutions.choices import (
     StaffPost,
 )
 from canlian.core.institutions.selectors import CERTIFICATE_STATES, EXPIRING_DAYS, EXPIRY_FILTERS
+from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
 
 

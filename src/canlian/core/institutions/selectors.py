@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.choices import CERTIFIED_POSTS
 from canlian.core.institutions.models import (
     Institution,
@@ -25,6 +24,7 @@ from canlian.core.institutions.models import (
     TrainingCourse,
     TrainingResult,
 )
+from canlian.core.permissions import Perm
 from canlian.platform import access
 
 VIEW = Perm.INSTITUTIONS_VIEW

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions import actions, selectors
 from canlian.core.institutions.choices import InstitutionStatus, ServiceCategory
 from canlian.core.institutions.forms import (
@@ -26,6 +25,7 @@ from canlian.core.institutions.forms import (
     StatusForm,
 )
 from canlian.core.institutions.models import Institution
+from canlian.core.permissions import Perm
 from canlian.core.registry.identity import mask_id, mask_phone
 from canlian.core.registry.selectors import region_names
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied

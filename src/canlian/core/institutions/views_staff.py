@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions import actions, selectors
 from canlian.core.institutions.exporting import certificate_gaps_export
 from canlian.core.institutions.forms import (
@@ -29,6 +28,7 @@ from canlian.core.institutions.forms import (
 )
 from canlian.core.institutions.models import StaffMember, TrainingCourse
 from canlian.core.institutions.views import PER_PAGE, label_regions, mask_staff
+from canlian.core.permissions import Perm
 from canlian.core.registry.identity import mask_id, mask_phone
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 from canlian.platform.views import CanlianView, form_error_from, keyset_page

@@ -12,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions import actions, selectors
 from canlian.core.institutions.choices import StaffPost
 from canlian.core.institutions.forms import CourseForm
 from canlian.core.institutions.models import TrainingCourse
 from canlian.core.institutions.views import PER_PAGE
+from canlian.core.permissions import Perm
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.views import CanlianView, form_error_from, keyset_page

@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.jobs.actions import job_cancel, job_retry
 from canlian.core.jobs.choices import JobStatus
 from canlian.core.jobs.models import Job
+from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, paginate
 

@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.jobs.actions import job_submit
+from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionFilterForm, RegionImportForm
 from canlian.core.regions.models import Region
 from canlian.core.regions.selectors import region_children, region_path, region_roots_for, region_search

@@ -18,9 +18,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from openpyxl import Workbook
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
+from canlian.core.permissions import Perm
 from canlian.core.registry.choices import CertificateStatus, HardshipKind, LifeStatus
 from canlian.core.registry.identity import mask_certificate, mask_id, mask_phone
 from canlian.core.registry.models import Person

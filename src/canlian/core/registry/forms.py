@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.accounts.forms import RegionBoundForm
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
 from canlian.core.registry.choices import (
     CancelReason,

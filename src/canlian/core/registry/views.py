@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry import actions, forms, selectors
 from canlian.core.registry.choices import RENEWAL_WINDOW_DAYS, CertificateStatus
 from canlian.core.registry.exporting import persons_export

@@ -21,11 +21,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
 from canlian.core.jobs.actions import job_submit, job_upload_dir
 from canlian.core.jobs.models import Job
+from canlian.core.permissions import Perm
 from canlian.core.registry.importing import (
     FIELDS_BY_KEY,
     LEDGER_TEMPLATE,

@@ -547,7 +547,7 @@ def need_update(
 def cadres_for_region(region_code: str) -> list[Any]:
     """Active users who may record contacts in a region (for pairing forms)."""
     from canlian.core.accounts.models import RoleAssignment
-    from canlian.core.accounts.roles import permissions_of
+    from canlian.core.permissions import permissions_of
 
     prefixes = [region_code[:n] for n in range(2, len(region_code) + 1)]
     roles = {r for r, _label in RoleAssignment._meta.get_field("role").choices if RECORD in permissions_of(r)}

@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.domains.care import actions, selectors
 from canlian.domains.care.compliance import cadre_compliance, person_compliance, region_compliance
 from canlian.domains.care.models import Contact, ContactWay, EndReason, Need, NeedStatus, Pairing

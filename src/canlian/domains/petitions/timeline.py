@@ -10,7 +10,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.core.registry.selectors import (
     PersonLink,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from canlian.core.accounts.forms import RegionBoundForm
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.regions.choices import RegionLevel
 from canlian.core.regions.forms import RegionField
 from canlian.core.registry.identity import mask_id, upgrade_15

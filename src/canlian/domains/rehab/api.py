@@ -26,8 +26,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.choices import ServiceCategory
+from canlian.core.permissions import Perm
 from canlian.domains.rehab import actions, selectors
 from canlian.domains.rehab.choices import AttendanceSource, PlanStatus, SurgeryStatus, TrainingMode
 from canlian.domains.rehab.models import Attendance, DeviceProvision, RehabPlan, SurgeryReferral

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
 from canlian.core.institutions.choices import ServiceCategory
 from canlian.core.institutions.models import StaffMember
+from canlian.core.permissions import Perm
 from canlian.core.registry.choices import Category
 from canlian.core.registry.models import Person
 from canlian.domains.rehab import actions, selectors

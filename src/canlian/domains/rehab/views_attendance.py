@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.domains.rehab import actions, selectors
 from canlian.domains.rehab.attendance_import import attendance_import
 from canlian.domains.rehab.attendance_rules import HOLIDAY_UNCONFIRMED

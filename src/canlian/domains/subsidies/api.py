@@ -11,7 +11,7 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.domains.subsidies.forms import default_months
 from canlian.domains.subsidies.statistics import subsidy_statistics
 from canlian.platform.access import region_in_scope

@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import CharField, Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Substr
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry.selectors import region_names
 from canlian.domains.subsidies.presets import LIVING, NAMES, NURSING
 from canlian.programs.choices import CycleStatus, LineStatus, RecoveryStatus

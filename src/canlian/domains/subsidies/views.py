@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.domains.subsidies.exporting import statistics_export
 from canlian.domains.subsidies.forms import StatisticsForm
 from canlian.domains.subsidies.statistics import subsidy_statistics

@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.domains.supervision import actions, selectors
 from canlian.domains.supervision.choices import PlanKind, PlanStatus
 from canlian.domains.supervision.models import (

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.models import Institution
+from canlian.core.permissions import Perm
 from canlian.core.registry.selectors import region_names
 from canlian.domains.supervision import actions, selectors
 from canlian.domains.supervision.choices import NoticeStatus, PlanStatus

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.platform.api import ScopedViewSet, required_permission_for
 from canlian.programs import enrollment_selectors as selectors
 from canlian.programs import enrollments as actions

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.platform.api import ScopedViewSet
 from canlian.platform.errors import ValidationFailed
 from canlian.programs.choices import RecoveryStatus

@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.registry.actions import person_record_view
 from canlian.core.registry.models import Person
 from canlian.platform.access import region_in_scope, scope_roots

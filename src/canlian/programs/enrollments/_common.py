@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.platform.access import authorize
 from canlian.platform.errors import (
     Conflict,

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
+from canlian.core.permissions import Perm
 from canlian.core.registry.choices import CertificateState
 from canlian.core.registry.models import HardshipStatus, Person
 from canlian.platform.errors import (

@@ -8,8 +8,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
+from canlian.core.permissions import Perm
 from canlian.platform.errors import (
     RowError,
     ValidationFailed,

@@ -9,8 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
+from canlian.core.permissions import Perm
 from canlian.core.registry.choices import CertificateState
 from canlian.platform.access import SYSTEM, is_system
 from canlian.platform.errors import (

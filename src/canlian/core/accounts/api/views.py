@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from canlian.core.accounts import actions
 from canlian.core.accounts.models import RoleAssignment, User
-from canlian.core.accounts.roles import Perm, Role
+from canlian.core.permissions import Perm, Role
 from canlian.core.regions.models import Region
 from canlian.platform.api import ScopedViewSet
 from canlian.platform.errors import ValidationFailed

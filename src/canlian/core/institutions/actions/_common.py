@@ -9,8 +9,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.models import Institution
+from canlian.core.permissions import Perm
 from canlian.core.registry.identity import normalize_phone
 from canlian.platform.access import lock_for
 from canlian.platform.errors import RowError, ValidationFailed

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from canlian.core.accounts.actions import institution_staff_user_create
 from canlian.core.accounts.models import ApiToken, User
-from canlian.core.accounts.roles import Role
 from canlian.core.audit.actions import audit_changes, audit_record
 from canlian.core.audit.events import EventType
 from canlian.core.institutions.actions._common import (
@@ -29,6 +28,7 @@ from canlian.core.institutions.actions._common import (
 )
 from canlian.core.institutions.choices import StaffPost
 from canlian.core.institutions.models import Institution, StaffMember
+from canlian.core.permissions import Role
 from canlian.core.registry.identity import parse_resident_id
 from canlian.platform.access import authorize, is_system, lock_for, may
 from canlian.platform.errors import Conflict, InvalidState, NotFound, PermissionDenied

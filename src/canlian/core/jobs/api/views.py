@@ -6,9 +6,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.jobs.actions import job_retry
 from canlian.core.jobs.models import Job
+from canlian.core.permissions import Perm
 from canlian.platform.api import ScopedViewSet
 
 

@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
 from canlian.platform.api import ScopedViewSet
 

@@ -16,9 +16,9 @@ from django.db import transaction
 
 from canlian.core.accounts.actions import user_create
 from canlian.core.accounts.models import User
-from canlian.core.accounts.roles import Role
 from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.runner import run_job
+from canlian.core.permissions import Role
 from canlian.core.regions.actions import regions_load_national
 from canlian.core.regions.models import Region
 from canlian.demo.care import generate_demo_care

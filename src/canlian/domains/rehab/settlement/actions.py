@@ -28,11 +28,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.audit.actions import audit_record
 from canlian.core.audit.events import EventType
 from canlian.core.institutions.choices import ServiceCategory
 from canlian.core.institutions.models import Institution
+from canlian.core.permissions import Perm
 from canlian.domains.rehab.actions._common import _amount
 from canlian.domains.rehab.choices import PROGRAM_CODE, BatchStatus, BelowThreshold, RuleFamily, TrainingMode
 from canlian.domains.rehab.models import (

@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from canlian.core.accounts.roles import Perm
+from canlian.core.permissions import Perm
 from canlian.domains.rehab.choices import BelowThreshold, RuleFamily, TrainingMode
 from canlian.domains.rehab.models import SettlementBatch, SettlementLine, SettlementRule
 from canlian.domains.rehab.settlement import actions, selectors

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.models import Institution
+from canlian.core.permissions import Perm
 from canlian.domains.rehab.choices import PROGRAM_CODE
 from canlian.domains.rehab.models import SettlementBatch, SettlementLine, SettlementRule
 

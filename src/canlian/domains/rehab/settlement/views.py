@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from canlian.core.accounts.roles import Perm
 from canlian.core.institutions.choices import ServiceCategory
 from canlian.core.jobs.actions import job_submit
+from canlian.core.permissions import Perm
 from canlian.domains.rehab.choices import BatchStatus, BelowThreshold, RuleFamily, TrainingMode
 from canlian.domains.rehab.settlement import actions, selectors
 from canlian.domains.rehab.settlement.export import batch_export

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from canlian.core.accounts.actions import user_create
-from canlian.core.accounts.roles import Role
+from canlian.core.permissions import Role
 from canlian.core.regions.models import Region
 from canlian.platform.commands import CanlianCommand
 
