@@ -49,6 +49,7 @@ BENEFITS = [
     "programs:enrollment-overdue",
     "programs:cycle-list",
     "programs:warnings",
+    "programs:recovery-list",
     "subsidies:statistics",
     "programs:program-list",
 ]
@@ -121,6 +122,7 @@ ALL_ENTRIES = [
     *INSTITUTIONS_ALL,
     "accounts:user-list",
     "audit:list",
+    "calendar:index",
     "api-docs",
 ]
 ADMIN_ENTRIES = [name for name in ALL_ENTRIES if name != "audit:list"]
