@@ -345,3 +345,19 @@ def test_unpaid_months_of_people_registered_later_are_not_affected(setup):
     assert not RecoveryItem.objects.exists()
     assert PaymentLine.objects.filter(enrollment=e).count() == 3
     assert Enrollment.objects.get(pk=e.pk).ineligible_since is None
+
+
+def test_payments_recheck_command_finds_what_an_import_changed(setup, capsys):
+    """A death written set-based (as an import does, no action, no hook) is found by the command."""
+    from canlian.core.registry.models import Person
+
+    e = _nursing(setup)
+    _approve(setup, generate(setup, OCT))
+    Person.objects.filter(pk=e.person_id).update(life_status="deceased", life_status_date=D(2026, 9, 3))
+    assert not RecoveryItem.objects.exists()
+    call_command("payments_recheck", program=NURSING, region=COUNTY)
+    item = RecoveryItem.objects.get()
+    assert (item.amount, item.months) == (P150, ["2026-10"])
+    assert "1 recovery items, 150.00 yuan" in capsys.readouterr().out
+    call_command("payments_recheck", program=NURSING, region=COUNTY)  # again: nothing new
+    assert RecoveryItem.objects.count() == 1

@@ -89,6 +89,7 @@ class DemoProgramsResult:
     lines: int = 0
     paid: int = 0
     failed: int = 0
+    recovered: Decimal = Decimal("0.00")  # the demo's late-recorded death: money to recover (追缴)
     seconds: float = 0.0
 
 
@@ -438,6 +439,40 @@ def run_cycles(
 # --- the whole demo ----------------------------------------------------------------------------------
 
 
+def record_late_death(*, region_code: str, month: dt.date, actor: Any) -> Decimal:
+    """A death recorded after the cycles were approved, dated back to the 10th of ``month`` (the first
+    demo cycle's): the months paid after it (the next month's paid line, the last month's approved
+    one) become a recovery item (追缴) for the worker to pursue. Returns its amount."""
+    from canlian.core.registry.actions import person_set_life_status
+    from canlian.core.registry.choices import LifeStatus
+    from canlian.programs.models import RecoveryItem
+
+    line = (
+        PaymentLine.objects.filter(
+            region_code__startswith=region_code,
+            period=add_months(month, 1),
+            status=LineStatus.PAID,
+            program__code=NURSING,
+            person__life_status=LifeStatus.LIVING,
+        )
+        .order_by("person_id")
+        .first()
+    )
+    if line is None:
+        return Decimal("0.00")
+    with transaction.atomic():
+        person_set_life_status(
+            actor=actor,
+            person_id=line.person_id,
+            status=LifeStatus.DECEASED,
+            on=month.replace(day=10),
+            note="民政部门火化信息比对（演示）",
+        )
+    return sum(
+        (i.amount for i in RecoveryItem.objects.filter(person_id=line.person_id)), Decimal("0.00")
+    )
+
+
 def generate_demo_programs(
     *,
     region_code: str,
@@ -483,5 +518,9 @@ def generate_demo_programs(
         counted = PaymentLine.objects.filter(region_code__startswith=region_code)
         result.paid = counted.filter(status=LineStatus.PAID).count()
         result.failed = counted.filter(status=LineStatus.FAILED).count()
+        if len(cycle_months) >= 3:
+            result.recovered = record_late_death(
+                region_code=region_code, month=cycle_months[0], actor=generator
+            )
     result.seconds = time.perf_counter() - started
     return result

@@ -114,6 +114,10 @@ class Command(CanlianCommand):
             f"subsidies: enrollments {enrolled}; {result.cycles} cycles with {result.lines:,} lines "
             f"({result.paid:,} paid, {result.failed:,} failed) in {result.seconds:.1f} s"
         )
+        if result.recovered:
+            self.stdout.write(
+                f"  a death recorded late: {result.recovered} yuan to recover (补贴救助 → 追缴管理)"
+            )
 
     def _care(self, city_code: str, seed: int) -> None:
         """Pairing care: cadres paired with the people who should be paired, a year and a half of
