@@ -55,6 +55,19 @@ def _living(setup, **kw):
     return e
 
 
+def _extend_to_grades_3_4(setup):
+    """The province pays grades 3–4 intellectual and mental too, at a lower standard (60 a month)."""
+    RuleSetting.objects.create(
+        program=setup["nursing"],
+        region_code="37",
+        valid_from=D(2016, 1, 1),
+        rules=compile_rules(NURSING, {"include_grade_3_4_intellectual_mental": True}),
+    )
+    Standard.objects.create(
+        program=setup["nursing"], region_code="", valid_from=D(2016, 1, 1), grades="34", amount=Decimal("60")
+    )
+
+
 def _reassess(e, grade, on, category=None):
     registry.certificate_reassess(
         actor=None,
@@ -127,16 +140,7 @@ def test_an_exclusion_starting_stops_the_living_subsidy_from_the_month_after(set
 
 def test_a_new_band_is_paid_at_its_own_standard(setup):
     """Grade 2 → 4 intellectual where the province pays grades 3–4 too, at a lower standard."""
-    nursing = setup["nursing"]
-    RuleSetting.objects.create(
-        program=nursing,
-        region_code="37",
-        valid_from=D(2016, 1, 1),
-        rules=compile_rules(NURSING, {"include_grade_3_4_intellectual_mental": True}),
-    )
-    Standard.objects.create(
-        program=nursing, region_code="", valid_from=D(2016, 1, 1), grades="34", amount=Decimal("60")
-    )
+    _extend_to_grades_3_4(setup)
     e = _nursing(setup, grade=2, category=5)
     _reassess(e, 4, D(2026, 10, 1))
     generate(setup, NOV)
@@ -196,16 +200,7 @@ def test_a_stop_before_approval_withdraws_the_months_from_the_stop(setup):
 
 
 def test_a_lower_grade_before_approval_rewrites_the_line_at_the_new_amount(setup):
-    nursing = setup["nursing"]
-    RuleSetting.objects.create(
-        program=nursing,
-        region_code="37",
-        valid_from=D(2016, 1, 1),
-        rules=compile_rules(NURSING, {"include_grade_3_4_intellectual_mental": True}),
-    )
-    Standard.objects.create(
-        program=nursing, region_code="", valid_from=D(2016, 1, 1), grades="34", amount=Decimal("60")
-    )
+    _extend_to_grades_3_4(setup)
     e = _nursing(setup, category=6)
     result = generate(setup, OCT)
     _reassess(e, 3, D(2026, 10, 1))
@@ -244,16 +239,7 @@ def test_a_death_recorded_after_approval_becomes_a_recovery_item(setup):
 
 
 def test_a_lower_band_after_approval_recovers_the_difference(setup):
-    nursing = setup["nursing"]
-    RuleSetting.objects.create(
-        program=nursing,
-        region_code="37",
-        valid_from=D(2016, 1, 1),
-        rules=compile_rules(NURSING, {"include_grade_3_4_intellectual_mental": True}),
-    )
-    Standard.objects.create(
-        program=nursing, region_code="", valid_from=D(2016, 1, 1), grades="34", amount=Decimal("60")
-    )
+    _extend_to_grades_3_4(setup)
     e = _nursing(setup, category=5)
     _approve(setup, generate(setup, OCT))
     _reassess(e, 4, D(2026, 10, 1))  # recorded late: October was paid at the grade-2 amount
