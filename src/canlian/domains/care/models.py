@@ -76,7 +76,9 @@ class CareScopedQuerySet(RegionScopedQuerySet):
     (``care_wide_scope``) only the rows of their own people (``own_q``). care.manage is region-wide."""
 
     def own_q(self, user: Any) -> Q:
-        raise NotImplementedError
+        """The rows that are the user's own (each care model says which); by default none, so a
+        model that forgets it shows a cadre nothing rather than the region."""
+        return Q(pk__in=[])
 
     def for_user(self, user: Any, action: str = "view") -> Any:
         if is_system(user):
