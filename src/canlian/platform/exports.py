@@ -58,3 +58,23 @@ def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> tuple[byt
         writer.writerow([safe_cell(v) for v in row])
         count += 1
     return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
+
+
+class SafeSheet:
+    """A worksheet whose ``append`` neutralises every cell (``safe_cell``): for writers that build
+    their sheet row by row (sections, titles) rather than through ``xlsx_bytes``."""
+
+    def __init__(self, sheet: Any) -> None:
+        object.__setattr__(self, "_sheet", sheet)
+
+    def append(self, row: Iterable[Any]) -> None:
+        self._sheet.append([safe_cell(v) for v in row])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sheet, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._sheet, name, value)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._sheet[key]

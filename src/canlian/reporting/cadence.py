@@ -41,6 +41,7 @@ from canlian.domains.care.selectors import contacts_for, needs_for, pairings_for
 from canlian.domains.petitions.models import FestivalVisit, Petition, PetitionStatus
 from canlian.platform.access import region_in_scope as _region_in_scope
 from canlian.platform.access import scope_roots
+from canlian.platform.exports import SafeSheet
 
 # --- periods ---------------------------------------------------------------------------------------
 
@@ -526,7 +527,7 @@ def ledger_export(*, user: Any, ledger_: Ledger, stream: IO[bytes], title: str) 
     """Write the ledger (六统一: the same columns at every level) as .xlsx to ``stream`` and record
     the export. Returns the number of region rows written."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = SafeSheet(workbook.active)
     sheet.title = "工作台账"
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)

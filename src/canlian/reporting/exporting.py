@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
+from canlian.platform.exports import SafeSheet
 from canlian.reporting.rehab_figures import RehabFigures
 
 # The report's own (Chinese) vocabulary, like the other statistics sheets: it goes into reports as is.
@@ -55,7 +56,7 @@ def figures_rows(figures: RehabFigures) -> list[list[Any]]:
 def figures_export(*, user: Any, figures: RehabFigures, stream: IO[bytes]) -> int:
     """Write ``figures`` to ``stream`` as .xlsx and record the export; returns the rows written."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("统计")
+    sheet = SafeSheet(workbook.create_sheet("统计"))
     sheet.append(
         [TITLE, f"{figures.first} 至 {figures.last}", figures.region_name or figures.region or "全部"]
     )

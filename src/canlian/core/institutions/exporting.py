@@ -13,6 +13,7 @@ from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
 from canlian.core.institutions import selectors
 from canlian.core.registry.identity import mask_id, mask_phone
+from canlian.platform.exports import SafeSheet
 
 # The sheet goes into reports as is: the federation's own (Chinese) vocabulary, like other exports.
 TITLE = "持证上岗情况"
@@ -24,7 +25,7 @@ def certificate_gaps_export(
 ) -> int:
     """Write the list to ``stream`` as .xlsx and record the export; returns the rows written."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(TITLE)
+    sheet = SafeSheet(workbook.create_sheet(TITLE))
     sheet.append([TITLE, f"{on:%Y-%m-%d}", f"{days}天内到期"])
     sheet.append(["机构", "机构区划", "姓名", "岗位", "身份证号", "联系电话", "情况", "证书有效期至"])
     rows = 0

@@ -26,6 +26,7 @@ from canlian.core.registry.identity import mask_certificate, mask_id, mask_phone
 from canlian.core.registry.models import Person
 from canlian.core.registry.selectors import PersonFilters, persons_for_list, persons_search, region_names
 from canlian.platform.access import scope_roots
+from canlian.platform.exports import SafeSheet
 
 #: A web export stops here (a job or command may pass a larger limit). Excel's own sheet limit is
 #: 1,048,576 rows; 200,000 rows take well under a minute and about 20 MB.
@@ -136,7 +137,7 @@ def persons_export(
         may_reveal=Exists(revealable)
     )
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("残疾人台账")
+    sheet = SafeSheet(workbook.create_sheet("残疾人台账"))
     sheet.append(HEADERS)
     names: dict[str, str] = {}
     count = revealed = 0

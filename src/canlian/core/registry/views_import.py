@@ -35,6 +35,7 @@ from canlian.core.registry.importing import (
     resolve_mapping,
 )
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
+from canlian.platform.exports import SafeSheet
 from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES, open_table_stream
 from canlian.platform.views import CanlianView, form_error_from
 
@@ -346,7 +347,7 @@ class PersonImportTemplateView(CanlianView):
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(title=_("People"))
+        sheet = SafeSheet(book.create_sheet(title=_("People")))
         sheet.append(list(LEDGER_TEMPLATE))
         buffer = io.BytesIO()
         book.save(buffer)

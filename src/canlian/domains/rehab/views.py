@@ -38,6 +38,7 @@ from canlian.domains.rehab.forms import (
 from canlian.domains.rehab.models import DeviceKind, RehabPlan, SurgeryReferral
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
+from canlian.platform.exports import SafeSheet
 from canlian.platform.views import CanlianView, flash_error, form_error_from
 from canlian.programs.choices import EnrollmentStatus
 from canlian.programs.models import Enrollment
@@ -643,7 +644,7 @@ def training_days_export(*, user: Any, rows: list[Any], filters: dict[str, Any],
     """Write the training-days table to ``stream`` as .xlsx (ID numbers masked) and record the export;
     returns the rows written."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("康复训练天数")
+    sheet = SafeSheet(workbook.create_sheet("康复训练天数"))
     sheet.append(["康复训练天数", str(filters["year"])])
     sheet.append(
         [

@@ -79,6 +79,7 @@ from canlian.core.registry.importing.writing import (
 )
 from canlian.platform.bulk import drop_temp_table, is_postgres
 from canlian.platform.errors import RowError, ValidationFailed
+from canlian.platform.exports import SafeSheet
 from canlian.platform.progress import NullProgress, Progress
 from canlian.platform.tabular import TableStream, open_table_stream
 
@@ -187,7 +188,7 @@ def rejected_rows_workbook(
 
     out = Path(out)
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=str(_("Rejected rows"))[:31])
+    sheet = SafeSheet(book.create_sheet(title=str(_("Rejected rows"))[:31]))
     sheet.append([str(_("Row")), *stream.header, str(_("Field")), str(_("Reason"))])
     width = len(stream.header)
     remaining = set(rejections)
