@@ -22,6 +22,11 @@ def month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
 
 
+def date_of(value: object) -> dt.date:
+    """A date column as raw SQL returns it: a ``date`` on PostgreSQL, ISO text on SQLite."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same day ``years`` later (earlier when negative); 29 February becomes 28 February."""
     try:

@@ -27,6 +27,7 @@ from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.platform.access import authorize, lock_for
 from canlian.platform.bulk import drop_temp_table, load_temp_table
+from canlian.platform.dates import date_of as _as_date
 from canlian.platform.errors import InvalidState, NotFound, RowError, ValidationFailed
 from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
 from canlian.platform.tabular import Table
@@ -204,10 +205,6 @@ FROM ranked r LEFT JOIN std s ON s.precedence = r.precedence"""
             (enrollment_id, _as_date(period)): (bool(qualified), standard_id)
             for enrollment_id, period, qualified, standard_id in cursor.fetchall()
         }
-
-
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def write_lines(

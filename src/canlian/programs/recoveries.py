@@ -31,6 +31,7 @@ from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.platform.access import authorize, lock_for, user_or_none
+from canlian.platform.dates import date_of as _as_date
 from canlian.platform.errors import InvalidState, ValidationFailed
 from canlian.programs.choices import (
     CycleStatus,
@@ -236,10 +237,6 @@ def _periods(
     if enrollment_ids is not None:
         lines = lines.filter(enrollment_id__in=enrollment_ids)
     return sorted(set(lines.values_list("period", flat=True).distinct()))
-
-
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _find(
