@@ -79,9 +79,13 @@ class Perm:
     # the working-day calendar (national): holidays and make-up days per year, provisional deadlines
     CALENDAR_VIEW = "calendar.view"  # the years and days, the provisional deadlines of one's region
     CALENDAR_MANAGE = "calendar.manage"  # load, import and edit the calendar (national data)
+    # steering: indicators, dashboards, targets, bulletins (figures only; the people behind a figure
+    # are read through the indicator's own permission)
+    STEERING_VIEW = "steering.view"  # dashboards, indicator values, targets, bulletins of one's region
+    STEERING_TARGETS = "steering.targets"  # set and import targets, bulletin schemes, refresh figures
 
 
-_STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS}
+_STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS, Perm.STEERING_VIEW}
 _REGISTRY_WORK = {
     Perm.PERSONS_VIEW,
     Perm.PERSONS_EDIT,
@@ -126,6 +130,7 @@ _ADMIN = (
         Perm.ACCOUNTS_MANAGE,
         Perm.JOBS_MANAGE,
         Perm.CALENDAR_VIEW,
+        Perm.STEERING_TARGETS,
     }
     | _REGISTRY_WORK
     | _COUNTY_PROGRAM_WORK

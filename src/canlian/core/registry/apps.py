@@ -12,3 +12,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from canlian.core.registry import handlers  # noqa: F401  (registers job kinds)
+        from canlian.core.registry.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
+
+        register_all(INDICATORS)
