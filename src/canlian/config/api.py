@@ -25,6 +25,7 @@ from canlian.programs.api import enrollments as enrollments_api
 from canlian.programs.api import recoveries as recoveries_api
 from canlian.programs.api import rules as rules_api
 from canlian.reporting import api as reporting_api
+from canlian.reporting.steering import api as steering_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -50,6 +51,7 @@ for module in (
     rehab_api,
     supervision_api,
     reporting_api,
+    steering_api,
 ):
     module.register(router)
 

@@ -48,6 +48,7 @@ urlpatterns = [
     path("rehab/", include("canlian.domains.rehab.urls")),
     path("supervision/", include("canlian.domains.supervision.urls")),
     path("reports/", include("canlian.reporting.urls")),
+    path("steering/", include("canlian.reporting.steering.urls")),
     path("users/", include("canlian.core.accounts.urls")),
     path("audit/", include("canlian.core.audit.urls")),
     path("jobs/", include("canlian.core.jobs.urls")),

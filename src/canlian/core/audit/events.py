@@ -130,3 +130,11 @@ class EventType(models.TextChoices):
     DEADLINE_RECOMPUTED = "calendar.deadline_recomputed", _("Provisional deadline recomputed")
     # reports
     FIGURES_EXPORTED = "report.figures_exported", _("Figures exported")
+    # steering: targets, bulletins, indicator figures and the people behind them
+    TARGET_SET = "steering.target_set", _("Target set")
+    TARGET_REMOVED = "steering.target_removed", _("Target removed")
+    TARGETS_IMPORTED = "steering.targets_imported", _("Targets imported")
+    BULLETIN_SCHEME_SAVED = "steering.scheme_saved", _("Bulletin scheme saved")
+    BULLETIN_EXPORTED = "steering.bulletin_exported", _("Bulletin exported")
+    INDICATORS_REFRESHED = "steering.refreshed", _("Indicator figures refreshed")
+    INDICATOR_RECORDS_VIEWED = "steering.records_viewed", _("People behind a figure viewed")

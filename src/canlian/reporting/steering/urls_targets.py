@@ -1,0 +1,3 @@
+"""Steering pages (see urls.py)."""
+
+urlpatterns: list = []
