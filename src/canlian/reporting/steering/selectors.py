@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
+from canlian.platform.access import region_in_scope, scope_roots
 from canlian.platform.errors import NotFound, PermissionDenied
 from canlian.platform.indicators import Indicator, Period, all_indicators, get_indicator
-from canlian.platform.scoping import scope_of
 from canlian.reporting.models import BulletinScheme, IndicatorRefresh, IndicatorValue, Target
 from canlian.reporting.steering.progress import Status, elapsed, ratio, status_of
 
@@ -87,18 +87,14 @@ def visible_indicators(user: Any, codes: list[str] | None = None) -> list[Indica
 
 def default_region(user: Any) -> str:
     """The top region of the user's steering scope ("" for the national scope)."""
-    scope = scope_of(user, Perm.STEERING_VIEW)
-    if scope.everything:
-        return ""
-    if not scope.prefixes:
+    roots = scope_roots(user, Perm.STEERING_VIEW)
+    if not roots:
         raise PermissionDenied()
-    return sorted(scope.prefixes, key=lambda c: (len(c), c))[0]
+    return sorted(roots, key=lambda c: (len(c), c))[0]
 
 
 def check_region(user: Any, region_code: str) -> None:
-    if not scope_of(user, Perm.STEERING_VIEW).contains(region_code) and not (
-        region_code == "" and scope_of(user, Perm.STEERING_VIEW).everything
-    ):
+    if not region_in_scope(user, Perm.STEERING_VIEW, region_code):
         raise NotFound()
 
 
