@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +44,7 @@ from canlian.domains.supervision.models import (
 from canlian.platform.access import authorize, is_system, lock_for, user_or_none
 from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, RowError, ValidationFailed
 from canlian.platform.inputs import as_date, field_error
+from canlian.platform.numbering import NumberingExhausted, allocate_yearly
 from canlian.programs.workdays import add_working_days, deadline_record
 
 VIEW = "supervision.view"
@@ -432,30 +433,28 @@ def notice_issue(
         raise field_error("issued_on", _("A notice cannot be issued before the inspection."), day)
     _not_future(day, "issued_on")
     due = add_working_days(day, days)
-    for _attempt in range(5):
-        sequence = (
-            RectificationNotice.objects.filter(year=day.year).aggregate(m=Max("sequence"))["m"] or 0
-        ) + 1
-        try:
-            with transaction.atomic():
-                notice = RectificationNotice.objects.create(
-                    institution=inspection.institution,
-                    inspection=inspection,
-                    region_code=inspection.region_code,
-                    number=f"{notice_prefix()}-{day.year}-{sequence:03d}",
-                    year=day.year,
-                    sequence=sequence,
-                    problems=problems,
-                    issued_on=day,
-                    working_days=days,
-                    due_on=due,
-                    created_by=user_or_none(actor),
-                )
-            break
-        except IntegrityError:
-            continue
-    else:  # pragma: no cover - five concurrent issues of the same number in a row
-        raise InvalidState(_("Could not number the notice; try again."))
+    def next_sequence() -> int:
+        return (RectificationNotice.objects.filter(year=day.year).aggregate(m=Max("sequence"))["m"] or 0) + 1
+
+    def create(sequence: int) -> RectificationNotice:
+        return RectificationNotice.objects.create(
+            institution=inspection.institution,
+            inspection=inspection,
+            region_code=inspection.region_code,
+            number=f"{notice_prefix()}-{day.year}-{sequence:03d}",
+            year=day.year,
+            sequence=sequence,
+            problems=problems,
+            issued_on=day,
+            working_days=days,
+            due_on=due,
+            created_by=user_or_none(actor),
+        )
+
+    try:
+        notice = allocate_yearly(next_sequence=next_sequence, create=create)
+    except NumberingExhausted as exc:  # pragma: no cover - five concurrent issues of one number in a row
+        raise InvalidState(_("Could not number the notice; try again.")) from exc
     _event(notice, NoticeEventKind.ISSUED, day, actor, problems, due_on=due)
     deadline_record(notice, "due_on", start=day, days=days)
     audit_record(actor=actor, event="supervision.notice_issued", obj=notice, new=_notice_values(notice))

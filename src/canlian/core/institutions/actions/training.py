@@ -30,6 +30,7 @@ from canlian.core.regions.models import Region
 from canlian.platform.access import authorize, is_system, lock_for
 from canlian.platform.errors import Conflict, InvalidState, PermissionDenied, RowError, ValidationFailed
 from canlian.platform.inputs import as_date, field_error
+from canlian.platform.numbering import NumberingExhausted, allocate_yearly, highest_sequence
 
 #: Certificates are valid this many years when no course says otherwise.
 DEFAULT_CERTIFICATE_YEARS = 3
@@ -208,12 +209,7 @@ def next_certificate_number(year: int) -> str:
     """KF<year><6-digit sequence>: one more than the highest such number of that year."""
     prefix = f"KF{year}"
     numbers = StaffCertificate.objects.filter(number__startswith=prefix).values_list("number", flat=True)
-    highest = 0
-    for number in numbers:
-        tail = number[len(prefix) :]
-        if len(tail) == 6 and tail.isdigit():
-            highest = max(highest, int(tail))
-    return f"{prefix}{highest + 1:06d}"
+    return f"{prefix}{highest_sequence(numbers, prefix, 6) + 1:06d}"
 
 
 @transaction.atomic
@@ -251,22 +247,29 @@ def staff_certificate_issue(
     given = _text(number, "number", 40)
     if given and StaffCertificate.objects.filter(number__iexact=given).exists():
         raise Conflict(_("The certificate number %(number)s is taken.") % {"number": given}, field="number")
-    certificate = None
-    for _attempt in range(5):
-        candidate = given or next_certificate_number(day.year)
+
+    def create(number: str) -> StaffCertificate:
+        return StaffCertificate.objects.create(
+            staff=staff, course=course, number=number, issued_on=day, valid_until=until
+        )
+
+    if given:
         try:
             with transaction.atomic():
-                certificate = StaffCertificate.objects.create(
-                    staff=staff, course=course, number=candidate, issued_on=day, valid_until=until
-                )
-            break
+                certificate = create(given)
         except IntegrityError as exc:
-            if given:
-                raise Conflict(
-                    _("The certificate number %(number)s is taken.") % {"number": given}, field="number"
-                ) from exc
-    if certificate is None:
-        raise Conflict(_("Could not allocate a certificate number; try again."), field="number")
+            raise Conflict(
+                _("The certificate number %(number)s is taken.") % {"number": given}, field="number"
+            ) from exc
+    else:
+        prefix = f"KF{day.year}"
+        try:
+            certificate = allocate_yearly(
+                next_sequence=lambda: int(next_certificate_number(day.year)[len(prefix) :]),
+                create=lambda sequence: create(f"{prefix}{sequence:06d}"),
+            )
+        except NumberingExhausted as exc:
+            raise Conflict(_("Could not allocate a certificate number; try again."), field="number") from exc
     audit_record(
         actor=actor,
         event=EventType.STAFF_CERTIFICATE_ISSUED,
