@@ -88,3 +88,63 @@ def test_a_county_sees_its_own_and_its_townships_never_a_sibling(world, make_use
 
     with pytest.raises(NotFound):
         dashboard(user=county, region_code="370502", year=2026, month=7, today=TODAY)
+
+
+def _issued_leaf(window):
+    from django.db.models import Count, F
+
+    from canlian.core.registry.models import Certificate
+
+    return (
+        Certificate.objects.filter(issue_date__gte=window.start, issue_date__lte=window.end)
+        .values(region=F("person__region_code"))
+        .annotate(numerator=Count("id"))
+    )
+
+
+def _issued_year_leaf(windows):
+    from django.db.models import Count, F
+    from django.db.models.functions import ExtractMonth
+
+    from canlian.core.registry.models import Certificate
+
+    return (
+        Certificate.objects.filter(
+            issue_date__gte=windows[0].start,
+            issue_date__lte=windows[-1].end,
+            issue_date__month__in=[w.month for w in windows],
+        )
+        .values(region=F("person__region_code"), month=ExtractMonth("issue_date"))
+        .annotate(numerator=Count("id"))
+    )
+
+
+def test_a_year_leaf_writes_the_same_rows_as_month_by_month(world):
+    from canlian.platform.indicators import Indicator, Period, Unit
+
+    def make(code, **extra):
+        return Indicator(
+            code=code,
+            name=code,
+            area="test",
+            unit=Unit.COUNT,
+            period=Period.IN_PERIOD,
+            permission="persons.view",
+            leaf=_issued_leaf,
+            **extra,
+        )
+
+    monthly, yearly = make("test.issued.monthly"), make("test.issued.yearly", year_leaf=_issued_year_leaf)
+    indicator_refresh(indicators=[monthly, yearly], year=2026, today=TODAY)
+
+    def rows(code):
+        return sorted(
+            IndicatorValue.objects.filter(indicator=code).values_list(
+                "region_code", "parent_code", "month", "numerator"
+            )
+        )
+
+    assert rows("test.issued.yearly") == rows("test.issued.monthly")
+    assert ("370505001", "370505", 4, 1) in rows("test.issued.yearly")  # 王丙, issued 1 April
+    assert ("3705", "37", 2, 1) in rows("test.issued.yearly")  # 张甲, 10 February
+    assert not [r for r in rows("test.issued.yearly") if r[2] == 5]  # nothing issued in May: no row

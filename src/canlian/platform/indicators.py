@@ -10,7 +10,9 @@ owns its tables, from ``AppConfig.ready()``::
     ))
 
 ``leaf(window)`` returns a values-queryset grouped by region with the keys ``region`` (a region code
-of any length: village, township, county…), ``numerator`` and, for a rate, ``denominator``. It is
+of any length: village, township, county…), ``numerator`` and, for a rate, ``denominator`` (or raw
+SQL and its parameters giving those columns). An indicator over a large table may also give
+``year_leaf(windows)``, the same with a ``month`` column for all the months at once. It is
 never evaluated row by row: reporting wraps its SQL in one ``INSERT … SELECT`` that also rolls it up
 to every level above (``reporting/steering/refresh.py``). ``records(user, window, region_code)``
 returns the scoped queryset of what the figure counts, for the drill-down list (it must start from
@@ -83,7 +85,11 @@ def window_for(period: Period, year: int, month: int, today: dt.date | None = No
     return Window(year=year, month=month, start=start, end=last)
 
 
-Leaf = Callable[[Window], QuerySet]
+#: A leaf is a values-queryset, or raw SQL with its parameters, giving region, numerator[, denominator].
+Leaf = Callable[[Window], "QuerySet | tuple[str, tuple[Any, ...]]"]
+#: A whole year's leaf in one statement: the same columns plus ``month`` (1–12), for the windows
+#: given (one scan of the base table instead of one per month).
+YearLeaf = Callable[[list[Window]], "QuerySet | tuple[str, tuple[Any, ...]]"]
 Records = Callable[[Any, Window, str], QuerySet]
 
 
@@ -100,6 +106,9 @@ class Indicator:
     permission: str
     leaf: Leaf
     records: Records | None = None
+    #: Optional: all months of a year in one statement (see ``YearLeaf``); used instead of ``leaf``
+    #: by the refresh when present (``leaf`` still describes one month).
+    year_leaf: YearLeaf | None = None
     #: What changes it ("payments", "registry", "care", …): a write to one of these marks it stale.
     sources: tuple[str, ...] = ()
     description: str | Promise = ""

@@ -60,35 +60,44 @@ def months_to_refresh(indicator: Indicator, year: int, today: dt.date) -> list[i
     return list(range(1, last + 1))
 
 
-def _leaf_sql(queryset: QuerySet) -> tuple[str, tuple]:
-    """The leaf's SELECT with exactly the columns region, numerator, denominator."""
-    queryset = queryset.order_by()
+def _leaf_sql(leaf: QuerySet | tuple[str, tuple], *, with_month: bool = False) -> tuple[str, tuple]:
+    """The leaf's SELECT with exactly the columns region[, month], numerator, denominator."""
+    month = "month, " if with_month else ""
+    if isinstance(leaf, tuple):  # raw SQL from the indicator: it names the columns itself
+        sql, params = leaf
+        return f"SELECT region, {month}numerator, denominator FROM ({sql}) leaf_q", tuple(params)
+    queryset = leaf.order_by()
     names = set(queryset.query.values_select) | set(queryset.query.annotation_select)
-    missing = {"region", "numerator"} - names
+    missing = {"region", "numerator", *(["month"] if with_month else [])} - names
     if missing:
         raise ValueError(f"an indicator leaf must give {sorted(missing)}")
     sql, params = queryset.query.sql_with_params()
     denominator = "denominator" if "denominator" in names else "CAST(NULL AS NUMERIC)"
-    return f"SELECT region, numerator, {denominator} AS denominator FROM ({sql}) leaf_q", tuple(params)
+    return f"SELECT region, {month}numerator, {denominator} AS denominator FROM ({sql}) leaf_q", tuple(params)
 
 
-def _rollup_sql(leaf_sql: str) -> str:
+def _rollup_sql(leaf_sql: str, *, with_month: bool = False) -> str:
+    """INSERT the leaf and its roll-up to every level; parameters after the leaf's: indicator,
+    year, [month,] computed_at."""
     table = IndicatorValue._meta.db_table
-    parts = ["SELECT '' AS r, NULL AS p, numerator AS n, denominator AS d FROM leaf"]
+    month = "month AS m, " if with_month else ""
+    parts = [f"SELECT '' AS r, NULL AS p, {month}numerator AS n, denominator AS d FROM leaf"]
     previous = 0
     for length in LEVEL_LENGTHS:
         parent = "''" if previous == 0 else f"substr(region, 1, {previous})"
         parts.append(
-            f"SELECT substr(region, 1, {length}) AS r, {parent} AS p, numerator AS n, denominator AS d "
-            f"FROM leaf WHERE length(region) >= {length}"
+            f"SELECT substr(region, 1, {length}) AS r, {parent} AS p, {month}numerator AS n, "
+            f"denominator AS d FROM leaf WHERE length(region) >= {length}"
         )
         previous = length
     union = "\nUNION ALL\n".join(parts)
+    month_value, group = ("m", "r, p, m") if with_month else ("%s", "r, p")
     return (
         f"WITH leaf AS ({leaf_sql})\n"
         f"INSERT INTO {table} (indicator, region_code, parent_code, year, month, numerator, denominator, "
         f"computed_at)\n"
-        f"SELECT %s, r, p, %s, %s, COALESCE(SUM(n), 0), SUM(d), %s FROM ({union}) rolled GROUP BY r, p"
+        f"SELECT %s, r, p, %s, {month_value}, COALESCE(SUM(n), 0), SUM(d), %s FROM ({union}) rolled "
+        f"GROUP BY {group}"
     )
 
 
@@ -99,6 +108,17 @@ def refresh_month(indicator: Indicator, year: int, month: int, *, today: dt.date
     IndicatorValue.objects.filter(indicator=indicator.code, year=year, month=month).delete()
     with connection.cursor() as cursor:
         cursor.execute(_rollup_sql(leaf_sql), (*leaf_params, indicator.code, year, month, now))
+        return max(cursor.rowcount, 0)
+
+
+def refresh_year(indicator: Indicator, year: int, months: list[int], *, today: dt.date, now: dt.datetime) -> int:
+    """Rewrite the given months of one indicator with its ``year_leaf``: one statement."""
+    assert indicator.year_leaf is not None
+    windows = [indicator.window(year, m, today) for m in months]
+    leaf_sql, leaf_params = _leaf_sql(indicator.year_leaf(windows), with_month=True)
+    IndicatorValue.objects.filter(indicator=indicator.code, year=year, month__in=months).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(_rollup_sql(leaf_sql, with_month=True), (*leaf_params, indicator.code, year, now))
         return max(cursor.rowcount, 0)
 
 
@@ -122,7 +142,10 @@ def indicator_refresh(
         t0 = time.perf_counter()
         now = timezone.now()
         with transaction.atomic():
-            rows = sum(refresh_month(indicator, year, m, today=today, now=now) for m in months)
+            if indicator.year_leaf is not None:
+                rows = refresh_year(indicator, year, months, today=today, now=now)
+            else:
+                rows = sum(refresh_month(indicator, year, m, today=today, now=now) for m in months)
             seconds = time.perf_counter() - t0
             IndicatorRefresh.objects.update_or_create(
                 indicator=indicator.code,
