@@ -68,6 +68,17 @@ WHERE i.indrelid = ANY(%(tables)s::regclass[]) AND NOT i.indisprimary
 """
 
 
+def owns_tables(tables: Sequence[str]) -> bool:
+    """PostgreSQL: whether the connected role owns (or is a member of the owner of) every table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(bool_and(pg_has_role(current_user, relowner, 'USAGE')), false) "
+            "FROM pg_class WHERE oid = ANY(%(tables)s::regclass[])",
+            {"tables": list(tables)},
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def drop_secondary_keys(tables: Sequence[str], *, keep_unique: Sequence[tuple[str, str]] = ()) -> list[str]:
     """PostgreSQL, inside the caller's transaction: drop the foreign keys, the unique
     constraints and secondary indexes of ``tables`` for a bulk load, and return the statements that
@@ -80,6 +91,10 @@ def drop_secondary_keys(tables: Sequence[str], *, keep_unique: Sequence[tuple[st
     column), e.g. the key of an ON CONFLICT. The DDL locks the tables until commit: for loads into
     (nearly) empty tables."""
     keep = {(t, c) for t, c in keep_unique}
+    if not owns_tables(tables):
+        # Production connects as an application role that owns no table (docs/deploy.md): DDL is
+        # not its to run, so the load keeps the keys and is slower, not refused.
+        return []
     with connection.cursor() as cursor:
         cursor.execute(_KEYS_SQL, {"tables": list(tables)})
         keys = cursor.fetchall()

@@ -20,3 +20,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Refuse a superuser connection (it could erase the audit log): see config/dbguard.py.
+from django.db.backends.signals import connection_created  # noqa: E402
+
+from canlian.config.dbguard import refuse_superuser  # noqa: E402
+
+connection_created.connect(refuse_superuser, dispatch_uid="canlian-refuse-superuser")
