@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -10,8 +11,12 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from canlian.platform.errors import DomainError, NotFound
+from canlian.platform.inputs import as_int
+
+logger = logging.getLogger("canlian.api")
 
 _DRF_CODES = {
     drf_exceptions.NotAuthenticated: "not_authenticated",
@@ -41,7 +46,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = drf_exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # An unexpected error: logged with its traceback, answered as the JSON error with the
+        # request id (never Django's HTML page), the transaction rolled back.
+        logger.exception("unexpected API error (request %s)", request_id, exc_info=exc)
+        set_rollback()
+        body = {"code": "server_error", "message": "An unexpected error occurred.", "request_id": request_id}
+        return Response({"error": body}, status=500)
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, drf_exceptions.ValidationError):
         message = "The input is not valid."
@@ -52,6 +62,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     body["request_id"] = request_id
     headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
     return Response({"error": body}, status=response.status_code, headers=headers)
+
+
+def query_int(request: Any, name: str, *, low: int | None = None, high: int | None = None) -> int | None:
+    """An integer query parameter (None when absent or blank); anything else is a 400 naming it."""
+    return as_int(request.query_params.get(name), name, low=low, high=high, required=False)
 
 
 class HasCanlianPermission(permissions.BasePermission):

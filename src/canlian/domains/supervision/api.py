@@ -34,7 +34,7 @@ from canlian.domains.supervision.models import (
     NoticeEvent,
     RectificationNotice,
 )
-from canlian.platform.api import ScopedViewSet
+from canlian.platform.api import ScopedViewSet, query_int
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -285,11 +285,10 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
             return selectors.inspections_for(self.request.user).prefetch_related("items__checklist_item")
-        params = self.request.query_params
         return selectors.inspections_for(
             self.request.user,
-            institution_id=params.get("institution") or None,
-            plan_id=params.get("plan") or None,
+            institution_id=query_int(self.request, "institution", low=1),
+            plan_id=query_int(self.request, "plan", low=1),
             year=_year(self.request),
         )
 
@@ -339,7 +338,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             user,
             state=state if state in selectors.NOTICE_STATES else "all",
             on=timezone.localdate(),
-            institution_id=params.get("institution") or None,
+            institution_id=query_int(self.request, "institution", low=1),
             year=_year(self.request),
         )
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
-from canlian.platform.api import ScopedViewSet
+from canlian.platform.api import ScopedViewSet, query_int
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -42,8 +42,9 @@ class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         params = self.request.query_params
         if params.get("parent"):
             queryset = queryset.filter(parent__code=params["parent"])
-        if params.get("level"):
-            queryset = queryset.filter(level=params["level"])
+        level = query_int(self.request, "level", low=1, high=5)
+        if level is not None:
+            queryset = queryset.filter(level=level)
         if params.get("active") == "1":
             queryset = queryset.active()
         return queryset.select_related("parent")
