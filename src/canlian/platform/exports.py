@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Digit strings Excel would turn into a number and lose (3.70502E+17, a dropped leading zero): ID
+#: numbers (…X too), bank accounts, certificate numbers, phone numbers with a leading 0.
+_LONG_DIGITS = re.compile(r"^(?:\d{12,}[\dXx]?|0\d+)$")
 
 
 def safe_cell(value: Any) -> Any:
@@ -38,6 +42,7 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> tuple[bytes, int]:
     book = Workbook(write_only=True)
     count = 0
     for sheet in sheets:
+        # Strings are written as text cells (never numbers), so an ID or account keeps every digit.
         ws = book.create_sheet(title=str(sheet.title)[:31])
         ws.append([safe_cell(str(h)) for h in sheet.header])
         for row in sheet.rows:
@@ -48,14 +53,25 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> tuple[bytes, int]:
     return out.getvalue(), count
 
 
+def csv_text_cell(value: Any) -> Any:
+    """A CSV cell: ``safe_cell``, and a long digit string (ID, account, phone with a leading zero)
+    led by a tab, which Excel and WPS take as text instead of a number in scientific notation; a
+    program reading the file strips it like any surrounding whitespace."""
+    value = safe_cell(value)
+    if isinstance(value, str) and _LONG_DIGITS.match(value):
+        return "\t" + value
+    return value
+
+
 def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> tuple[bytes, int]:
-    """UTF-8 CSV with a byte-order mark (so Excel on Chinese Windows reads it); (bytes, rows)."""
+    """UTF-8 CSV with a byte-order mark (so Excel on Chinese Windows reads it); (bytes, rows).
+    Long digit strings stay text (``csv_text_cell``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([safe_cell(str(h)) for h in header])
     count = 0
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([csv_text_cell(v) for v in row])
         count += 1
     return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
 
