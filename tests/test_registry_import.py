@@ -706,3 +706,19 @@ def test_bulk_load_rebuilds_the_keys_it_dropped(places, county_admin, tmp_path, 
             issue_date=dt.date(2020, 1, 1),
             valid_until=dt.date(2030, 1, 1),
         )  # a second certificate in force: refused by the rebuilt partial unique index
+
+
+def test_rare_characters_of_every_cjk_extension_in_names(places, county_admin, tmp_path):
+    """李𠀀 (extension B, 4 bytes in UTF-8 and GB18030), 𪚥 (B), 𫠊 (D), 𬺰 (E) and 𮯰 (I)."""
+    rows, _ = ledger_rows(5)
+    names = ["李𠀀", "𪚥一", "王𫠊", "赵𬺰", "钱𮯰"]
+    for row, name in zip(rows, names, strict=True):
+        row[1] = name
+    result = persons_import(actor=county_admin, path=write_csv(tmp_path / "rare.csv", rows, encoding="gb18030"))
+    assert result.rejected == 0, result.errors
+    stored = dict(Person.objects.filter(id_number__in=[r[4] for r in rows]).values_list("id_number", "name"))
+    assert [stored[r[4]] for r in rows] == names
+    li = Person.objects.get(id_number=rows[0][4])
+    assert li.name_pinyin.startswith("li")  # 𠀀 has a reading in pypinyin; one without adds nothing
+    registered(name="孙𠀀𠀀", region_code="370502001001")
+    assert Person.objects.filter(name="孙𠀀𠀀").exists()

@@ -291,7 +291,8 @@ def name_keys(name: str) -> tuple[str, str]:
     full: list[str] = []
     initials: list[str] = []
     for index, char in enumerate(name):
-        if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf":
+        if is_cjk(char):
+            # a rare character pypinyin has no reading for adds nothing to the keys (the name is kept)
             syllable = (_SURNAME_READINGS.get(char) if index == 0 else None) or _char_pinyin(char)
         elif char.isalnum():
             syllable = char.lower()
@@ -303,7 +304,24 @@ def name_keys(name: str) -> tuple[str, str]:
     return "".join(full)[:120], "".join(initials)[:30]
 
 
-_NAME_OK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z·•.\s]{2,50}$")
+#: Every CJK ideograph: the basic block, extensions A–I, and the compatibility blocks (rare
+#: characters in names such as 李𠀀 are 4 bytes in UTF-8 and GB18030).
+CJK_RANGES = (
+    "\u3400-\u4dbf"  # extension A
+    "\u4e00-\u9fff"  # unified ideographs
+    "\uf900-\ufaff"  # compatibility ideographs
+    "\U00020000-\U0002a6df"  # extension B
+    "\U0002a700-\U0002ebef"  # extensions C, D, E, F
+    "\U0002ebf0-\U0002ee5f"  # extension I
+    "\U0002f800-\U0002fa1f"  # compatibility supplement
+    "\U00030000-\U000323af"  # extensions G, H
+)
+_CJK = re.compile(f"[{CJK_RANGES}]")
+_NAME_OK = re.compile(f"^[{CJK_RANGES}A-Za-z·•.\\s]{{2,50}}$")
+
+
+def is_cjk(char: str) -> bool:
+    return bool(_CJK.match(char))
 
 
 def normalize_name(raw: str) -> str:
