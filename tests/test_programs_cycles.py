@@ -216,9 +216,14 @@ def test_qualifying_without_a_standard_is_counted(setup):
     e = enroll(living, applied=D(2025, 3, 1), hardship_basis="dibao")
     HardshipStatus.objects.create(person=e.person, kind="dibao", valid_from=D(2024, 1, 1), source="manual")
     Standard.objects.filter(program=living).delete()
-    result = generate(setup, D(2025, 4, 1), program="living")
-    assert lines_of(e) == []
-    assert result.no_standard == 1
+    with pytest.raises(InvalidState) as refused:
+        generate(setup, D(2025, 4, 1), program="living")
+    # nobody is paid, so no cycle: the refusal says why
+    assert refused.value.code == "cycle_empty" and refused.value.details == {
+        "no_standard": 1,
+        "no_longer_eligible": 0,
+    }
+    assert lines_of(e) == [] and not PaymentCycle.objects.filter(program=living).exists()
     assert Enrollment.objects.get(pk=e.pk).ineligible_since is None
 
 
@@ -342,10 +347,11 @@ def test_overlapping_cycles_never_pay_twice(setup):
     """A city's cycle after the county's finds nothing left to pay (the unique key holds)."""
     enroll(setup["nursing"], applied=D(2025, 5, 1))
     generate(setup, D(2025, 5, 1))
-    city = cycles.cycle_generate(
-        actor=None, program=setup["nursing"], region_code="3705", month=D(2025, 5, 1)
-    )
-    assert city.created == 0 and PaymentLine.objects.count() == 1
+    with pytest.raises(InvalidState) as refused:
+        cycles.cycle_generate(actor=None, program=setup["nursing"], region_code="3705", month=D(2025, 5, 1))
+    # nothing left to pay: no empty city cycle goes to approval
+    assert refused.value.code == "cycle_empty"
+    assert PaymentLine.objects.count() == 1 and not PaymentCycle.objects.filter(region_code="3705").exists()
 
 
 # --- maker-checker, export, bank results, re-issue --------------------------------------------------
@@ -633,3 +639,16 @@ def test_api(client, setup):
     upload.name = "r.csv"
     done = client.post(reverse("api:payment-cycle-results", kwargs={"cycle_id": cycle_id}), {"file": upload})
     assert done.status_code == 200 and done.json()["status"] == "closed" and done.json()["paid"] == 1
+
+
+def test_the_generate_form_defaults_to_the_users_county_or_one_with_people(setup, make_user):
+    from canlian.programs.views_cycles import GenerateForm
+
+    county = make_user("county_admin", "370505")
+    assert GenerateForm(user=county).fields["region"].initial == "370505"  # its own county
+    city = make_user("city_admin", "3705")
+    person = registered(name="王五一", region_code="370505001", issued=D(2015, 5, 1))
+    enroll(setup["nursing"], applied=D(2025, 5, 1), person=person)
+    # 370502 sorts first but has nobody enrolled: the default is the county with people
+    assert [c for c, _l in GenerateForm(user=city).fields["region"].choices][:2] == ["370502", "370505"]
+    assert GenerateForm(user=city).fields["region"].initial == "370505"

@@ -294,6 +294,30 @@ def cycle_generate(
             cycle=cycle, program=program, fail_after_insert=fail_after_insert
         )
         by_kind = cycle_retotal(cycle)
+        if not cycle.line_count:
+            # An empty cycle would go to approval and to the bank for nothing: refused (the
+            # transaction rolls back, so not even the cycle row stays), saying why when it can.
+            reasons = []
+            if no_standard:
+                reasons.append(_("%(count)s enrollments have no standard in force.") % {"count": no_standard})
+            if refused:
+                reasons.append(
+                    _("%(count)s enrollments no longer meet the rules (see the warnings).")
+                    % {"count": len(refused)}
+                )
+            raise InvalidState(
+                " ".join(
+                    [
+                        str(
+                            _("Nobody in %(region)s is due %(program)s for %(month)s: no cycle was created.")
+                            % {"region": region_code, "program": program.label, "month": f"{month:%Y-%m}"}
+                        ),
+                        *map(str, reasons),
+                    ]
+                ),
+                code="cycle_empty",
+                details={"no_standard": no_standard, "no_longer_eligible": len(refused)},
+            )
         cycle.status = CycleStatus.GENERATED
         cycle.mark_generated(actor)
         notes = []
@@ -354,7 +378,9 @@ def cycle_approve(*, actor: Any, cycle_id: int) -> PaymentCycle:
         )
     cycle.mark_approved(
         actor,
-        refusal=_("The person who generated a cycle cannot approve it: another user must check and approve it."),
+        refusal=_(
+            "The person who generated a cycle cannot approve it: another user must check and approve it."
+        ),
     )
     cycle.status = CycleStatus.APPROVED
     cycle.save(update_fields=["status", "approved_by", "approved_at"])

@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,8 +29,8 @@ from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
 from canlian.programs import cycle_selectors as selectors
 from canlian.programs import cycles as actions
-from canlian.programs.choices import CycleStatus, LineKind, LineStatus, ProgramKind
-from canlian.programs.models import PaymentCycle, PaymentLine, Program
+from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
+from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program
 
 PER_PAGE = 50
 JOB_KIND = "payments.generate"
@@ -84,7 +85,25 @@ class GenerateForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["program"].choices = _programs()
-        self.fields["region"].choices = _generate_regions(user)
+        self.fields["region"].choices = choices = _generate_regions(user)
+        self.fields["region"].initial = _default_region(user, [code for code, _label in choices])
+
+
+def _default_region(user: Any, codes: list[str]) -> str | None:
+    """The user's own region when it is a choice (a county's staff), else the first region that has
+    active enrollments (never an empty 市辖区 just because its code sorts first)."""
+    scope = user.scope_for(Perm.PAYMENTS_GENERATE)
+    own = [code for code in codes if code in scope.prefixes]
+    if own:
+        return own[0]
+    with_people = set(
+        Enrollment.objects.for_user(user, Perm.PAYMENTS_GENERATE)
+        .filter(status=EnrollmentStatus.ACTIVE)
+        .annotate(county=Substr("region_code", 1, 6))
+        .values_list("county", flat=True)
+        .distinct()
+    )
+    return next((code for code in codes if code[:6] in with_people), codes[0] if codes else None)
 
 
 class ResultsForm(forms.Form):
