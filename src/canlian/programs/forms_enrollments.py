@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from canlian.core.accounts.forms import RegionBoundForm
 from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
+from canlian.platform.widgets import DateInput
 from canlian.programs.choices import ApplicantKind, EnrollmentStatus, StopReason
 from canlian.programs.enrollment_selectors import EnrollmentFilters
 from canlian.programs.models import Program
@@ -31,7 +32,7 @@ def _program_choices(blank: Any) -> list[tuple[str, Any]]:
 
 
 def _date(label: Any, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, required=required, widget=DateInput())
 
 
 class EnrollmentFilterForm(RegionBoundForm):

@@ -27,6 +27,7 @@ from canlian.core.registry.identity import mask_id
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
+from canlian.platform.widgets import MonthInput
 from canlian.programs import cycle_selectors as selectors
 from canlian.programs import cycles as actions
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
@@ -38,7 +39,7 @@ JOB_KIND = "payments.generate"
 
 def _month_field(**kwargs: Any) -> forms.DateField:
     return forms.DateField(
-        input_formats=["%Y-%m", "%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "month"}), **kwargs
+        input_formats=["%Y-%m", "%Y-%m-%d"], widget=MonthInput(), **kwargs
     )
 
 

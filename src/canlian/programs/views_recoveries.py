@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
+from canlian.platform.widgets import DateInput
 from canlian.programs import recovery_selectors as selectors
 from canlian.programs.choices import ProgramKind, RecoveryStatus
 from canlian.programs.models import Program
@@ -37,7 +38,7 @@ class RecoveryFilterForm(forms.Form):
 
 class ResolveForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=RecoveryStatus.choices[1:])
-    on = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     note = forms.CharField(
         label=gettext_lazy("Note (the reason, when waived)"), max_length=300, required=False
     )

@@ -28,6 +28,7 @@ from canlian.core.registry.models import Person
 from canlian.platform.access import region_in_scope, scope_roots
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, form_errors_from
+from canlian.platform.widgets import DateInput
 from canlian.programs import eligibility, program_actions
 from canlian.programs.families import Family, family_for
 from canlian.programs.models import Program, RuleSetting, Standard
@@ -65,7 +66,7 @@ def family_or_none(program: Program) -> Family | None:
 
 
 def _date_field(label: Any, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, required=required, widget=DateInput())
 
 
 def _on_from(request: HttpRequest) -> dt.date:

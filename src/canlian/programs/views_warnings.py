@@ -24,6 +24,7 @@ from canlian.core.registry.identity import mask_id
 from canlian.core.registry.selectors import region_names
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 from canlian.platform.views import CanlianView, keyset_page
+from canlian.platform.widgets import MonthInput
 from canlian.programs import warnings
 from canlian.programs.choices import StopReason
 from canlian.programs.eligibility import program_by_code
@@ -66,7 +67,7 @@ class StopForm(forms.Form):
     reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=StopReason.choices)
     stopped_from = forms.DateField(
         label=gettext_lazy("Stop from (first month not paid)"),
-        widget=forms.DateInput(attrs={"type": "month"}),
+        widget=MonthInput(),
         input_formats=["%Y-%m", "%Y-%m-%d"],
     )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)

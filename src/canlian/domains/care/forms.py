@@ -9,13 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.domains.care.models import ContactWay, EndReason, NeedStatus
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
+from canlian.platform.widgets import DateInput
 
 
 class ContactForm(forms.Form):

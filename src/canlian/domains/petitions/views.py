@@ -40,9 +40,10 @@ from canlian.domains.petitions.models import (
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
 from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
+from canlian.platform.widgets import DateInput
 
 PER_PAGE = 50
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = DateInput()
 
 
 def _region_label(code: str, names: dict[str, str]) -> str:

@@ -10,13 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from canlian.core.institutions.choices import ServiceCategory
 from canlian.domains.rehab.choices import PlanEndReason, SurgeryStatus, TrainingMode
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
+from canlian.platform.widgets import DateInput
 
 
 def _date(label: Any, required: bool = True) -> forms.DateField:

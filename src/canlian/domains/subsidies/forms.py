@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from canlian.core.accounts.forms import RegionBoundForm
 from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
+from canlian.platform.widgets import MonthInput
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
 
@@ -28,13 +29,13 @@ class StatisticsForm(RegionBoundForm):
         label=_("From month"),
         required=False,
         input_formats=MONTH_FORMATS,
-        widget=forms.DateInput(attrs={"type": "month"}),
+        widget=MonthInput(),
     )
     end = forms.DateField(
         label=_("To month"),
         required=False,
         input_formats=MONTH_FORMATS,
-        widget=forms.DateInput(attrs={"type": "month"}),
+        widget=MonthInput(),
     )
 
     def clean(self) -> dict[str, Any]:

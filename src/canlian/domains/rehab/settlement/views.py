@@ -26,6 +26,7 @@ from canlian.domains.rehab.settlement.rules import explain
 from canlian.platform.access import may, scope_roots
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, form_error_from
+from canlian.platform.widgets import DateInput
 
 PER_PAGE = 100
 
@@ -138,7 +139,7 @@ class RegionGenerateForm(forms.Form):
 
 
 class PaidForm(forms.Form):
-    paid_on = forms.DateField(label=gettext_lazy("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=gettext_lazy("Paid on"), widget=DateInput())
 
 
 def _year(request: HttpRequest) -> int | None:
