@@ -320,6 +320,11 @@ def test_contact_form_errors_and_other_cadres(client, admin, cadre, cadre2, fixe
     client.force_login(cadre)
     response = client.post(reverse("care:contact-create", args=[p.pk]), {"way": "phone", "on": "2026-12-01"})
     assert response.status_code == 400 and Contact.objects.count() == 0
+    # an untouched form (no way chosen: nothing is preselected) saves no contact toward the quota
+    form_page = client.get(reverse("care:contact-create", args=[p.pk])).content.decode()
+    assert "checked" not in form_page.split('name="way"', 1)[1][:200]
+    untouched = client.post(reverse("care:contact-create", args=[p.pk]), {"on": "2026-11-30"})
+    assert untouched.status_code == 400 and Contact.objects.count() == 0
     client.force_login(cadre2)
     assert client.get(reverse("care:contact-create", args=[p.pk])).status_code == 404
     assert client.get(reverse("care:pairing-list")).content.decode().count("data-status=") == 0

@@ -450,6 +450,10 @@ def test_pages_walk_and_masking(client, team, person, settings, tmp_path):
     first_check = reverse("programs:enrollment-first-check", kwargs={"enrollment_id": e.pk})
     refused = client.post(first_check, {"decision": "reject", "comment": ""})
     assert refused.status_code == 200 and Enrollment.objects.get(pk=e.pk).status == "applied"
+    # Nothing is preselected: saving the untouched form passes no one.
+    assert 'value="approve" checked' not in client.get(first_check).content.decode()
+    untouched = client.post(first_check, {"comment": ""})
+    assert untouched.status_code == 200 and Enrollment.objects.get(pk=e.pk).status == "applied"
     assert client.post(first_check, {"decision": "approve", "comment": "ok"}).status_code == 302
     assert Enrollment.objects.get(pk=e.pk).status == "first_checked"
     # The township may not review: 403, nothing changed.

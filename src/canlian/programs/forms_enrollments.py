@@ -124,13 +124,14 @@ class ApplicationForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    """One review step: pass or reject, with a comment (the reason, when rejecting) and a file."""
+    """One review step: pass or reject, with a comment (the reason, when rejecting) and a file. The
+    decision is chosen explicitly: nothing is preselected, so saving an untouched form passes no one."""
 
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Pass")), ("reject", _("Reject"))],
-        initial="approve",
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose pass or reject.")},
     )
     comment = forms.CharField(
         label=_("Comment (the reason when rejecting)"),

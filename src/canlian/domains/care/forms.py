@@ -13,10 +13,14 @@ from canlian.platform.widgets import DateInput
 
 
 class ContactForm(forms.Form):
-    """The fast path: way and date are all that is required."""
+    """The fast path: way and date are all that is required. The way is chosen explicitly (nothing
+    preselected), so an untouched form saves no contact that would count toward the cadre's quota."""
 
     way = forms.ChoiceField(
-        label=_("How"), choices=ContactWay.choices, widget=forms.RadioSelect, initial=ContactWay.PHONE
+        label=_("How"),
+        choices=ContactWay.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you were in contact.")},
     )
     on = forms.DateField(label=_("Date"), widget=DateInput())
     discussed = forms.CharField(
