@@ -126,6 +126,7 @@ TEMPLATES = [
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "canlian.core.accounts.throttle.LoginThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -153,6 +154,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
+# …and over the same window: one user across addresses, one address across users
+# (core/accounts/throttle.py; 0 turns a limit off).
+CANLIAN_LOGIN_USER_FAILURE_LIMIT = int(os.environ.get("CANLIAN_LOGIN_USER_FAILURE_LIMIT", "20"))
+CANLIAN_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("CANLIAN_LOGIN_IP_FAILURE_LIMIT", "100"))
+# The client address: REMOTE_ADDR, unless the site sits behind reverse proxies named here (their
+# count, or their addresses): only then is X-Forwarded-For believed, and only their entries of it.
+_TRUSTED_PROXY_IPS = [ip.strip() for ip in os.environ.get("CANLIAN_TRUSTED_PROXY_IPS", "").split(",") if ip.strip()]
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("CANLIAN_TRUSTED_PROXY_COUNT", "0")) or None
+AXES_IPWARE_PROXY_TRUSTED_IPS = _TRUSTED_PROXY_IPS or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if (AXES_IPWARE_PROXY_COUNT or _TRUSTED_PROXY_IPS) else ("REMOTE_ADDR",)
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
