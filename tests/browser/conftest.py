@@ -8,9 +8,11 @@ test guards the web shell and must not go quietly green.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,9 +84,14 @@ class PageProblems:
         return [*self.console_errors, *self.page_errors, *self.bad_responses]
 
 
+#: Where each browser test leaves a screenshot of the page it ended on (a CI artifact: var/ is kept).
+SCREENSHOTS = Path(os.environ.get("CANLIAN_VAR_DIR", "var")) / "screenshots"
+
+
 @pytest.fixture
-def page(browser, live_server) -> Iterator[Any]:
-    """A page in a fresh context (no cookies, Chinese browser locale) with ``page.problems``."""
+def page(browser, live_server, request) -> Iterator[Any]:
+    """A page in a fresh context (no cookies, Chinese browser locale) with ``page.problems``; its
+    last view is saved as var/screenshots/<test>.png."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -111,5 +118,9 @@ def page(browser, live_server) -> Iterator[Any]:
     page.problems = problems
     try:
         yield page
+        if page.url.startswith("http"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:120]
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     finally:
         context.close()
