@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export CANLIAN_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install install-dev lint unit browser messages chromium clean bench
+.PHONY: demo test install install-dev lint unit browser messages chromium clean bench assets
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || PYTHON=python3; $${PYTHON:-python3} -m venv $(VENV) || python3 -m venv $(VENV)
@@ -18,7 +18,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) assets
+
+## make assets: the front-end libraries (ECharts) from package-lock.json into web/static/vendor/ (npm ci).
+assets:
+	@bash scripts/install-assets.sh
 
 ## make demo: install, migrate an SQLite database under var/, load demo data, start worker + server.
 demo: install

@@ -54,7 +54,7 @@ OPS = {
     "registry:screening-action": {"op": "schedule"},
 }
 #: URL keywords naming reference data every region shares (not region-owned objects), with fixed values.
-FIXED = {"program_code": "nursing-subsidy", "calendar_year": 2026}
+FIXED = {"program_code": "nursing-subsidy", "calendar_year": 2026, "indicator_code": "registry.certified"}
 #: Text of region A's objects that no page of another region may show.
 MARKERS = (
     "MARKER-RECOVERY-A",
@@ -364,7 +364,14 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         # An export is a read that is itself logged (record.exported): the outsider's export of its
         # own region is allowed; that it holds nothing of region A is tested in test_registry_web.
         AuditEvent.objects.exclude(event_type__startswith="auth.")
-        .exclude(event_type__in=["record.exported", "report.figures_exported"])
+        .exclude(
+            event_type__in=[
+                "record.exported",
+                "report.figures_exported",
+                "steering.records_viewed",
+                "steering.bulletin_exported",
+            ]
+        )
         .count(),
         (person.name, person.phone, person.region_code, person.life_status, person.updated_at),
         tuple(Certificate.objects.filter(person=person).values_list("id", "state", "valid_until")),
