@@ -279,32 +279,38 @@ def _institutions(figures: RehabFigures, user: Any, region: str) -> None:
             figures.designated_rehab += n
 
 
-def _served_people(user: Any, region: str, first: dt.date, last: dt.date) -> QuerySet:
-    """People served in the period (one ``OR`` of three semi-joins, evaluated by the database)."""
-    trained = _in_region(Attendance.objects.for_user(user, PERMISSION), region).filter(
-        on__gte=first, on__lte=last, plan__person_id=OuterRef("pk")
-    )
+def _service_sources(user: Any, region: str, first: dt.date, last: dt.date) -> list[tuple[QuerySet, str]]:
+    """The three services of the period, each with the field naming the child served: training
+    days, devices provided, operations done."""
+    trained = _in_region(Attendance.objects.for_user(user, PERMISSION), region).filter(on__gte=first, on__lte=last)
     devices = _in_region(DeviceProvision.objects.for_user(user, PERMISSION), region).filter(
-        provided_on__gte=first, provided_on__lte=last, person_id=OuterRef("pk")
+        provided_on__gte=first, provided_on__lte=last
     )
     surgery = _in_region(SurgeryReferral.objects.for_user(user, PERMISSION), region).filter(
-        status=SurgeryStatus.DONE, operated_on__gte=first, operated_on__lte=last, person_id=OuterRef("pk")
+        status=SurgeryStatus.DONE, operated_on__gte=first, operated_on__lte=last
     )
-    return Person.objects.filter(Exists(trained) | Exists(devices) | Exists(surgery))
+    return [(trained, "plan__person_id"), (devices, "person_id"), (surgery, "person_id")]
 
 
 def _children(figures: RehabFigures, user: Any, region: str, first: dt.date, last: dt.date) -> None:
-    served = _served_people(user, region, first, last)
-    figures.children_served = served.count()
+    # The people served are the UNION of the three services' person ids, counted without touching
+    # the registry (an OR of semi-joins over people scanned every person for an institution's
+    # staff, whose scope gives the planner no region to start from).
+    sources = _service_sources(user, region, first, last)
+    ids = [rows.order_by().values_list(column, flat=True) for rows, column in sources]
+    figures.children_served = ids[0].union(*ids[1:]).count()
     needs = _in_region(Enrollment.objects.for_user(user, PERMISSION), region).filter(
         program__code=PROGRAM_CODE, applied_on__lte=last
     )
     needs = needs.filter(
         Q(status__in=NEED_STATUSES) | Q(status=EnrollmentStatus.STOPPED, stopped_from__gt=first)
     )
-    need_people = Person.objects.filter(Exists(needs.filter(person_id=OuterRef("pk"))))
-    figures.children_with_needs = need_people.count()
-    figures.needs_served = need_people.filter(pk__in=served.values("pk")).count()
+    figures.children_with_needs = needs.order_by().values("person_id").distinct().count()
+    # …and of those, the served: the semi-joins run per application (few), not per person.
+    served_q = Q()
+    for rows, column in sources:
+        served_q |= Exists(rows.filter(**{column: OuterRef("person_id")}))
+    figures.needs_served = needs.filter(served_q).order_by().values("person_id").distinct().count()
     days = _in_region(Attendance.objects.for_user(user, PERMISSION), region).filter(
         on__gte=first, on__lte=last
     )
