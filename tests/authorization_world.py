@@ -336,10 +336,19 @@ def call(client: Any, route: Route, method: str, url: str) -> Any:
 
 
 def body_text(response: Any) -> str:
-    """The page, or every cell of a downloaded workbook (an export must not hold region A either)."""
+    """The page, or every cell of a downloaded workbook or text of a Word document (an export must
+    not hold region A either)."""
     if not response.streaming:
         return response.content.decode()
     data = b"".join(response.streaming_content)
+    if response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml"):
+        import io
+
+        from docx import Document
+
+        document = Document(io.BytesIO(data))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
     if response["Content-Type"].startswith("application/vnd.openxmlformats"):
         import io
 

@@ -41,7 +41,7 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise ValidationFailed(" ".join(exc.messages), field="password", code="weak_password") from exc
 
 
-def _institution_binding(role: str, region: Region, institution: Any) -> Region:
+def _institution_binding(role: str, region: Region | None, institution: Any) -> Region:
     """Institution staff hold their role bound to their institution (it then reaches that
     institution's rows only, not the region); no other role is bound to one. Returns the region the
     assignment is recorded in: the institution's own."""
@@ -61,6 +61,7 @@ def _institution_binding(role: str, region: Region, institution: Any) -> Region:
             field="institution",
             code="institution_unexpected",
         )
+    assert region is not None  # only institution staff come without a region (theirs is the institution's)
     return region
 
 

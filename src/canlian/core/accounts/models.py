@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -45,7 +45,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
-    objects = CanlianUserManager()
+    objects: ClassVar[CanlianUserManager] = CanlianUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -142,7 +142,7 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.institution.name if self.institution_id else self.region_code
+        where = self.institution.name if self.institution is not None else self.region_code
         return f"{self.get_role_display()} @ {where}"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from canlian.core.accounts.forms import (
     UserEditForm,
     UserFilterForm,
 )
+from canlian.core.accounts.http import AuthenticatedHttpRequest
 from canlian.core.accounts.models import User
 from canlian.core.accounts.selectors import users_visible
 from canlian.core.permissions import Perm
@@ -26,7 +27,7 @@ from canlian.platform.views import CanlianView, form_error_from, paginate
 class UserListView(CanlianView):
     required_permission = Perm.ACCOUNTS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = UserFilterForm(request.GET, request=request)
         data = form.cleaned_data if form.is_valid() else {}
         region = data.get("region")
@@ -51,10 +52,10 @@ class UserListView(CanlianView):
 class UserCreateView(CanlianView):
     required_permission = Perm.ACCOUNTS_MANAGE
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "accounts/user_form.html", {"form": UserCreateForm(request=request)})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = UserCreateForm(request.POST, request=request)
         if form.is_valid():
             try:
@@ -70,7 +71,7 @@ class UserCreateView(CanlianView):
 class UserDetailView(CanlianView):
     required_permission = Perm.ACCOUNTS_VIEW
 
-    def get(self, request: HttpRequest, user_id: int, **forms: Any) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, user_id: int, **forms: Any) -> HttpResponse:
         target = User.objects.get_for_user(request.user, Perm.ACCOUNTS_VIEW, pk=user_id)
         can_manage = User.objects.for_user(request.user, Perm.ACCOUNTS_MANAGE).filter(pk=target.pk).exists()
         context = {
@@ -93,7 +94,7 @@ class UserActionView(CanlianView):
     required_permission = Perm.ACCOUNTS_MANAGE
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, user_id: int, op: str) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, user_id: int, op: str) -> HttpResponse:
         target = User.objects.get_for_user(request.user, Perm.ACCOUNTS_MANAGE, pk=user_id)
         detail = UserDetailView()
         detail.request = request
@@ -105,32 +106,31 @@ class UserActionView(CanlianView):
                 actions.user_update(actor=request.user, user_id=target.pk, **form.cleaned_data)
                 messages.success(request, _("Saved."))
             elif op == "grant":
-                form = RoleGrantForm(request.POST, request=request)
-                if not form.is_valid():
-                    return detail.get(request, user_id, grant_form=form)
+                grant_form = RoleGrantForm(request.POST, request=request)
+                if not grant_form.is_valid():
+                    return detail.get(request, user_id, grant_form=grant_form)
                 try:
-                    actions.role_grant(actor=request.user, user_id=target.pk, **form.cleaned_data)
+                    actions.role_grant(actor=request.user, user_id=target.pk, **grant_form.cleaned_data)
                 except DomainError as exc:
-                    form_error_from(form, exc)
-                    return detail.get(request, user_id, grant_form=form)
+                    form_error_from(grant_form, exc)
+                    return detail.get(request, user_id, grant_form=grant_form)
                 messages.success(request, _("Role granted."))
             elif op == "revoke":
-                actions.role_revoke(
-                    actor=request.user,
-                    assignment_id=as_int(request.POST.get("assignment"), "assignment", default=0),
-                )
+                assignment_id = as_int(request.POST.get("assignment"), "assignment", default=0)
+                assert assignment_id is not None  # default=0
+                actions.role_revoke(actor=request.user, assignment_id=assignment_id)
                 messages.success(request, _("Role revoked."))
             elif op == "password":
-                form = PasswordSetForm(request.POST)
-                if not form.is_valid():
-                    return detail.get(request, user_id, password_form=form)
+                password_form = PasswordSetForm(request.POST)
+                if not password_form.is_valid():
+                    return detail.get(request, user_id, password_form=password_form)
                 try:
                     actions.user_set_password(
-                        actor=request.user, user_id=target.pk, password=form.cleaned_data["password"]
+                        actor=request.user, user_id=target.pk, password=password_form.cleaned_data["password"]
                     )
                 except DomainError as exc:
-                    form_error_from(form, exc)
-                    return detail.get(request, user_id, password_form=form)
+                    form_error_from(password_form, exc)
+                    return detail.get(request, user_id, password_form=password_form)
                 messages.success(request, _("The password was set."))
             elif op in ("deactivate", "activate"):
                 actions.user_set_active(actor=request.user, user_id=target.pk, active=op == "activate")
@@ -141,9 +141,9 @@ class UserActionView(CanlianView):
                 )
                 return detail.get(request, user_id, new_token=raw)
             elif op == "revoke-token":
-                actions.token_revoke(
-                    actor=request.user, token_id=as_int(request.POST.get("token"), "token", default=0)
-                )
+                token_id = as_int(request.POST.get("token"), "token", default=0)
+                assert token_id is not None  # default=0
+                actions.token_revoke(actor=request.user, token_id=token_id)
                 messages.success(request, _("The token was revoked."))
             else:
                 raise NotFound()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 
 from canlian.core.audit.models import AuditEvent
@@ -34,7 +35,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     required_permission = Perm.AUDIT_VIEW
     lookup_url_kwarg = "event_id"
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         for name in ("event_type", "object_type", "object_id", "request_id"):
             value = self.request.query_params.get(name)
             if value:

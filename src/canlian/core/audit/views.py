@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ class AuditListView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = AuditFilterForm(request.GET)
-        filters: dict[str, object] = {}
+        filters: dict[str, Any] = {}
         if form.is_valid():
             filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         events = audit_events_for(user=request.user, **filters)

@@ -383,9 +383,10 @@ def deadlines_recompute(*, actor: Any = None) -> int:
                 row.computed_on, row.missing_years = new, list(missing)
             else:
                 row.status, row.final_on, row.resolved_at = DeadlineStatus.RECOMPUTED, new, now
-        assert model is not None or not moves
-        for (old, new), pks in moves.items():
-            model._base_manager.filter(pk__in=pks, **{field_name: old}).update(**{field_name: new})
+        if moves:
+            assert model is not None  # a move needs the row's current value, read through the model
+            for (old, new), pks in moves.items():
+                model._base_manager.filter(pk__in=pks, **{field_name: old}).update(**{field_name: new})
     ProvisionalDeadline.objects.bulk_update(
         ready, ["status", "final_on", "resolved_at", "computed_on", "missing_years"]
     )

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -136,13 +137,13 @@ class CalendarYearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Ref
     lookup_value_regex = "[0-9]{4}"
     pagination_class = None
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[CalendarYear]:
         queryset = selectors.calendar_years()
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("days")
         return queryset
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return CalendarYearDetailSerializer if self.action == "retrieve" else CalendarYearSerializer
 
 
@@ -157,7 +158,7 @@ class CalendarDayViewSet(mixins.ListModelMixin, _ReferenceViewSet):
         "import_schedule": Perm.CALENDAR_MANAGE,
     }
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[CalendarDay]:
         queryset = CalendarDay.objects.order_by("date")
         year = self.request.query_params.get("year")
         if year:
@@ -226,7 +227,7 @@ class ProvisionalDeadlineViewSet(mixins.ListModelMixin, ScopedViewSet):
     required_permission = Perm.CALENDAR_VIEW
     pagination_class = KeysetPagination
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: QuerySet[ProvisionalDeadline]) -> QuerySet[ProvisionalDeadline]:
         wanted = self.request.query_params.get("status", DeadlineStatus.OPEN)
         if wanted == "all":
             return queryset

@@ -4,14 +4,19 @@ provisional deadlines belong to the regions of their objects and are read throug
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
 from canlian.core.calendar.choices import DayKind
-from canlian.core.calendar.models import CalendarDay, CalendarYear, ProvisionalDeadline
+from canlian.core.calendar.models import (
+    CalendarDay,
+    CalendarYear,
+    ProvisionalDeadline,
+    ProvisionalDeadlineQuerySet,
+)
 from canlian.core.permissions import Perm
 
 
@@ -37,7 +42,8 @@ def calendar_days_of(year: int) -> QuerySet[CalendarDay]:
 
 def deadlines_visible(*, user: Any, open_only: bool = True) -> QuerySet[ProvisionalDeadline]:
     """Provisional deadlines in the user's region (``calendar.view``), the earliest first."""
-    qs = ProvisionalDeadline.objects.for_user(user, Perm.CALENDAR_VIEW)
+    # ``for_user`` is annotated with the base ``RegionScopedQuerySet``, not the model's own queryset.
+    qs = cast(ProvisionalDeadlineQuerySet, ProvisionalDeadline.objects.for_user(user, Perm.CALENDAR_VIEW))
     return qs.open() if open_only else qs
 
 

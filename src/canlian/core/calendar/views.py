@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from canlian.core.accounts.http import AuthenticatedHttpRequest
 from canlian.core.calendar import actions, selectors
 from canlian.core.calendar.forms import CalendarImportForm, DayForm, DayRemoveForm
 from canlian.core.permissions import Perm
@@ -28,7 +29,7 @@ class CalendarIndexView(CanlianView):
 
     required_permission = Perm.CALENDAR_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         deadlines = list(selectors.deadlines_visible(user=request.user)[: DEADLINES_SHOWN + 1])
         return render(
             request,
@@ -43,7 +44,7 @@ class CalendarIndexView(CanlianView):
         )
 
 
-def _year_page(request: HttpRequest, year: int, *, form: Any = None) -> HttpResponse:
+def _year_page(request: AuthenticatedHttpRequest, year: int, *, form: Any = None) -> HttpResponse:
     return render(
         request,
         "calendar/year.html",
@@ -62,7 +63,7 @@ class CalendarYearView(CanlianView):
 
     required_permission = Perm.CALENDAR_VIEW
 
-    def get(self, request: HttpRequest, calendar_year: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, calendar_year: int) -> HttpResponse:
         return _year_page(request, calendar_year)
 
 
@@ -70,7 +71,7 @@ class CalendarDaySetView(CanlianView):
     required_permission = Perm.CALENDAR_MANAGE
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = DayForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -94,7 +95,7 @@ class CalendarDayRemoveView(CanlianView):
     required_permission = Perm.CALENDAR_MANAGE
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = DayRemoveForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a date."))
@@ -118,10 +119,10 @@ class CalendarImportView(CanlianView):
 
     required_permission = Perm.CALENDAR_MANAGE
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "calendar/import.html", {"form": CalendarImportForm(), "errors": []})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = CalendarImportForm(request.POST, request.FILES)
         errors: list[Any] = []
         if form.is_valid():

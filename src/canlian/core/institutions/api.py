@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
@@ -327,7 +328,7 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "add_agreement": Perm.INSTITUTIONS_MANAGE,
     }
 
-    def visible(self):  # type: ignore[no-untyped-def]
+    def visible(self) -> QuerySet[Institution]:
         if self.action != "list":
             return selectors.institutions_for(self.request.user)
         p = self.request.query_params
@@ -430,7 +431,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         "sign_in": Perm.INSTITUTIONS_MANAGE,
     }
 
-    def visible(self):  # type: ignore[no-untyped-def]
+    def visible(self) -> QuerySet[StaffMember]:
         if self.action != "list":
             return selectors.staff_for(self.request.user, current=None)
         p = self.request.query_params
@@ -509,7 +510,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     lookup_url_kwarg = "course_id"
     action_permissions = {"create": Perm.TRAINING_MANAGE, "results": Perm.TRAINING_MANAGE}
 
-    def visible(self):  # type: ignore[no-untyped-def]
+    def visible(self) -> QuerySet[TrainingCourse]:
         return selectors.courses_for(self.request.user)
 
     def retrieve(self, request: Request, course_id: Any = None) -> Response:
@@ -546,7 +547,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     lookup_url_kwarg = "staff_certificate_id"
     action_permissions = {"create": Perm.TRAINING_MANAGE, "revoke": Perm.TRAINING_MANAGE}
 
-    def visible(self):  # type: ignore[no-untyped-def]
+    def visible(self) -> QuerySet[StaffCertificate]:
         if self.action != "list":
             return selectors.certificates_for(self.request.user)
         p = self.request.query_params

@@ -194,7 +194,9 @@ class CertificateIssueForm(forms.Form):
 
     def __init__(self, *args: Any, courses: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["course"].choices = [("", _("— none —")), *((c.pk, str(c)) for c in courses)]
+        course = self.fields["course"]
+        assert isinstance(course, forms.ChoiceField)
+        course.choices = [("", _("— none —")), *((c.pk, str(c)) for c in courses)]
 
 
 class RevokeForm(forms.Form):

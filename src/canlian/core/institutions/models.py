@@ -8,6 +8,7 @@ reach their own institution only (``InstitutionScopedQuerySet``: ``institution_f
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +23,9 @@ from canlian.core.institutions.choices import (
     StaffPost,
 )
 from canlian.platform.scoping import InstitutionScopedQuerySet
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class InstitutionQuerySet(InstitutionScopedQuerySet):
@@ -208,6 +212,10 @@ class StaffMember(models.Model):
     permission_prefix = "institutions"
     scope_field = "institution__region_code"
     institution_field = "institution_id"
+
+    # Not columns: set by the pages that show the certificate state.
+    cert_state: str
+    state_label: StrOrPromise
 
     class Meta:
         verbose_name = _("staff member")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -20,12 +20,27 @@ from canlian.core.institutions.models import (
     Qualification,
     ServiceAgreement,
     StaffCertificate,
+    StaffCertificateQuerySet,
     StaffMember,
     TrainingCourse,
     TrainingResult,
 )
 from canlian.core.permissions import Perm
 from canlian.platform import access
+
+
+class CertificateStateAttrs(TypedDict):
+    """What ``with_certificate_state`` annotates a staff row with."""
+
+    cert_until: dt.date | None
+    cert_any: bool
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    #: A staff row read through ``with_certificate_state`` (``certificate_gaps``).
+    StaffWithCertificateState = WithAnnotations[StaffMember, CertificateStateAttrs]
 
 VIEW = Perm.INSTITUTIONS_VIEW
 #: Days ahead in which a qualification, agreement or certificate counts as "expiring".
@@ -183,7 +198,7 @@ def staff_get(user: Any, staff_id: Any, action: str = VIEW) -> StaffMember:
     return StaffMember.objects.select_related("institution").get_for_user(user, action, pk=staff_id)
 
 
-def with_certificate_state(qs: QuerySet[StaffMember], on: dt.date) -> QuerySet[StaffMember]:
+def with_certificate_state(qs: QuerySet[StaffMember], on: dt.date) -> QuerySet[StaffWithCertificateState]:
     """Annotate ``cert_until`` (the latest valid_until of an unrevoked certificate issued by ``on``)
     and ``cert_any`` (holds any certificate at all, revoked or not)."""
     best = (
@@ -205,7 +220,7 @@ def certificate_gaps(
     days: int = EXPIRING_DAYS,
     institution_id: Any = None,
     region_code: str = "",
-) -> QuerySet[StaffMember]:
+) -> QuerySet[StaffWithCertificateState]:
     """Current staff in certified posts (CERTIFIED_POSTS) whose certificate is missing, expiring within
     ``days`` or expired/revoked on ``on``; ``state`` narrows to one of them (all three by default)."""
     on = on or timezone.localdate()
@@ -278,7 +293,11 @@ def course_candidates(user: Any, course: TrainingCourse) -> QuerySet[StaffMember
 def certificates_for(
     user: Any, *, staff_id: Any = None, q: str = "", valid_on: dt.date | None = None
 ) -> QuerySet[StaffCertificate]:
-    qs = StaffCertificate.objects.for_user(user, VIEW).select_related("staff", "staff__institution", "course")
+    # ``for_user`` is annotated with the base ``RegionScopedQuerySet``, not the model's own queryset.
+    qs = cast(
+        StaffCertificateQuerySet,
+        StaffCertificate.objects.for_user(user, VIEW).select_related("staff", "staff__institution", "course"),
+    )
     if staff_id not in (None, ""):
         qs = qs.filter(staff_id=staff_id)
     if q:

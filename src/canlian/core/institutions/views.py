@@ -5,15 +5,16 @@ and training pages are in views_staff.py and views_training.py."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from canlian.core.accounts.http import AuthenticatedHttpRequest
 from canlian.core.institutions import actions, selectors
 from canlian.core.institutions.choices import InstitutionStatus, ServiceCategory
 from canlian.core.institutions.forms import (
@@ -30,6 +31,9 @@ from canlian.core.registry.identity import mask_id, mask_phone
 from canlian.core.registry.selectors import region_names
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PER_PAGE = 50
 
@@ -62,7 +66,7 @@ class InstitutionListView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = InstitutionFilterForm(request.GET or None, request=request)
         data = form.cleaned_data if form.is_valid() else {}
         today = timezone.localdate()
@@ -100,11 +104,11 @@ class InstitutionListView(CanlianView):
 class InstitutionCreateView(CanlianView):
     required_permission = Perm.INSTITUTIONS_MANAGE
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = InstitutionForm(request=request)
         return render(request, "institutions/institution_form.html", {"form": form})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = InstitutionForm(request.POST, request=request)
         if form.is_valid():
             try:
@@ -123,14 +127,14 @@ class InstitutionEditView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_STAFF
 
-    def _load(self, request: HttpRequest, institution_id: int) -> tuple[Institution, bool]:
+    def _load(self, request: AuthenticatedHttpRequest, institution_id: int) -> tuple[Institution, bool]:
         institution = selectors.institution_get(request.user, institution_id)
         rights = selectors.rights(request.user, institution)
         if not rights.staff:
             raise PermissionDenied()
         return institution, rights.manage
 
-    def get(self, request: HttpRequest, institution_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
         institution, federation = self._load(request, institution_id)
         initial = {f: getattr(institution, f) for f in actions.INSTITUTION_FIELDS}
         initial["categories"] = list(institution.categories)
@@ -139,7 +143,7 @@ class InstitutionEditView(CanlianView):
             request, "institutions/institution_form.html", {"form": form, "institution": institution}
         )
 
-    def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
         institution, federation = self._load(request, institution_id)
         form = InstitutionForm(request.POST, request=request, federation=federation)
         if form.is_valid():
@@ -167,12 +171,14 @@ class InstitutionDetailView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest, institution_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
         institution = selectors.institution_get(request.user, institution_id)
         return self.page(request, institution)
 
     @staticmethod
-    def page(request: HttpRequest, institution: Institution, status: int = 200, **forms: Any) -> HttpResponse:
+    def page(
+        request: AuthenticatedHttpRequest, institution: Institution, status: int = 200, **forms: Any
+    ) -> HttpResponse:
         today = timezone.localdate()
         rights = selectors.rights(request.user, institution)
         staff = list(
@@ -211,14 +217,14 @@ class _InstitutionPost(CanlianView, ABC):
 
     form_class: Any = None
     form_name = ""
-    success_message = ""
+    success_message: StrOrPromise = ""
     http_method_names = ["post"]
 
     @abstractmethod
-    def act(self, request: HttpRequest, institution: Institution, data: dict[str, Any]) -> None:
+    def act(self, request: AuthenticatedHttpRequest, institution: Institution, data: dict[str, Any]) -> None:
         """What the subclass does with the valid form data."""
 
-    def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
         institution = selectors.institution_get(request.user, institution_id)
         form = self.form_class(request.POST, request.FILES)
         if form.is_valid():
@@ -241,7 +247,7 @@ class InstitutionStatusView(_InstitutionPost):
     form_name = "status_form"
     success_message = gettext_lazy("Status changed.")
 
-    def act(self, request: HttpRequest, institution: Institution, data: dict[str, Any]) -> None:
+    def act(self, request: AuthenticatedHttpRequest, institution: Institution, data: dict[str, Any]) -> None:
         actions.institution_set_status(
             actor=request.user,
             institution_id=institution.pk,
@@ -257,7 +263,7 @@ class QualificationAddView(_InstitutionPost):
     form_name = "qualification_form"
     success_message = gettext_lazy("Qualification recorded.")
 
-    def act(self, request: HttpRequest, institution: Institution, data: dict[str, Any]) -> None:
+    def act(self, request: AuthenticatedHttpRequest, institution: Institution, data: dict[str, Any]) -> None:
         actions.qualification_add(actor=request.user, institution_id=institution.pk, **data)
 
 
@@ -267,7 +273,7 @@ class AgreementAddView(_InstitutionPost):
     form_name = "agreement_form"
     success_message = gettext_lazy("Service agreement recorded.")
 
-    def act(self, request: HttpRequest, institution: Institution, data: dict[str, Any]) -> None:
+    def act(self, request: AuthenticatedHttpRequest, institution: Institution, data: dict[str, Any]) -> None:
         actions.agreement_add(actor=request.user, institution_id=institution.pk, **data)
 
 
@@ -276,19 +282,19 @@ class StaffAddView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_STAFF
 
-    def _institution(self, request: HttpRequest, institution_id: int) -> Institution:
+    def _institution(self, request: AuthenticatedHttpRequest, institution_id: int) -> Institution:
         institution = selectors.institution_get(request.user, institution_id)
         if not selectors.rights(request.user, institution).staff:
             raise PermissionDenied()
         return institution
 
-    def get(self, request: HttpRequest, institution_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
         institution = self._institution(request, institution_id)
         return render(
             request, "institutions/staff_form.html", {"form": StaffForm(), "institution": institution}
         )
 
-    def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
         institution = self._institution(request, institution_id)
         form = StaffForm(request.POST)
         if form.is_valid():

@@ -10,11 +10,12 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from canlian.core.accounts.http import AuthenticatedHttpRequest
 from canlian.core.institutions import actions, selectors
 from canlian.core.institutions.exporting import certificate_gaps_export
 from canlian.core.institutions.forms import (
@@ -39,7 +40,7 @@ class StaffListView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = StaffFilterForm(request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
         current = {"1": True, "0": False, "all": None}.get(data.get("current") or "1", True)
@@ -60,11 +61,13 @@ def _courses_passed(staff: StaffMember) -> list[TrainingCourse]:
 class StaffDetailView(CanlianView):
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest, staff_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
         return self.page(request, selectors.staff_get(request.user, staff_id))
 
     @staticmethod
-    def page(request: HttpRequest, staff: StaffMember, status: int = 200, **forms: Any) -> HttpResponse:
+    def page(
+        request: AuthenticatedHttpRequest, staff: StaffMember, status: int = 200, **forms: Any
+    ) -> HttpResponse:
         today = timezone.localdate()
         institution = staff.institution
         rights = selectors.rights(request.user, institution)
@@ -93,7 +96,7 @@ class StaffDetailView(CanlianView):
 class StaffEditView(CanlianView):
     required_permission = Perm.INSTITUTIONS_STAFF
 
-    def _load(self, request: HttpRequest, staff_id: int) -> StaffMember:
+    def _load(self, request: AuthenticatedHttpRequest, staff_id: int) -> StaffMember:
         staff = selectors.staff_get(request.user, staff_id)
         if not selectors.rights(request.user, staff.institution).staff:
             raise PermissionDenied()
@@ -108,7 +111,7 @@ class StaffEditView(CanlianView):
             **kwargs,
         )
 
-    def get(self, request: HttpRequest, staff_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
         staff = self._load(request, staff_id)
         form = self._form(
             staff, initial={f: getattr(staff, f) for f in ("name", "post", "title", "hired_on")}
@@ -119,7 +122,7 @@ class StaffEditView(CanlianView):
             {"form": form, "institution": staff.institution, "staff": staff},
         )
 
-    def post(self, request: HttpRequest, staff_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
         staff = self._load(request, staff_id)
         form = self._form(staff, request.POST)
         if form.is_valid():
@@ -147,14 +150,14 @@ class _StaffPost(CanlianView, ABC):
     form_name = ""
     http_method_names = ["post"]
 
-    def make_form(self, request: HttpRequest, staff: StaffMember) -> Any:
+    def make_form(self, request: AuthenticatedHttpRequest, staff: StaffMember) -> Any:
         return self.form_class(request.POST)
 
     @abstractmethod
-    def act(self, request: HttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
+    def act(self, request: AuthenticatedHttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
         """What the subclass does with the valid form data."""
 
-    def post(self, request: HttpRequest, staff_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
         staff = selectors.staff_get(request.user, staff_id)
         form = self.make_form(request, staff)
         if form.is_valid():
@@ -176,7 +179,7 @@ class StaffLeaveView(_StaffPost):
     form_class = LeaveForm
     form_name = "leave_form"
 
-    def act(self, request: HttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
+    def act(self, request: AuthenticatedHttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
         actions.staff_leave(actor=request.user, staff_id=staff.pk, left_on=data.get("left_on"))
         return _("Leaving recorded.")
 
@@ -186,7 +189,7 @@ class StaffSignInView(_StaffPost):
     form_class = SignInForm
     form_name = "sign_in_form"
 
-    def act(self, request: HttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
+    def act(self, request: AuthenticatedHttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
         user = actions.staff_create_sign_in(
             actor=request.user, staff_id=staff.pk, username=data["username"], password=data["password"]
         )
@@ -197,10 +200,10 @@ class CertificateIssueView(_StaffPost):
     required_permission = Perm.TRAINING_MANAGE
     form_name = "issue_form"
 
-    def make_form(self, request: HttpRequest, staff: StaffMember) -> Any:
+    def make_form(self, request: AuthenticatedHttpRequest, staff: StaffMember) -> Any:
         return CertificateIssueForm(request.POST, courses=_courses_passed(staff))
 
-    def act(self, request: HttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
+    def act(self, request: AuthenticatedHttpRequest, staff: StaffMember, data: dict[str, Any]) -> str:
         certificate = actions.staff_certificate_issue(
             actor=request.user,
             staff_id=staff.pk,
@@ -219,7 +222,7 @@ class CertificateListView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         q = request.GET.get("q", "").strip()[:50]
         qs = selectors.certificates_for(request.user, q=q)
         page = keyset_page(request, qs, PER_PAGE, ordering=("-valid_until", "-id"))
@@ -234,7 +237,7 @@ class CertificateRevokeView(CanlianView):
     required_permission = Perm.TRAINING_MANAGE
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, staff_certificate_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, staff_certificate_id: int) -> HttpResponse:
         certificate = selectors.certificate_get(request.user, staff_certificate_id)
         form = RevokeForm(request.POST)
         if form.is_valid():
@@ -258,7 +261,7 @@ class CertificateRevokeView(CanlianView):
         return redirect("institutions:staff-detail", staff_id=certificate.staff_id)
 
 
-def _gap_params(request: HttpRequest) -> tuple[GapFilterForm, dict[str, Any]]:
+def _gap_params(request: AuthenticatedHttpRequest) -> tuple[GapFilterForm, dict[str, Any]]:
     form = GapFilterForm(request.GET or None, request=request)
     data = form.cleaned_data if form.is_valid() else {}
     return form, {
@@ -275,7 +278,7 @@ class CertificateGapsView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form, params = _gap_params(request)
         qs = selectors.certificate_gaps(request.user, **params)
         rows = list(qs[:500])
@@ -301,7 +304,7 @@ class CertificateGapsView(CanlianView):
 class CertificateGapsExportView(CanlianView):
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
         _form, params = _gap_params(request)
         stream = tempfile.TemporaryFile()
         certificate_gaps_export(user=request.user, stream=stream, **params)

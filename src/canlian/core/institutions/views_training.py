@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from canlian.core.accounts.http import AuthenticatedHttpRequest
 from canlian.core.institutions import actions, selectors
 from canlian.core.institutions.choices import StaffPost
 from canlian.core.institutions.forms import CourseForm
@@ -29,7 +30,7 @@ class CourseListView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         q = request.GET.get("q", "").strip()[:50]
         page = keyset_page(
             request, selectors.courses_for(request.user, q=q), PER_PAGE, ordering=("-starts_on", "-id")
@@ -44,10 +45,10 @@ class CourseListView(CanlianView):
 class CourseCreateView(CanlianView):
     required_permission = Perm.TRAINING_MANAGE
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "institutions/course_form.html", {"form": CourseForm(request=request)})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = CourseForm(request.POST, request=request)
         if form.is_valid():
             try:
@@ -69,12 +70,12 @@ class CourseDetailView(CanlianView):
 
     required_permission = Perm.INSTITUTIONS_VIEW
 
-    def get(self, request: HttpRequest, course_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
         return self.page(request, selectors.course_get(request.user, course_id))
 
     @staticmethod
     def page(
-        request: HttpRequest,
+        request: AuthenticatedHttpRequest,
         course: TrainingCourse,
         *,
         status: int = 200,
@@ -134,7 +135,7 @@ class ResultsRecordView(CanlianView):
     required_permission = Perm.TRAINING_MANAGE
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, course_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
         course = selectors.course_get(request.user, course_id)
         rows: list[dict[str, Any]] = []
         entered: dict[int, tuple[str, str]] = {}
@@ -153,8 +154,8 @@ class ResultsRecordView(CanlianView):
         except ValidationFailed as exc:
             errors = []
             for e in exc.errors or []:
-                staff_id = rows[e.row - 1]["staff_id"] if e.row and e.row <= len(rows) else None
-                errors.append({"text": str(e), "staff_id": staff_id})
+                row_staff = rows[e.row - 1]["staff_id"] if e.row and e.row <= len(rows) else None
+                errors.append({"text": str(e), "staff_id": row_staff})
             if not errors:
                 errors.append({"text": exc.message, "staff_id": None})
             return CourseDetailView.page(request, course, status=400, entered=entered, errors=errors)
@@ -178,7 +179,7 @@ class CourseCertificatesView(CanlianView):
     required_permission = Perm.TRAINING_MANAGE
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, course_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
         course = selectors.course_get(request.user, course_id)
         try:
             issued = actions.staff_certificates_issue_passed(actor=request.user, course_id=course.pk)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -42,7 +42,7 @@ def job_submit(
     kind: str,
     params: dict[str, Any] | None = None,
     region_code: str = "",
-    upload: UploadedFile | None = None,
+    upload: File | None = None,
     enqueue: bool = True,
 ) -> Job:
     """Persist a job and hand it to the worker once the transaction commits. With ``enqueue=False``
@@ -59,12 +59,15 @@ def job_submit(
         actor=actor if actor is not None else None,
     )
     if upload is not None:
-        target = job_upload_dir(job) / Path(upload.name).name
+        if upload.name is None:  # as ``Path(None)`` would
+            raise TypeError("job_submit: the upload has no name")
+        filename = Path(upload.name).name
+        target = job_upload_dir(job) / filename
         with target.open("wb") as fh:
             for chunk in upload.chunks():
                 fh.write(chunk)
         job.params["path"] = str(target)
-        job.params["filename"] = Path(upload.name).name
+        job.params["filename"] = filename
         job.save(update_fields=["params"])
     audit_record(
         actor=actor, event=EventType.JOB_SUBMITTED, obj=job, new={"kind": kind, "params": job.params}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -73,7 +75,7 @@ class Job(models.Model):
         return min(100, int(self.progress_done * 100 / self.progress_total))
 
     @property
-    def duration(self):  # type: ignore[no-untyped-def]
+    def duration(self) -> dt.timedelta | None:
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None

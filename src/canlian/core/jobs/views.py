@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
 
 from canlian.core.jobs.actions import job_cancel, job_retry
 from canlian.core.jobs.choices import JobStatus
@@ -11,6 +12,12 @@ from canlian.core.jobs.models import Job
 from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, paginate
+
+
+class _HtmxRequest(HttpRequest):
+    """For the type checker: django-htmx's middleware sets ``request.htmx``."""
+
+    htmx: HtmxDetails
 
 
 class JobListView(CanlianView):
@@ -31,8 +38,9 @@ class JobListView(CanlianView):
 class JobDetailView(CanlianView):
     required_permission = Perm.JOBS_VIEW
 
-    def get(self, request: HttpRequest, job_id: int) -> HttpResponse:
+    def get(self, request: _HtmxRequest, job_id: int) -> HttpResponse:
         job = Job.objects.get_for_user(request.user, Perm.JOBS_VIEW, pk=job_id)
+        assert request.user.is_authenticated  # CanlianView lets only a signed-in user in
         context = {
             "job": job,
             "log": job.log_lines.order_by("-id")[:200][::-1],

@@ -192,6 +192,7 @@ def validate_region_table(
             % {"missing": ", ".join(missing)},
             code="missing_columns",
         )
+    assert code_col is not None and name_col is not None  # both found, or ``missing`` raised
     everywhere = is_system(actor)
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -229,7 +230,7 @@ def validate_region_table(
             parsed.append((number, code, name, valid_to))
         progress.advance(1)
     parents = {expected_parent(code) for _, code, _, _ in parsed}
-    existing = set()
+    existing: set[str] = set()
     parent_list = sorted(parents - set(seen))
     for start in range(0, len(parent_list), 500):
         existing.update(

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.regions.models import Region
@@ -14,9 +16,13 @@ class RegionPickerWidget(forms.Widget):
     The submitted value is the deepest chosen code (a hidden input)."""
 
     template_name = "regions/_picker.html"
+    #: Set by ``RegionField.bind``: the picker offers the regions of this request's user.
+    request: HttpRequest | None = None
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
-        request = getattr(self, "request", None)
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        request = self.request
         user = getattr(request, "user", None)
         from canlian.core.regions.selectors import region_children, region_roots_for
 
@@ -55,7 +61,8 @@ class RegionField(forms.CharField):
 
     def bind(self, request: Any) -> None:
         self.user = request.user
-        self.widget.request = request
+        if isinstance(self.widget, RegionPickerWidget):  # only the picker reads the request
+            self.widget.request = request
 
     def clean(self, value: Any) -> Region | None:
         value = super().clean(value)

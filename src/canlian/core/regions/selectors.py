@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 
-from canlian.core.regions.models import Region
+from canlian.core.regions.models import Region, RegionQuerySet
 from canlian.platform.access import scope_roots
 
 
-def regions_visible(*, user: Any, permission: str = "regions.view") -> QuerySet[Region]:
-    return Region.objects.for_user(user, permission)
+def regions_visible(*, user: Any, permission: str = "regions.view") -> RegionQuerySet:
+    # ``for_user`` is annotated with the base ``RegionScopedQuerySet``, not the model's own queryset.
+    return cast(RegionQuerySet, Region.objects.for_user(user, permission))
 
 
 def region_roots_for(*, user: Any, permission: str = "regions.view") -> list[Region]:

@@ -76,6 +76,7 @@ class RegionImportView(CanlianView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = RegionImportForm(request.POST, request.FILES)
         if form.is_valid():
+            assert request.user.is_authenticated  # CanlianView lets only a signed-in user in
             codes = request.user.scope_for(Perm.REGIONS_IMPORT).prefixes
             region_code = min(codes, key=len) if codes else ""
             try:

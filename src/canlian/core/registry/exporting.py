@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
-from typing import IO, Any
+from collections.abc import Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -27,6 +27,9 @@ from canlian.core.registry.models import Person
 from canlian.core.registry.selectors import PersonFilters, persons_for_list, persons_search, region_names
 from canlian.platform.access import scope_roots
 from canlian.platform.exports import SafeSheet
+
+if TYPE_CHECKING:
+    from canlian.core.registry.selectors import ListedPerson
 
 #: A web export stops here (a job or command may pass a larger limit). Excel's own sheet limit is
 #: 1,048,576 rows; 200,000 rows take well under a minute and about 20 MB.
@@ -63,14 +66,18 @@ HEADERS = [
 SEX_ZH = {"M": "男", "F": "女"}
 CATEGORY_ZH = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
 GRADE_ZH = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-STATUS_ZH = {
+STATUS_ZH: dict[str, str] = {
     CertificateStatus.VALID: "有效",
     CertificateStatus.EXPIRING: "即将到期",
     CertificateStatus.EXPIRED: "已过期",
     CertificateStatus.CANCELLED: "已注销",
     CertificateStatus.SUPERSEDED: "已换领",
 }
-LIFE_ZH = {LifeStatus.LIVING: "正常", LifeStatus.DECEASED: "死亡", LifeStatus.MOVED_OUT: "迁出"}
+LIFE_ZH: dict[str, str] = {
+    LifeStatus.LIVING: "正常",
+    LifeStatus.DECEASED: "死亡",
+    LifeStatus.MOVED_OUT: "迁出",
+}
 FLAGS_ZH = (("multi_disabled", "一户多残"), ("alone_disabled", "孤残"), ("elderly_carers", "以老养残"))
 
 
@@ -78,8 +85,11 @@ def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _chunks(persons: Any, size: int) -> Iterator[list[Person]]:
-    chunk: list[Person] = []
+_Row = TypeVar("_Row")
+
+
+def _chunks(persons: Iterable[_Row], size: int) -> Iterator[list[_Row]]:
+    chunk: list[_Row] = []
     for person in persons:
         chunk.append(person)
         if len(chunk) >= size:
@@ -89,7 +99,9 @@ def _chunks(persons: Any, size: int) -> Iterator[list[Person]]:
         yield chunk
 
 
-def ledger_row(person: Person, *, index: int, names: dict[str, str], reveal: bool, on: dt.date) -> list[Any]:
+def ledger_row(
+    person: ListedPerson, *, index: int, names: dict[str, str], reveal: bool, on: dt.date
+) -> list[Any]:
     cert = person.current_certificates[0] if person.current_certificates else None
     kinds = {h.kind for h in person.open_hardships}
     flags = []

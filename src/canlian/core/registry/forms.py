@@ -237,7 +237,8 @@ class MemberAddForm(forms.Form):
     birth_date = _date(_("and the relative's birth date"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("id_number") and not data.get("name"):
             raise forms.ValidationError(_("Give a registered person's ID number or a relative's name."))
         return data
@@ -311,5 +312,6 @@ class ExpiringForm(forms.Form):
         choices=lambda: [(d, gettext("%(days)s days") % {"days": d}) for d in EXPIRING_DAYS],
         coerce=int,
         required=False,
-        empty_value=365,
+        # The stubs allow only str | None; Django returns any empty_value as given (here the int 365).
+        empty_value=365,  # type: ignore[arg-type]
     )

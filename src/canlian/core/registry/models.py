@@ -71,6 +71,12 @@ class Person(models.Model):
     objects = PersonQuerySet.as_manager()
     permission_prefix = "persons"
 
+    # Not columns: set by the list page's ``decorate_persons``.
+    cert: Certificate | None
+    cert_status: str
+    region_label: str
+    flag_labels: list[str]
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")

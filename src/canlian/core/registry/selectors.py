@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -30,12 +30,35 @@ from canlian.core.registry.identity import upgrade_15
 from canlian.core.registry.models import (
     Certificate,
     CertificateEvent,
+    CertificateQuerySet,
     HardshipStatus,
     Household,
     HouseholdMember,
     Person,
     ScreeningRecord,
 )
+
+
+class CurrentCertificateAttrs(TypedDict):
+    """What ``persons_with_current_certificate`` attaches: the certificate in force, a list of 0 or 1."""
+
+    current_certificates: list[Certificate]
+
+
+class ListRowAttrs(CurrentCertificateAttrs):
+    """What ``persons_for_list`` attaches besides: the hardship statuses open and the household."""
+
+    open_hardships: list[HardshipStatus]
+    household_memberships: list[HouseholdMember]
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    #: A person read through ``persons_with_current_certificate``.
+    PersonWithCertificate = WithAnnotations[Person, CurrentCertificateAttrs]
+    #: A person read through ``persons_for_list``.
+    ListedPerson = WithAnnotations[Person, ListRowAttrs]
 
 _DIGITS = re.compile(r"^\d+[\dX]?$")
 _LETTERS = re.compile(r"^[a-z]+$")
@@ -191,7 +214,7 @@ def persons_search(
     )
 
 
-def persons_with_current_certificate(qs: QuerySet[Person]) -> QuerySet[Person]:
+def persons_with_current_certificate(qs: QuerySet[Person]) -> QuerySet[PersonWithCertificate]:
     """Attach each person's certificate in force as ``current_certificates`` (a list of 0 or 1)."""
     return qs.prefetch_related(
         Prefetch(
@@ -210,8 +233,9 @@ def person_for_page(*, user: Any, pk: int) -> Person:
 # --- certificates ----------------------------------------------------------------------------------
 
 
-def certificates_visible(*, user: Any) -> QuerySet[Certificate]:
-    return Certificate.objects.for_user(user, "view").select_related("person")
+def certificates_visible(*, user: Any) -> CertificateQuerySet:
+    # ``for_user`` is annotated with the base ``RegionScopedQuerySet``, not the model's own queryset.
+    return cast(CertificateQuerySet, Certificate.objects.for_user(user, "view").select_related("person"))
 
 
 def certificates_expiring(
@@ -397,14 +421,14 @@ def person_links(*, person: Person, user: Any) -> list[PersonLink]:
     return [link for provider in _LINK_PROVIDERS for link in provider(person, user)]
 
 
-def hardship_kinds() -> list[tuple[str, str]]:
+def hardship_kinds() -> list[tuple[str, StrOrPromise]]:
     return list(HardshipKind.choices)
 
 
 # --- pages, API and export helpers ------------------------------------------------------------------
 
 
-def persons_for_list(qs: QuerySet[Person], on: dt.date | None = None) -> QuerySet[Person]:
+def persons_for_list(qs: QuerySet[Person], on: dt.date | None = None) -> QuerySet[ListedPerson]:
     """What a list row shows without a query per row: the certificate in force, the hardship
     statuses open today (``open_hardships``) and the household (``household_memberships``)."""
     on = on or timezone.localdate()

@@ -9,16 +9,17 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms as dj_forms
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from canlian.core.accounts.http import AuthenticatedHttpRequest
 from canlian.core.permissions import Perm
 from canlian.core.registry import actions, forms, selectors
 from canlian.core.registry.choices import RENEWAL_WINDOW_DAYS, CertificateStatus
@@ -27,6 +28,9 @@ from canlian.core.registry.identity import IdError, mask_certificate, mask_phone
 from canlian.core.registry.models import Household, Person, ScreeningRecord
 from canlian.platform.errors import DomainError, InvalidState, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.views import CanlianView, form_errors_from, keyset_page
+
+if TYPE_CHECKING:
+    from canlian.core.registry.selectors import ListedPerson
 
 PER_PAGE = 50
 
@@ -41,7 +45,7 @@ def _codes(codes: list[str]) -> set[str]:
     return {c[:n] for c in codes for n in (6, 9, 12) if len(c) >= n}
 
 
-def decorate_persons(persons: list[Person], on: Any = None) -> list[Person]:
+def decorate_persons(persons: list[ListedPerson], on: Any = None) -> list[ListedPerson]:
     """Per-row display values from prefetched data, region names with one query for the page."""
     on = on or timezone.localdate()
     names = selectors.region_names(_codes([p.region_code for p in persons]))
@@ -63,7 +67,7 @@ def decorate_persons(persons: list[Person], on: Any = None) -> list[Person]:
 class PersonListView(CanlianView):
     required_permission = Perm.PERSONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.PersonFilterForm(request.GET, request=request)
         filters = form.filters()
         people = selectors.persons_for_list(selectors.persons_search(user=request.user, filters=filters))
@@ -87,7 +91,7 @@ class PersonExportView(CanlianView):
 
     required_permission = Perm.PERSONS_EXPORT
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
         form = forms.PersonFilterForm(request.GET, request=request)
         stream = tempfile.TemporaryFile()  # closed by the FileResponse
         persons_export(user=request.user, filters=form.filters(), stream=stream)
@@ -104,11 +108,11 @@ class PersonExportView(CanlianView):
 class PersonCreateView(CanlianView):
     required_permission = Perm.PERSONS_EDIT
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.PersonRegisterForm(request=request)
         return render(request, "registry/person_form.html", {"form": form})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.PersonRegisterForm(request.POST, request=request)
         if form.is_valid():
             try:
@@ -206,7 +210,7 @@ PERSON_OPS: dict[str, PersonOp] = {
 }
 
 
-def _make_form(op: str, request: HttpRequest, person: Person, data: Any = None) -> dj_forms.Form:
+def _make_form(op: str, request: AuthenticatedHttpRequest, person: Person, data: Any = None) -> dj_forms.Form:
     spec = PERSON_OPS[op]
     kwargs: dict[str, Any] = {"auto_id": f"id_{op}_%s"}
     if issubclass(spec.form, forms.RegionBoundForm):
@@ -223,7 +227,7 @@ def _cleaned(form: dj_forms.Form) -> dict[str, Any]:
 
 
 def person_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     person: Person,
     *,
     bound: dict[str, dj_forms.Form] | None = None,
@@ -281,7 +285,7 @@ class PersonDetailView(CanlianView):
 
     required_permission = Perm.PERSONS_VIEW
 
-    def get(self, request: HttpRequest, person_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         person = selectors.person_for_page(user=request.user, pk=person_id)
         actions.person_record_view(actor=request.user, person=person)
         return person_page(request, person)
@@ -293,7 +297,7 @@ class PersonRevealView(CanlianView):
     required_permission = Perm.PERSONS_REVEAL
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, person_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         person = actions.person_reveal(actor=request.user, person_id=person_id)
         if getattr(request, "htmx", False):
             return render(
@@ -310,7 +314,7 @@ class PersonActionView(CanlianView):
     required_permission = Perm.PERSONS_EDIT
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, person_id: int, op: str) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, person_id: int, op: str) -> HttpResponse:
         person = Person.objects.get_for_user(request.user, Perm.PERSONS_EDIT, pk=person_id)
         spec = PERSON_OPS.get(op)
         if spec is None:
@@ -330,7 +334,7 @@ class PersonActionView(CanlianView):
                 return redirect("registry:person-detail", person_id=person.pk)
         if op == "hardship-end":
             for error in form.errors.values():
-                messages.error(request, " ".join(error))
+                messages.error(request, " ".join(str(message) for message in error))
         person.refresh_from_db()
         return person_page(request, person, bound={op: form})
 
@@ -351,7 +355,7 @@ class CertificateListView(CanlianView):
     required_permission = Perm.PERSONS_VIEW
     kind = "expiring"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         ordering, title = CERT_LISTS[self.kind]
         days_form = forms.ExpiringForm(request.GET)
         days = RENEWAL_WINDOW_DAYS
@@ -388,7 +392,7 @@ class CertificateListView(CanlianView):
 class HouseholdListView(CanlianView):
     required_permission = Perm.PERSONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.HouseholdFilterForm(request.GET, request=request)
         data = form.cleaned_data if form.is_valid() else {}
         region = data.get("region")
@@ -408,7 +412,7 @@ class HouseholdListView(CanlianView):
 
 
 def household_page(
-    request: HttpRequest, household: Household, *, add_form: dj_forms.Form | None = None
+    request: AuthenticatedHttpRequest, household: Household, *, add_form: dj_forms.Form | None = None
 ) -> HttpResponse:
     can_edit = Household.objects.for_user(request.user, Perm.PERSONS_EDIT).filter(pk=household.pk).exists()
     names = selectors.region_names(_codes([household.region_code]))
@@ -429,7 +433,7 @@ def household_page(
 class HouseholdDetailView(CanlianView):
     required_permission = Perm.PERSONS_VIEW
 
-    def get(self, request: HttpRequest, household_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
         return household_page(request, selectors.household_for_page(user=request.user, pk=household_id))
 
 
@@ -439,7 +443,7 @@ class HouseholdActionView(CanlianView):
     required_permission = Perm.PERSONS_EDIT
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, household_id: int, op: str) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, household_id: int, op: str) -> HttpResponse:
         household = Household.objects.get_for_user(request.user, Perm.PERSONS_EDIT, pk=household_id)
         if op == "add-member":
             form = forms.MemberAddForm(request.POST, auto_id="id_member_%s")
@@ -457,8 +461,8 @@ class HouseholdActionView(CanlianView):
             return household_page(request, household, add_form=form)
         if op not in ("remove-member", "set-head"):
             raise NotFound()
-        form = forms.MemberForm(request.POST)
-        member_id = form.cleaned_data["member"] if form.is_valid() else None
+        member_form = forms.MemberForm(request.POST)
+        member_id = member_form.cleaned_data["member"] if member_form.is_valid() else None
         if member_id is None or not household.members.filter(pk=member_id).exists():
             raise NotFound()
         try:
@@ -474,7 +478,7 @@ class HouseholdActionView(CanlianView):
             messages.error(request, exc.message)
         return redirect("registry:household-detail", household_id=household.pk)
 
-    def _add(self, request: HttpRequest, household: Household, form: dj_forms.Form) -> None:
+    def _add(self, request: AuthenticatedHttpRequest, household: Household, form: dj_forms.Form) -> None:
         data = form.cleaned_data
         if data["id_number"]:
             try:
@@ -510,7 +514,7 @@ class HouseholdActionView(CanlianView):
 class ScreeningListView(CanlianView):
     required_permission = Perm.PERSONS_VIEW
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.ScreeningFilterForm(request.GET, request=request)
         data = form.cleaned_data if form.is_valid() else {}
         state = data.get("state") or "open"
@@ -535,10 +539,10 @@ class ScreeningListView(CanlianView):
 class ScreeningCreateView(CanlianView):
     required_permission = Perm.PERSONS_EDIT
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "registry/screening_form.html", {"form": forms.ScreeningForm(request=request)})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.ScreeningForm(request.POST, request=request)
         if form.is_valid():
             try:
@@ -554,7 +558,10 @@ class ScreeningCreateView(CanlianView):
 
 
 def screening_page(
-    request: HttpRequest, record: ScreeningRecord, *, bound: dict[str, dj_forms.Form] | None = None
+    request: AuthenticatedHttpRequest,
+    record: ScreeningRecord,
+    *,
+    bound: dict[str, dj_forms.Form] | None = None,
 ) -> HttpResponse:
     bound = bound or {}
     can_edit = ScreeningRecord.objects.for_user(request.user, Perm.PERSONS_EDIT).filter(pk=record.pk).exists()
@@ -576,7 +583,7 @@ def screening_page(
 class ScreeningDetailView(CanlianView):
     required_permission = Perm.PERSONS_VIEW
 
-    def get(self, request: HttpRequest, record_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, record_id: int) -> HttpResponse:
         return screening_page(request, selectors.screening_for_page(user=request.user, pk=record_id))
 
 
@@ -586,7 +593,7 @@ class ScreeningActionView(CanlianView):
     required_permission = Perm.PERSONS_EDIT
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, record_id: int, op: str) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, record_id: int, op: str) -> HttpResponse:
         record = ScreeningRecord.objects.get_for_user(request.user, Perm.PERSONS_EDIT, pk=record_id)
         if op == "schedule":
             form: dj_forms.Form = forms.ScheduleForm(request.POST, auto_id="id_schedule_%s")

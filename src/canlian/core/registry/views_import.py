@@ -16,11 +16,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.files import File
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from canlian.core.accounts.http import AuthenticatedHttpRequest
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
 from canlian.core.jobs.actions import job_submit, job_upload_dir
@@ -69,14 +70,16 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = _region_choices(user)
-        self.fields["region"].choices = choices
+        self.region_choices = choices = _region_choices(user)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
         if len(choices) == 1:
-            self.fields["region"].initial = choices[0][0]
+            field.initial = choices[0][0]
 
     def clean_region(self) -> str:
         region = self.cleaned_data.get("region") or ""
-        choices = self.fields["region"].choices
+        choices = self.region_choices
         if not region and len(choices) == 1:
             region = choices[0][0]
         if not region:
@@ -113,7 +116,7 @@ class MappingForm(forms.Form):
         choices = [("", _("— not imported —")), *[(c, c) for c in columns]]
         for spec in PERSON_FIELDS:
             self.fields[f"map_{spec.key}"] = forms.ChoiceField(
-                label=spec.label,
+                label=str(spec.label),  # ImportField.label is typed str | Promise (a lazy string)
                 choices=choices,
                 required=False,
                 initial=initial_mapping.get(spec.key, ""),
@@ -127,7 +130,8 @@ class MappingForm(forms.Form):
         return {f.key: self.cleaned_data.get(f"map_{f.key}") or "" for f in PERSON_FIELDS}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             resolve_mapping(self.columns, {f.key: data.get(f"map_{f.key}") or "" for f in PERSON_FIELDS})
         except ValidationFailed as exc:
@@ -143,7 +147,7 @@ def _pending_root(user: Any) -> Path:
     return Path(settings.MEDIA_ROOT) / "imports" / str(user.pk)
 
 
-def _pending(request: HttpRequest) -> dict[str, str] | None:
+def _pending(request: AuthenticatedHttpRequest) -> dict[str, str] | None:
     """The uploaded file of this session, if it is still there."""
     data = request.session.get(SESSION_KEY)
     if not isinstance(data, dict):
@@ -157,7 +161,7 @@ def _pending(request: HttpRequest) -> dict[str, str] | None:
     return {"path": str(path), "filename": filename, "region": str(data.get("region", "")), "token": token}
 
 
-def _discard(request: HttpRequest) -> None:
+def _discard(request: AuthenticatedHttpRequest) -> None:
     pending = _pending(request)
     if pending:
         shutil.rmtree(Path(pending["path"]).parent, ignore_errors=True)
@@ -182,10 +186,10 @@ class PersonImportView(CanlianView):
 
     required_permission = Perm.PERSONS_IMPORT
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "registry/import/upload.html", {"form": UploadForm(user=request.user)})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = UploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             _discard(request)
@@ -218,7 +222,7 @@ class PersonImportMappingView(CanlianView):
     required_permission = Perm.PERSONS_IMPORT
 
     def _context(
-        self, request: HttpRequest, pending: dict[str, str], form: MappingForm | None = None
+        self, request: AuthenticatedHttpRequest, pending: dict[str, str], form: MappingForm | None = None
     ) -> dict:
         info = persons_import_header(pending["path"], filename=pending["filename"])
         if form is None:
@@ -232,7 +236,7 @@ class PersonImportMappingView(CanlianView):
             "required": [str(f.label) for f in PERSON_FIELDS if f.required],
         }
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         pending = _pending(request)
         if pending is None:
             return render(
@@ -242,7 +246,7 @@ class PersonImportMappingView(CanlianView):
             )
         return render(request, "registry/import/mapping.html", self._context(request, pending))
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         pending = _pending(request)
         if pending is None:
             messages.error(request, _("Upload the ledger first."))
@@ -276,7 +280,7 @@ class PersonImportMappingView(CanlianView):
         return render(request, "registry/import/mapping.html", self._context(request, pending, form))
 
 
-def _import_job(request: HttpRequest, job_id: int) -> Job:
+def _import_job(request: AuthenticatedHttpRequest, job_id: int) -> Job:
     """An import job inside the user's import scope (a 404 otherwise, like a missing one)."""
     return Job.objects.get_for_user(request.user, Perm.PERSONS_IMPORT, pk=job_id, kind=JOB_KIND)
 
@@ -286,7 +290,7 @@ class PersonImportJobView(CanlianView):
 
     required_permission = Perm.PERSONS_IMPORT
 
-    def get(self, request: HttpRequest, import_job_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, import_job_id: int) -> HttpResponse:
         job = _import_job(request, import_job_id)
         result = job.result or {}
         rejected_file = job_upload_dir(job) / REJECTED_WORKBOOK
@@ -315,7 +319,7 @@ class PersonImportRejectedView(CanlianView):
 
     required_permission = Perm.PERSONS_IMPORT
 
-    def get(self, request: HttpRequest, import_job_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, import_job_id: int) -> StreamingHttpResponse:
         job = _import_job(request, import_job_id)
         path = job_upload_dir(job) / REJECTED_WORKBOOK
         if job.is_active or not path.is_file():
@@ -341,7 +345,7 @@ class PersonImportTemplateView(CanlianView):
 
     required_permission = Perm.PERSONS_IMPORT
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
         import io
 
         from openpyxl import Workbook

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -48,6 +49,7 @@ class MeView(APIView):
 
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
+        assert request.user.is_authenticated  # IsAuthenticated, the default permission class
         data = UserSerializer(request.user).data
         data["permissions"] = sorted(request.user.canlian_permissions())
         return Response(data)
@@ -63,7 +65,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     lookup_url_kwarg = "user_id"
     ordering = "id"
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: QuerySet[User]) -> QuerySet[User]:
         return queryset.prefetch_related("role_assignments__region")
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})

@@ -85,6 +85,7 @@ def training_course_create(*, actor: Any, **fields: Any) -> TrainingCourse:
     authorize(actor, TRAINING, code)
     starts = as_date(fields.get("starts_on"), "starts_on")
     ends = as_date(fields.get("ends_on"), "ends_on")
+    assert starts is not None and ends is not None  # required: as_date raised otherwise
     if ends < starts:
         raise field_error("ends_on", _("The end cannot be before the start."), ends)
     pass_written = _score(fields.get("pass_written"), "pass_written")
@@ -133,8 +134,9 @@ def training_results_record(
     seen: set[int] = set()
     ids = []
     for row in results:
+        raw: Any = row.get("staff_id")  # whatever was sent: int() refuses what is no number
         try:
-            ids.append(int(row.get("staff_id")))
+            ids.append(int(raw))
         except (TypeError, ValueError):
             continue
     trainable = (
@@ -143,7 +145,7 @@ def training_results_record(
     staff_by_id = {s.pk: s for s in trainable.select_related("institution").filter(pk__in=ids)}
     prepared: list[tuple[StaffMember, Decimal | None, Decimal | None]] = []
     for number, row in enumerate(results, start=1):
-        raw_id = row.get("staff_id")
+        raw_id: Any = row.get("staff_id")
         try:
             staff = staff_by_id.get(int(raw_id))
         except (TypeError, ValueError):

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
-from canlian.core.regions.models import Region
+from canlian.core.regions.models import Region, RegionQuerySet
 from canlian.platform.api import ScopedViewSet, query_int
 
 
@@ -38,7 +38,7 @@ class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     lookup_url_kwarg = "code"
     ordering = "code"
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: RegionQuerySet) -> RegionQuerySet:
         params = self.request.query_params
         if params.get("parent"):
             queryset = queryset.filter(parent__code=params["parent"])

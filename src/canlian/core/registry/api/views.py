@@ -4,6 +4,9 @@ Every read starts from ``for_user``; list filters are the person list's filters.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -28,6 +31,9 @@ from canlian.core.registry.models import Certificate, Household, Person, Screeni
 from canlian.platform.api import ScopedViewSet, required_permission_for
 from canlian.platform.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from canlian.core.registry.selectors import PersonWithCertificate
+
 
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """People in the caller's scope, newest first. ID numbers and phones are masked; ``reveal``
@@ -43,21 +49,22 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     }
     lookup_url_kwarg = "person_id"
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[PersonWithCertificate]:
         if getattr(self, "action", None) != "list":
             return super().get_queryset()
         params = PersonFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         perm = required_permission_for(self, "list")
+        assert perm is not None  # the viewset's required_permission
         return selectors.persons_with_current_certificate(
             selectors.persons_search(user=self.request.user, filters=params.filters(), action=perm)
         )
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: QuerySet[Person]) -> QuerySet[PersonWithCertificate]:
         return selectors.persons_with_current_certificate(queryset)
 
     @extend_schema(parameters=[PersonFilterSerializer])
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
@@ -109,7 +116,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     required_permission = Perm.PERSONS_VIEW
     lookup_url_kwarg = "certificate_id"
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Certificate]:
         which = self.request.query_params.get("list", "") if self.action == "list" else ""
         user = self.request.user
         if which == "expiring":
@@ -123,7 +130,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             raise ValidationFailed("Choose expiring, expired or cancelled.", field="list")
         return super().get_queryset()
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
         return queryset.select_related("person")
 
     @extend_schema(
@@ -132,7 +139,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             OpenApiParameter("days", OpenApiTypes.INT, description="expiring within (default 365)"),
         ]
     )
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
 
@@ -145,7 +152,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     required_permission = Perm.PERSONS_VIEW
     lookup_url_kwarg = "household_id"
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: QuerySet[Household]) -> QuerySet[Household]:
         params = self.request.query_params
         flag = params.get("flag", "")
         if flag and flag not in selectors.HOUSEHOLD_FLAGS:
@@ -162,7 +169,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
             OpenApiParameter("region", OpenApiTypes.STR),
         ]
     )
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
 
@@ -175,7 +182,7 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     required_permission = Perm.PERSONS_VIEW
     lookup_url_kwarg = "record_id"
 
-    def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def refine_queryset(self, queryset: QuerySet[ScreeningRecord]) -> QuerySet[ScreeningRecord]:
         params = self.request.query_params
         outcome = params.get("outcome", "")
         if outcome and outcome not in ScreeningOutcome.values:
@@ -195,5 +202,5 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
             OpenApiParameter("region", OpenApiTypes.STR),
         ]
     )
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

@@ -158,8 +158,8 @@ class _RowChecker:
         return (row[self.at["township"]], row[self.at["village"]]), None
 
     def _fail(
-        self, errors: list[RowError] | None, number: int, key: str, message: Any, value: str = ""
-    ) -> list:
+        self, errors: list[RowError] | None, number: int, key: str, message: Any, value: str | None = ""
+    ) -> list[RowError]:
         errors = errors if errors is not None else []
         errors.append(RowError(number, self.labels[key], str(message), value or None))
         return errors
@@ -265,7 +265,7 @@ class _RowChecker:
         if self.has_cert:
             cert, errors = self._certificate(row, number, id_number, birth, errors)
         # Hardship statuses: 是 1, 否 0, empty None.
-        flags = []
+        flags: list[int | None] = []
         for key in _HARDSHIP_FIELDS:
             raw = row[at[key]]
             if not raw:

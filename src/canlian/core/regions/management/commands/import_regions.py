@@ -46,7 +46,11 @@ class Command(CanlianCommand):
         if options["background"]:
             self.stdout.write(f"job {job.pk} queued")
             return
-        job = run_job(job.pk, progress=lambda inner: TerminalProgress(mirror=inner, stream=self.stderr._out))
+        finished = run_job(
+            job.pk, progress=lambda inner: TerminalProgress(mirror=inner, stream=self.stderr._out)
+        )
+        assert finished is not None  # submitted without enqueueing: no worker claims it first
+        job = finished
         if job.status != JobStatus.SUCCEEDED:
             for error in (job.result or {}).get("errors", [])[:200]:
                 where = f"row {error['row']}" if error.get("row") else ""

@@ -79,7 +79,11 @@ class Command(CanlianCommand):
             region_code=region,
             enqueue=False,
         )
-        job = run_job(job.pk, progress=lambda inner: TerminalProgress(mirror=inner, stream=self.stderr._out))
+        finished = run_job(
+            job.pk, progress=lambda inner: TerminalProgress(mirror=inner, stream=self.stderr._out)
+        )
+        assert finished is not None  # submitted without enqueueing: no worker claims it first
+        job = finished
         result = job.result or {}
         if job.status != JobStatus.SUCCEEDED:
             _print_errors(self, result.get("errors", []), result.get("error_count", 0))
