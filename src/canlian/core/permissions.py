@@ -174,6 +174,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW, Perm.CALENDAR_MANAGE}),
 }
 
+#: Permissions a role holds but not over its region: a cadre views the people paired with it (the
+#: reach care registers, core/registry/hooks.py), not its whole county's registry.
+REGION_EXCLUDED: dict[str, frozenset[str]] = {Role.CADRE: frozenset({Perm.PERSONS_VIEW})}
+
+
+def reaches_region(role: str, perm: str) -> bool:
+    """Whether ``role``'s assignment grants ``perm`` over its region's subtree."""
+    return perm in ROLE_PERMISSIONS.get(role, frozenset()) and perm not in REGION_EXCLUDED.get(role, frozenset())
+
+
 #: Which roles an administrator may grant (always only within the administrator's own scope).
 GRANTABLE_ROLES: dict[str, frozenset[str]] = {
     Role.SYSADMIN: frozenset(Role.values),

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.permissions import Role, permissions_of
+from canlian.core.permissions import Role, permissions_of, reaches_region
 from canlian.platform.scoping import Scope, scope_of
 
 
@@ -81,7 +81,7 @@ class User(AbstractUser):
         if self.is_superuser:
             return Scope.all()
         return Scope.of(
-            code for role, code, inst in self._assignments if inst is None and perm in permissions_of(role)
+            code for role, code, inst in self._assignments if inst is None and reaches_region(role, perm)
         )
 
     def institutions_for(self, perm: str) -> frozenset[int]:

@@ -1,4 +1,5 @@
-"""Hooks for the layers above: a person's facts changed (death, move, certificate, hardship status).
+"""Hooks for the layers above: a person's facts changed (death, move, certificate, hardship status),
+and who reaches a person other than by region (a cadre: the people they are paired with).
 
 The registry never imports the engine. The engine registers a function from its ``AppConfig.ready()``
 (``register_person_change_hook``); registry actions call ``persons_changed`` inside their own
@@ -28,3 +29,28 @@ def persons_changed(*, actor: Any, person_ids: Iterable[int], reason: str) -> No
         return
     for fn in _HOOKS:
         fn(actor=actor, person_ids=ids, reason=reason)
+
+
+# --- reach: people a user sees without their region -------------------------------------------------
+
+#: ``fn(user, permission, prefix) -> Q | None``: a filter on Person (its fields behind ``prefix``,
+#: e.g. "person__" for a certificate) for the people ``user`` reaches for ``permission`` although
+#: their region is not in the user's scope for it.
+PersonReach = Callable[[Any, str, str], Any]
+_REACH: list[PersonReach] = []
+
+
+def register_person_reach(fn: PersonReach) -> PersonReach:
+    if fn not in _REACH:
+        _REACH.append(fn)
+    return fn
+
+
+def person_reach_q(user: Any, permission: str, prefix: str = "") -> Any:
+    """The OR of the registered reaches (None when none applies)."""
+    found = None
+    for fn in _REACH:
+        q = fn(user, permission, prefix)
+        if q is not None:
+            found = q if found is None else found | q
+    return found

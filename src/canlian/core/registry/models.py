@@ -5,6 +5,7 @@ scoped through their person."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -35,7 +36,25 @@ from canlian.core.registry.identity import mask_id, mask_phone
 from canlian.platform.scoping import RegionScopedQuerySet
 
 
-class PersonQuerySet(RegionScopedQuerySet):
+class PersonReachQuerySet(RegionScopedQuerySet):
+    """Rows of a person (the person, their certificates, statuses, events): the region scope, or the
+    people a user reaches otherwise (a cadre: those paired with them; ``core/registry/hooks.py``)."""
+
+    person_prefix = "person__"
+
+    def for_user(self, user: Any, action: str = "view") -> RegionScopedQuerySet:
+        from canlian.core.registry.hooks import person_reach_q
+        from canlian.platform.scoping import scope_of
+
+        permission = self._permission(action)
+        region_q = scope_of(user, permission).q(getattr(self.model, "scope_field", "region_code"))
+        reach = person_reach_q(user, permission, self.person_prefix) if getattr(user, "is_authenticated", False) else None
+        return self.filter(region_q if reach is None else region_q | reach)
+
+
+class PersonQuerySet(PersonReachQuerySet):
+    person_prefix = ""
+
     def living(self) -> PersonQuerySet:
         return self.filter(life_status=LifeStatus.LIVING)
 
@@ -130,7 +149,7 @@ def certificate_in_force_q(on: dt.date, prefix: str = "") -> Q:
     )
 
 
-class CertificateQuerySet(RegionScopedQuerySet):
+class CertificateQuerySet(PersonReachQuerySet):
     def current(self) -> CertificateQuerySet:
         return self.filter(state=CertificateState.ACTIVE)
 
@@ -284,7 +303,7 @@ class CertificateEvent(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
-    objects = RegionScopedQuerySet.as_manager()
+    objects = PersonReachQuerySet.as_manager()
     permission_prefix = "persons"
     scope_field = "person__region_code"
 
@@ -316,7 +335,7 @@ class HardshipStatus(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
-    objects = RegionScopedQuerySet.as_manager()
+    objects = PersonReachQuerySet.as_manager()
     permission_prefix = "persons"
     scope_field = "person__region_code"
 
