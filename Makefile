@@ -41,7 +41,7 @@ test: install chromium lint unit
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
-	$(BIN)/mypy src/canlian/platform
+	$(BIN)/mypy src/canlian/platform src/canlian/core
 	$(BIN)/canlian makemigrations --check --dry-run -v1 --settings=canlian.config.settings.test
 
 unit: install

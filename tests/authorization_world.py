@@ -16,6 +16,7 @@ import institutions_world
 import petitions_world
 import rehab_world
 import settlement_world
+import steering_targets_world
 import supervision_world
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -69,6 +70,8 @@ MARKERS = (
     "MARKER-SUP-A",
     "MARKER-SETTLE-INST-A",
     "MARKER-CAL-A",
+    "MARKER-TARGET-A",
+    "MARKER-SCHEME-A",
 )
 
 
@@ -274,6 +277,7 @@ def build(regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
         **rehab_world.build(owner=owner, person=person_a, make_user=make_user),
         **settlement_world.build(owner=owner, person=person_a, make_user=make_user),
         **calendar_world.build(owner=owner, person=person_a, make_user=make_user),
+        **steering_targets_world.build(owner=owner, person=person_a, make_user=make_user),
     }
     # No role may be assigned at the national level (ROLE_REGION_LEVELS: province and below), so the
     # national scope is a superuser's (User.scope_for: Scope.all()).
@@ -406,6 +410,7 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         rehab_world.snapshot(),
         settlement_world.snapshot(),
         calendar_world.snapshot(),
+        steering_targets_world.snapshot(),
     )
 
 

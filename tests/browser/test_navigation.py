@@ -50,15 +50,10 @@ BENEFITS = [
     "programs:cycle-list",
     "programs:warnings",
     "programs:recovery-list",
-    "subsidies:statistics",
     "programs:program-list",
 ]
 CARE_READ = [
     "care:today",
-    "care:weekly",
-    "care:monthly",
-    "care:bulletin",
-    "care:yearly",
     "care:pairing-list",
     "care:contact-list",
     "care:need-list",
@@ -85,7 +80,6 @@ REHAB_ALL = [
     "rehab:surgery-list",
     "rehab:settlement-batch-list",
     "rehab:settlement-rule-list",
-    "reporting:rehab",
 ]
 INSTITUTIONS_ALL = [
     "institutions:institution-list",
@@ -98,6 +92,15 @@ INSTITUTIONS_ALL = [
     "supervision:plan-list",
     "supervision:rating-list",
 ]
+#: The group "statistics and dispatch": the figures pages and the work cadence.
+STEERING_ALL = [
+    "subsidies:statistics",
+    "reporting:rehab",
+    "care:weekly",
+    "care:monthly",
+    "care:bulletin",
+    "care:yearly",
+]
 #: What an institution's staff see: their own institution's pages, no region-wide lists.
 INSTITUTION_STAFF_ENTRIES = [
     "home",
@@ -108,6 +111,7 @@ INSTITUTION_STAFF_ENTRIES = [
         if n not in {"rehab:application-list", "rehab:surgery-list", "rehab:settlement-rule-list"}
     ),
     *(n for n in INSTITUTIONS_ALL if n not in {"supervision:plan-list", "supervision:rating-list"}),
+    "reporting:rehab",
 ]
 ALL_ENTRIES = [
     "home",
@@ -117,9 +121,10 @@ ALL_ENTRIES = [
     "regions:browse",
     "regions:import",
     *BENEFITS,
-    *CARE_ALL,
     *REHAB_ALL,
+    *CARE_ALL,
     *INSTITUTIONS_ALL,
+    *STEERING_ALL,
     "accounts:user-list",
     "audit:list",
     "calendar:index",
@@ -148,6 +153,7 @@ STAFF_ENTRIES = [
     "regions:browse",
     *BENEFITS,
     *CARE_ALL,
+    *(n for n in STEERING_ALL if n != "reporting:rehab"),
     "api-docs",
 ]
 
@@ -243,6 +249,11 @@ def test_every_sidebar_page_loads(page, live_server, shell_users, username):
             # The shell's navigation marks the current entry.
             current = page.locator(f'nav.sidebar a[data-nav][href="{href}"]')
             expect(current).to_have_class(re.compile(r"\bactive\b"))
+            # ... and its group is the one open (collapsible groups, nothing kept on the server).
+            expect(current).to_be_visible()
+            open_groups = page.locator("nav.sidebar details.nav-group[open]")
+            expect(open_groups).to_have_count(1)
+            expect(open_groups.locator(f'a[data-nav][href="{href}"]')).to_have_count(1)
 
 
 def test_language_switch(page, live_server, shell_users):

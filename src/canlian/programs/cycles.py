@@ -30,6 +30,7 @@ from canlian.platform.bulk import drop_temp_table, load_temp_table
 from canlian.platform.dates import date_of as _as_date
 from canlian.platform.errors import InvalidState, NotFound, RowError, ValidationFailed
 from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
+from canlian.platform.indicators import sources_changed
 from canlian.platform.tabular import Table
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
 from canlian.programs.models import (
@@ -384,6 +385,7 @@ def cycle_approve(*, actor: Any, cycle_id: int) -> PaymentCycle:
     )
     cycle.status = CycleStatus.APPROVED
     cycle.save(update_fields=["status", "approved_by", "approved_at"])
+    sources_changed("payments", year=cycle.month.year)  # its lines now count as paid
     audit_record(
         actor=actor,
         event=EVENT_APPROVED,
@@ -685,6 +687,7 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
         cycle.save(update_fields=["status", "closed_at"])
     paid = sum(1 for r in rows if r[4] == LineStatus.PAID)
     failed = len(rows) - paid
+    sources_changed("payments", year=cycle.month.year)  # failed lines no longer count
     audit_record(
         actor=actor,
         event=EVENT_RESULTS,

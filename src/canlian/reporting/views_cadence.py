@@ -2,7 +2,10 @@
 dispatch (月调度), quarterly bulletin (季通报, printable), yearly summary (年总结), and the one ledger
 workbook (六统一) the last three export. Figures come from ``reporting.cadence`` (they read care and
 petitions, so they live above the domains); the URLs stay in the "care" namespace (care/urls.py); every page starts at the
-widest region of the user's care.view scope and lets them pick a region inside it."""
+widest region of the user's care.view scope and lets them pick a region inside it. The monthly,
+quarterly and yearly pages are the care part of the one cadence: each links to the all-domain
+bulletin of the same region and period (``steering:bulletin``), whose care section states the care
+indicators next to every other domain's."""
 
 from __future__ import annotations
 
@@ -95,6 +98,19 @@ def _export_url(kind: str, region: Region | None, period: cadence.Period) -> str
 
 
 _TEMPLATES = {"week": "weekly", "month": "monthly", "quarter": "bulletin", "year": "yearly"}
+#: The all-domain bulletin (steering) each cadence page is part of: its kind and period.
+_STEERING_KINDS = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
+
+
+def _steering_url(request: HttpRequest, kind: str, region: Region | None, period: cadence.Period) -> str:
+    """The all-domain bulletin of the same region and period (for steering.view)."""
+    if kind not in _STEERING_KINDS or not request.user.has_canlian_perm(Perm.STEERING_VIEW):
+        return ""
+    number = {"month": period.start.month, "quarter": cadence.quarter_of(period.start), "year": 1}[kind]
+    params = {"kind": _STEERING_KINDS[kind], "year": period.year, "period": number}
+    if region is not None:
+        params["region"] = region.code
+    return f"{reverse('steering:bulletin')}?{urlencode(params)}"
 
 
 def _page(
@@ -109,6 +125,7 @@ def _page(
     context = {"form": form, "region": region, "period": period, "as_of": _as_of(period), **extra}
     if kind != "week":
         context["export_url"] = _export_url(kind, region, period)
+        context["steering_url"] = _steering_url(request, kind, region, period)
     return render(request, f"reporting/cadence/{_TEMPLATES[kind]}.html", context)
 
 

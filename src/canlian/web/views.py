@@ -6,18 +6,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.accounts.actions import user_change_own_password
+from canlian.core.jobs.choices import ACTIVE_STATUSES
 from canlian.core.jobs.models import Job
 from canlian.core.permissions import Perm, Role
-from canlian.core.regions.choices import RegionLevel
 from canlian.core.regions.models import Region
 from canlian.platform.errors import ValidationFailed
 from canlian.platform.views import CanlianView, form_error_from
+from canlian.reporting.steering.selectors import dashboard
+from canlian.reporting.steering.todo import todo_for
 
 
 class LoginView(auth_views.LoginView):
@@ -25,46 +27,75 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+#: Roles whose home page leads with the region's dashboard (leaders and administrators above the county).
+DASHBOARD_ROLES = frozenset({Role.LEADER, Role.PROVINCE_ADMIN, Role.CITY_ADMIN, Role.SYSADMIN})
+#: Sub-regions named under each of the user's regions.
+CHILDREN_SHOWN = 12
+
+
 class HomeView(CanlianView):
-    """The signed-in user's home: their roles and regions, the regions below, recent jobs."""
+    """The signed-in user's home: today's work as counts that open their lists (日管控), the region's
+    dashboard cards for a leader or an administrator above the county, the jobs in progress, and a
+    line naming the user's roles and regions. A fixed number of queries, whatever the data."""
 
     required_permission = None
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        assignments = list(user.role_assignments.select_related("region").order_by("region_code"))
-        regions = []
-        for assignment in assignments:
-            region = assignment.region
-            below = (
-                Region.objects.active()
-                .subtree(region.code)
-                .exclude(pk=region.pk)
-                .values("level")
-                .annotate(n=Count("id"))
-                .order_by("level")
-            )
-            regions.append(
-                {
-                    "assignment": assignment,
-                    "region": region,
-                    "path": _region_path(region),
-                    "below": [(RegionLevel(row["level"]).label, row["n"]) for row in below],
-                    "children": Region.objects.active().filter(parent=region).order_by("code")[:12],
-                }
-            )
+        today = timezone.localdate()
+        items = todo_for(user, today)
+        board = None
+        if _sees_dashboard(user):
+            board = dashboard(user=user, today=today)
         jobs = []
         if user.has_canlian_perm(Perm.JOBS_VIEW):
-            jobs = list(Job.objects.for_user(user, Perm.JOBS_VIEW).select_related("actor")[:5])
+            jobs = list(
+                Job.objects.for_user(user, Perm.JOBS_VIEW)
+                .filter(status__in=ACTIVE_STATUSES)
+                .select_related("actor")
+                .order_by("-created_at", "-id")[:5]
+            )
         return render(
-            request, "web/home.html", {"regions": regions, "jobs": jobs, "role_labels": dict(Role.choices)}
+            request,
+            "web/home.html",
+            {
+                "regions": _regions(user),
+                "due": [i for i in items if i.count is None or i.count > 0],
+                "clear": [i for i in items if i.count == 0],
+                "board": board,
+                "jobs": jobs,
+                "today": today,
+            },
         )
 
 
-def _region_path(region: Region) -> list[Region]:
-    codes = region.ancestor_codes()
-    ancestors = {r.code: r for r in Region.objects.filter(code__in=codes)}
-    return [ancestors[c] for c in codes if c in ancestors] + [region]
+def _sees_dashboard(user: Any) -> bool:
+    if not user.has_canlian_perm(Perm.STEERING_VIEW):
+        return False
+    return bool(user.is_superuser or user.roles() & DASHBOARD_ROLES)
+
+
+def _regions(user: Any) -> list[dict[str, Any]]:
+    """Each role assignment with its region's path and first sub-regions: three queries in all."""
+    assignments = list(user.role_assignments.select_related("region", "institution").order_by("region_code"))
+    if not assignments:
+        return []
+    ancestor_codes = {c for a in assignments for c in a.region.ancestor_codes()}
+    names = dict(Region.objects.filter(code__in=ancestor_codes).values_list("code", "name"))
+    children: dict[int, list[Region]] = {}
+    below = Region.objects.active().filter(parent__in=[a.region_id for a in assignments]).order_by("code")
+    for child in below:
+        children.setdefault(child.parent_id, []).append(child)
+    return [
+        {
+            "assignment": a,
+            "region": a.region,
+            "path": [names[c] for c in a.region.ancestor_codes() if c in names],
+            "children": children.get(a.region_id, [])[:CHILDREN_SHOWN],
+            "more_children": max(0, len(children.get(a.region_id, [])) - CHILDREN_SHOWN),
+        }
+        for a in assignments
+    ]
 
 
 class PasswordChangeForm(forms.Form):

@@ -11,3 +11,9 @@ class InstitutionsConfig(AppConfig):
     name = "canlian.core.institutions"
     label = "institutions"
     verbose_name = _("Institutions")
+
+    def ready(self) -> None:
+        from canlian.core.institutions.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
+
+        register_all(INDICATORS)

@@ -303,7 +303,7 @@ class HouseholdFilterForm(RegionBoundForm):
     region = RegionField(label=_("Region"), required=False, permission=Perm.PERSONS_VIEW)
 
 
-EXPIRING_DAYS = (30, 90, 180, 365)
+EXPIRING_DAYS = (30, 60, 90, 180, 365)
 
 
 class ExpiringForm(forms.Form):

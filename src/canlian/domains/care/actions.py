@@ -32,6 +32,7 @@ from canlian.domains.care.models import (
 )
 from canlian.platform.access import authorize, is_system, lock_for, may, user_or_none
 from canlian.platform.errors import Conflict, InvalidState, PermissionDenied, RowError, ValidationFailed
+from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_date, as_int, field_error
 
 VIEW = "care.view"
@@ -363,6 +364,8 @@ def pairings_import(
             Pairing.objects.bulk_create(new_rows, batch_size=2000)
     except IntegrityError as exc:
         raise Conflict(_("Another user paired some of these people meanwhile; upload again.")) from exc
+    if new_rows:  # this year's pairing coverage and on-track figures
+        sources_changed("care", year=timezone.localdate().year)
     audit_record(
         actor=actor,
         event="care.pairings_imported",

@@ -12,4 +12,11 @@ class CareConfig(AppConfig):
     verbose_name = _("Care of people")
 
     def ready(self) -> None:
+        from canlian.core.registry.hooks import register_person_reach
         from canlian.domains.care import timeline  # noqa: F401  (registers the person-page providers)
+        from canlian.domains.care.indicators import INDICATORS
+        from canlian.domains.care.reach import paired_people
+        from canlian.platform.indicators import register_all
+
+        register_all(INDICATORS)
+        register_person_reach(paired_people)

@@ -12,3 +12,7 @@ class PetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         from canlian.domains.petitions import timeline  # noqa: F401  (the person page's entries)
+        from canlian.domains.petitions.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
+
+        register_all(INDICATORS)

@@ -14,8 +14,11 @@ class RehabConfig(AppConfig):
     def ready(self) -> None:
         # timeline registers the person page's providers; settlement.handlers the settlement job kind.
         from canlian.domains.rehab import presets, timeline  # noqa: F401
+        from canlian.domains.rehab.indicators import INDICATORS
         from canlian.domains.rehab.settlement import handlers  # noqa: F401
+        from canlian.platform.indicators import register_all
         from canlian.programs.families import register_family
 
         # The engine edits and compiles the program's rule settings through this family.
         register_family(presets.FAMILY, options=presets.OPTIONS, compile=presets.compile_rules)
+        register_all(INDICATORS)

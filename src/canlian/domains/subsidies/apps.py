@@ -15,7 +15,11 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self) -> None:
         from canlian.domains.subsidies import presets
+        from canlian.domains.subsidies.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
         from canlian.programs.families import register_family
+
+        register_all(INDICATORS)
 
         # The engine edits and compiles these programs' rule settings through these families.
         for code in (presets.LIVING, presets.NURSING):

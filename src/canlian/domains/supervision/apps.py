@@ -13,3 +13,7 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from canlian.domains.supervision import handlers  # noqa: F401  (registers the daily task)
+        from canlian.domains.supervision.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
+
+        register_all(INDICATORS)

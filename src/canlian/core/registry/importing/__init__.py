@@ -80,6 +80,7 @@ from canlian.core.registry.importing.writing import (
 from canlian.platform.bulk import drop_temp_table, is_postgres
 from canlian.platform.errors import RowError, ValidationFailed
 from canlian.platform.exports import SafeSheet
+from canlian.platform.indicators import sources_changed
 from canlian.platform.progress import NullProgress, Progress
 from canlian.platform.tabular import TableStream, open_table_stream
 
@@ -148,6 +149,7 @@ def persons_import(
             else:
                 _write(index=index, actor=actor, note=note, today=today, new=result.new)
                 _refresh_households(index)
+                sources_changed("registry", year=today.year)
                 audit_record(
                     actor=actor,
                     event=EventType.PERSONS_IMPORTED,

@@ -52,6 +52,7 @@ from canlian.platform.errors import (
     NotFound,
     PermissionDenied,
 )
+from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_date, as_int, field_error
 from canlian.programs.models import Program
 
@@ -478,6 +479,7 @@ def batch_approve(*, actor: Any, batch_id: Any) -> SettlementBatch:
     )
     batch.status = BatchStatus.APPROVED
     batch.save(update_fields=["status", "approved_by", "approved_at"])
+    sources_changed("settlements", year=batch.period_end.year)  # its lines now count as money spent
     audit_record(
         actor=actor,
         event=EventType.SETTLEMENT_APPROVED,
@@ -507,6 +509,7 @@ def batch_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> Settle
     batch.status = BatchStatus.PAID
     batch.paid_on = day
     batch.save(update_fields=["status", "paid_on"])
+    sources_changed("settlements", year=batch.period_end.year)
     audit_record(
         actor=actor,
         event=EventType.SETTLEMENT_PAID,
