@@ -211,3 +211,27 @@ def test_records_for_a_county_user(world, team):
     both = records("subsidies.amount", team["maker"], 3, "", today=TODAY)
     assert [(r.person.name, r.amount) for r in both] == [("丁生活", Decimal("150.00"))]
     assert columns_resolve("subsidies.amount", both)[0][-1] == "困难残疾人生活补贴"
+
+
+def test_the_year_leaves_write_the_same_rows_as_month_by_month(world):
+    """The payment indicators refresh a year in one statement each; without it (month by month)
+    every row is the same."""
+    import dataclasses
+
+    from canlian.platform.indicators import get_indicator
+    from canlian.reporting.models import IndicatorValue
+    from canlian.reporting.steering.refresh import indicator_refresh
+
+    def rows(code: str) -> list[tuple]:
+        return sorted(
+            IndicatorValue.objects.filter(indicator=code).values_list("region_code", "month", "numerator")
+        )
+
+    for code in PAYMENTS:
+        indicator = get_indicator(code)
+        assert indicator.year_leaf is not None
+        indicator_refresh(indicators=[indicator], year=2026, today=TODAY)
+        yearly = rows(code)
+        monthly = dataclasses.replace(indicator, code=code + ".monthly", year_leaf=None)
+        indicator_refresh(indicators=[monthly], year=2026, today=TODAY)
+        assert yearly and [r for r in yearly] == rows(code + ".monthly"), code

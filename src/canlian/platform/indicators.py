@@ -165,6 +165,33 @@ def indicators_for_sources(sources: Iterable[str]) -> list[Indicator]:
     return [i for i in all_indicators() if wanted & set(i.sources)]
 
 
+# --- the reader of a national leaf ---------------------------------------------------------------
+
+
+class NationalReader:
+    """Who reads a leaf: every region, no institution; read-only, never an actor (it writes nothing
+    and is no user). A leaf that reuses a domain selector taking a ``user`` passes ``NATIONAL``; the
+    figures are scoped when the summary rows are read (``for_user`` on ``IndicatorValue``)."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def scope_for(self, permission: str) -> Any:
+        from canlian.platform.scoping import Scope
+
+        return Scope.all()
+
+    def institutions_for(self, permission: str) -> frozenset[int]:
+        return frozenset()
+
+    def has_canlian_perm(self, permission: str) -> bool:
+        return True
+
+
+NATIONAL = NationalReader()
+
+
 # --- staleness: a lower layer says "these facts changed"; reporting listens ----------------------
 
 _LISTENERS: list[Callable[[frozenset[str], int | None], None]] = []

@@ -13,7 +13,7 @@
 * **Recoveries** (in period): yuan of recovery lines (追缴) for months paid in the month, whatever
   the outcome (``statistics.recovery_figures``), by the recovery item's region.
 
-The summaries are national: a leaf reads every region through ``_EVERYONE`` (the scope is applied
+The summaries are national: a leaf reads every region through ``platform.indicators.NATIONAL`` (the scope is applied
 when the summary rows are read); ``records`` reads through the user's own ``for_user``.
 """
 
@@ -22,14 +22,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.domains.subsidies.presets import LIVING, NURSING
 from canlian.domains.subsidies.statistics import PROGRAMS, counted_lines
-from canlian.platform.indicators import Indicator, Period, Unit, Window
-from canlian.platform.scoping import Scope
+from canlian.platform.indicators import NATIONAL, Indicator, Period, Unit, Window
 from canlian.programs.choices import EnrollmentStatus
 from canlian.programs.models import Enrollment, Program, RecoveryItem, RecoveryLine
 from canlian.programs.warnings import enrollment_gaps
@@ -38,25 +38,7 @@ AREA = _("Two subsidies")
 PERMISSION = Perm.ENROLLMENTS_VIEW  # the permission of the statistics and the warnings pages
 
 
-class _Everyone:
-    """The reader of a national leaf: every region, every institution none (read-only, never an
-    actor). The figures it computes are scoped when the summary rows are read."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-
-    def scope_for(self, permission: str) -> Scope:
-        return Scope.all()
-
-    def institutions_for(self, permission: str) -> frozenset[int]:
-        return frozenset()
-
-    def has_canlian_perm(self, permission: str) -> bool:
-        return True
-
-
-_EVERYONE = _Everyone()
+_EVERYONE = NATIONAL
 
 PERSON_COLUMNS = (
     (_("Full name"), "person.name"),
@@ -104,6 +86,53 @@ def people_records(code: str):
         return _people(window, code, user, region_code).select_related("person").order_by("region_code", "id")
 
     return records
+
+
+def people_year_leaf(code: str):
+    """The year's months in one statement: each person's region per cycle month (that of the
+    month's latest line), held until the next month they are paid elsewhere (LEAD), then counted
+    at every month of the windows from their first. The same figures as ``people_leaf`` month by
+    month, with one scan of the year's lines instead of one per month."""
+
+    def year_leaf(windows: list[Window]) -> tuple[str, tuple[Any, ...]]:
+        months = [w.month for w in windows]
+        lines = counted_lines(
+            user=_EVERYONE, region="", first=windows[0].year_start, last=max(w.month_start for w in windows)
+        ).filter(program__code=code)
+        base = lines.order_by().values("person_id", "region_code", "id", mm=ExtractMonth("cycle__month"))
+        sql, params = base.query.sql_with_params()
+        month_rows = " UNION ALL ".join(["SELECT %s AS m"] * len(months))
+        return (
+            "SELECT seg.region AS region, months.m AS month, COUNT(*) AS numerator, "
+            "CAST(NULL AS NUMERIC) AS denominator FROM ("
+            "  SELECT person_id, region, mm, LEAD(mm) OVER (PARTITION BY person_id ORDER BY mm) AS next_mm FROM ("
+            "    SELECT DISTINCT person_id, mm,"
+            "      FIRST_VALUE(region_code) OVER (PARTITION BY person_id, mm ORDER BY id DESC) AS region"
+            f"    FROM ({sql}) b"
+            "  ) pm"
+            f") seg JOIN ({month_rows}) months ON months.m >= seg.mm AND (seg.next_mm IS NULL OR months.m < seg.next_mm) "
+            "GROUP BY seg.region, months.m",
+            (*params, *months),
+        )
+
+    return year_leaf
+
+
+def times_year_leaf(codes: tuple[str, ...], measure: str):
+    """Person-times or yuan of every month of the windows, grouped by region and cycle month."""
+
+    def year_leaf(windows: list[Window]) -> QuerySet:
+        figure = Count("id") if measure == "times" else Sum("amount")
+        lines = counted_lines(
+            user=_EVERYONE, region="", first=windows[0].month_start, last=windows[-1].month_start
+        ).filter(program__code__in=codes, cycle__month__in=[w.month_start for w in windows])
+        return (
+            lines.order_by()
+            .values(region=F("region_code"), month=ExtractMonth("cycle__month"))
+            .annotate(numerator=figure)
+        )
+
+    return year_leaf
 
 
 def times_leaf(codes: tuple[str, ...], measure: str):
@@ -217,6 +246,7 @@ def _program_indicators(code: str, order: int) -> list[Indicator]:
             period=Period.CUMULATIVE,
             sources=payments,
             leaf=people_leaf(code),
+            year_leaf=people_year_leaf(code),
             records=people_records(code),
             record_columns=PERSON_COLUMNS,
             order=order,
@@ -229,6 +259,7 @@ def _program_indicators(code: str, order: int) -> list[Indicator]:
             period=Period.IN_PERIOD,
             sources=payments,
             leaf=times_leaf((code,), "times"),
+            year_leaf=times_year_leaf((code,), "times"),
             records=lines_records((code,)),
             record_columns=LINE_COLUMNS,
             order=order + 1,
@@ -241,6 +272,7 @@ def _program_indicators(code: str, order: int) -> list[Indicator]:
             period=Period.IN_PERIOD,
             sources=payments,
             leaf=times_leaf((code,), "amount"),
+            year_leaf=times_year_leaf((code,), "amount"),
             records=lines_records((code,)),
             record_columns=LINE_COLUMNS,
             order=order + 2,
@@ -280,6 +312,7 @@ INDICATORS = [
         permission=PERMISSION,
         sources=("payments",),
         leaf=times_leaf(PROGRAMS, "amount"),
+        year_leaf=times_year_leaf(PROGRAMS, "amount"),
         records=lines_records(PROGRAMS),
         record_columns=(*LINE_COLUMNS, (_("Program"), "program.label")),
         order=5,
