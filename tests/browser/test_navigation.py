@@ -94,6 +94,10 @@ INSTITUTIONS_ALL = [
 ]
 #: The group "statistics and dispatch": the figures pages and the work cadence.
 STEERING_ALL = [
+    "steering:dashboard",
+    "steering:targets",
+    "steering:bulletin",
+    "steering:schemes",
     "subsidies:statistics",
     "reporting:rehab",
     "care:weekly",
@@ -143,6 +147,7 @@ AUDITOR_ENTRIES = [
         "petitions:festival-import",
         "rehab:attendance-index",
         "supervision:plan-list",
+        "steering:schemes",
     }
 ]
 STAFF_ENTRIES = [
@@ -153,7 +158,7 @@ STAFF_ENTRIES = [
     "regions:browse",
     *BENEFITS,
     *CARE_ALL,
-    *(n for n in STEERING_ALL if n != "reporting:rehab"),
+    *(n for n in STEERING_ALL if n not in {"reporting:rehab", "steering:schemes"}),
     "api-docs",
 ]
 

@@ -109,7 +109,11 @@ NAV: list[NavItem] = [
     NavItem(
         _("Institutions by rating"), "supervision:rating-list", Perm.SUPERVISION_VIEW, INSTITUTIONS, True
     ),
-    # statistics and the work cadence (the steering pages join here)
+    # statistics and the work cadence: the dashboard, targets and bulletins across all domains first
+    NavItem(_("Dashboard"), "steering:dashboard", Perm.STEERING_VIEW, STEERING),
+    NavItem(_("Yearly targets"), "steering:targets", Perm.STEERING_VIEW, STEERING),
+    NavItem(_("Bulletins"), "steering:bulletin", Perm.STEERING_VIEW, STEERING),
+    NavItem(_("Bulletin schemes"), "steering:schemes", Perm.STEERING_TARGETS, STEERING),
     NavItem(_("Subsidy statistics"), "subsidies:statistics", Perm.ENROLLMENTS_VIEW, STEERING),
     NavItem(_("Rehabilitation figures"), "reporting:rehab", Perm.REHAB_VIEW, STEERING),
     NavItem(_("Weekly screening"), "care:weekly", Perm.CARE_VIEW, STEERING),
