@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from canlian.core.permissions import Perm
 from canlian.domains.care import urls as care_urls
@@ -13,7 +13,9 @@ class SchemaView(SpectacularAPIView):
     required_permission = Perm.API_DOCS
 
 
-class DocsView(SpectacularSwaggerView):
+class DocsView(SpectacularSwaggerSplitView):
+    """The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script."""
+
     required_permission = Perm.API_DOCS
 
 
