@@ -20,7 +20,7 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 from registry_factories import registered
 
-from canlian.core.audit.events import EventType
+from canlian.reporting.events import ReportingEvent
 from canlian.core.audit.models import AuditEvent
 from canlian.core.jobs.models import Job
 from canlian.platform.indicators import Indicator, Period, Unit
@@ -160,7 +160,7 @@ def test_a_county_sees_its_own_dashboard_and_gets_404_for_a_sibling_county(clien
         _url("steering:dashboard", region="999999"),  # unknown
     ):
         assert client.get(url).status_code == 404, url
-    assert not AuditEvent.objects.filter(event_type=EventType.INDICATOR_RECORDS_VIEWED).exists()
+    assert not AuditEvent.objects.filter(event_type=ReportingEvent.INDICATOR_RECORDS_VIEWED).exists()
 
 
 def test_bad_parameters_fall_back_to_the_defaults(client, world, make_user):
@@ -229,7 +229,7 @@ def test_records_are_scoped_masked_and_every_page_view_is_audited(client, world,
     other = yi if shown is jia else jia
     assert other.name in html2 and other.masked_id in html2 and other.id_number not in html2
     assert 'data-testid="pager-next"' not in html2
-    events = list(AuditEvent.objects.filter(event_type=EventType.INDICATOR_RECORDS_VIEWED).order_by("pk"))
+    events = list(AuditEvent.objects.filter(event_type=ReportingEvent.INDICATOR_RECORDS_VIEWED).order_by("pk"))
     assert len(events) == 2
     assert events[0].actor == user and events[0].region_code == "370502" and events[0].object_id == CODE
     assert events[0].new_values == {
@@ -255,7 +255,7 @@ def test_a_leader_reads_the_records_of_the_whole_city(client, world, make_user):
     assert world["丁"].name not in html  # not certified
     assert world["戊"].name not in html  # 烟台
     assert world["甲"].id_number not in html
-    event = AuditEvent.objects.get(event_type=EventType.INDICATOR_RECORDS_VIEWED)
+    event = AuditEvent.objects.get(event_type=ReportingEvent.INDICATOR_RECORDS_VIEWED)
     assert event.region_code == "3705" and event.new_values["count"] == 3
 
 
@@ -298,7 +298,7 @@ def test_refresh_now_queues_the_job_for_the_region_and_audits_it(client, world, 
     # the dashboard's button: every indicator the user sees
     assert job.params["indicators"] == [i.code for i in visible_indicators(county)]
     assert CODE in job.params["indicators"]
-    event = AuditEvent.objects.get(event_type=EventType.INDICATORS_REFRESHED)
+    event = AuditEvent.objects.get(event_type=ReportingEvent.INDICATORS_REFRESHED)
     assert event.actor == county and event.region_code == "370505"
     assert event.new_values == {
         "job": job.pk,
@@ -344,7 +344,7 @@ def test_refresh_is_refused_without_the_permission_or_outside_the_scope(client, 
         == 302
     )
     assert not Job.objects.filter(kind="indicators.refresh").exists()
-    assert not AuditEvent.objects.filter(event_type=EventType.INDICATORS_REFRESHED).exists()
+    assert not AuditEvent.objects.filter(event_type=ReportingEvent.INDICATORS_REFRESHED).exists()
 
 
 # --- formatting by unit (pure) ---------------------------------------------------------------------

@@ -12,6 +12,10 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.programs.events import ProgramEvent
+
+        register_events(ProgramEvent)
         from canlian.core.registry.hooks import register_person_change_hook
         from canlian.programs import (
             handlers,  # noqa: F401  (registers job kinds)

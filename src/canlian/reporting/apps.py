@@ -11,6 +11,10 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.reporting.events import ReportingEvent
+
+        register_events(ReportingEvent)
         from canlian.platform.indicators import on_sources_changed
         from canlian.reporting import handlers  # noqa: F401  (job kinds, daily task)
         from canlian.reporting.steering.refresh import _queue_refresh

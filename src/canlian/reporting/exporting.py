@@ -10,8 +10,8 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from canlian.core.audit.actions import audit_sensitive_read
-from canlian.core.audit.events import EventType
 from canlian.platform.exports import SafeSheet
+from canlian.reporting.events import ReportingEvent
 from canlian.reporting.rehab_figures import RehabFigures
 
 # The report's own (Chinese) vocabulary, like the other statistics sheets: it goes into reports as is.
@@ -70,7 +70,7 @@ def figures_export(*, user: Any, figures: RehabFigures, stream: IO[bytes]) -> in
     with transaction.atomic():
         audit_sensitive_read(
             actor=user,
-            event=EventType.FIGURES_EXPORTED,
+            event=ReportingEvent.FIGURES_EXPORTED,
             region_code=figures.region,
             filters={
                 "report": "rehab.figures",

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from canlian.core.audit.events import EventType
+from canlian.core.audit.events import EventType, is_registered
 from canlian.core.audit.models import AuditEvent
 from canlian.platform.requestid import current_client_ip, current_request_id
 
@@ -50,6 +50,10 @@ def audit_record(
     """Write one audit row. Must run inside the caller's transaction (it is part of the write)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record() must be called inside the action's transaction")
+    if not is_registered(str(event)):
+        raise ValueError(
+            f"unregistered audit event code {str(event)!r}: declare it in the app's events.py and register it"
+        )
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id if object_id is not None else obj.pk

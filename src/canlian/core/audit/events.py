@@ -1,4 +1,9 @@
-"""Typed audit event codes. Stable strings: reports and auditors filter on them. Add, never rename."""
+"""Typed audit event codes. Stable strings: reports and auditors filter on them. Add, never rename.
+
+``EventType`` holds the codes of the core apps (accounts, regions, jobs, sensitive reads, the registry,
+institutions, the calendar). The engine, each domain and reporting declare theirs in their own
+``events.py`` and register them from ``AppConfig.ready()`` with ``register_events``; ``audit_record``
+refuses a code nobody registered, so a typo or an undeclared event fails at once."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -48,41 +53,6 @@ class EventType(models.TextChoices):
     SCREENING_RECORDED = "screening.recorded", _("Screening record added")
     SCREENING_SCHEDULED = "screening.scheduled", _("Home assessment booked")
     SCREENING_CONCLUDED = "screening.concluded", _("Screening outcome recorded")
-    # programs
-    STANDARD_CREATED = "standard.created", _("Standard added")
-    STANDARD_ENDED = "standard.ended", _("Standard ended")
-    RULE_SETTING_CREATED = "rule_setting.created", _("Rule setting added")
-    RULE_SETTING_ENDED = "rule_setting.ended", _("Rule setting ended")
-    ENROLLMENT_APPLIED = "enrollment.applied", _("Application recorded")
-    ENROLLMENT_FIRST_CHECKED = "enrollment.first_checked", _("First check (初审) done")
-    ENROLLMENT_REVIEWED = "enrollment.reviewed", _("Certificate check (审核) done")
-    ENROLLMENT_DECIDED = "enrollment.decided", _("Decision (审定) made")
-    ENROLLMENT_ACTIVATED = "enrollment.activated", _("Enrollment activated")
-    ENROLLMENTS_ACTIVATED_DUE = "enrollment.activated_due", _("Enrollments activated after public notice")
-    ENROLLMENT_REJECTED = "enrollment.rejected", _("Application rejected")
-    ENROLLMENT_OBJECTED = "enrollment.objected", _("Objection recorded")
-    ENROLLMENT_STOPPED = "enrollment.stopped", _("Enrollment stopped")
-    ENROLLMENT_RESUMED = "enrollment.resumed", _("Enrollment resumed")
-    CYCLE_GENERATED = "cycle.generated", _("Payment cycle generated")
-    CYCLE_APPROVED = "cycle.approved", _("Payment cycle approved")
-    CYCLE_EXPORTED = "cycle.exported", _("Bank payment file exported")
-    CYCLE_RESULTS_RECORDED = "cycle.results_recorded", _("Bank results recorded")
-    # care of people, petitions
-    PAIRING_CREATED = "care.pairing_created", _("Cadre paired with a person")
-    PAIRING_ENDED = "care.pairing_ended", _("Pairing ended")
-    PAIRING_REASSIGNED = "care.pairing_reassigned", _("Pairing re-assigned")
-    PAIRINGS_IMPORTED = "care.pairings_imported", _("Pairings imported")
-    CONTACT_RECORDED = "care.contact_recorded", _("Contact recorded")
-    NEED_CREATED = "care.need_created", _("Need recorded")
-    NEED_UPDATED = "care.need_updated", _("Need updated")
-    PETITION_RECEIVED = "petition.received", _("Petition received")
-    PETITION_ACTED = "petition.acted", _("Petition action recorded")
-    PETITION_CLOSED = "petition.closed", _("Petition closed")
-    INVITATION_CREATED = "invitation.created", _("Invitation event created")
-    INVITEES_ADDED = "invitation.invitees_added", _("Invitees added")
-    ATTENDANCE_RECORDED = "invitation.attendance_recorded", _("Attendance recorded")
-    FESTIVAL_VISIT_RECORDED = "festival_visit.recorded", _("Festival visit recorded")
-    FESTIVAL_VISITS_IMPORTED = "festival_visit.imported", _("Festival visits imported")
     # institutions, staff and training
     INSTITUTION_CREATED = "institution.created", _("Institution registered")
     INSTITUTION_UPDATED = "institution.updated", _("Institution updated")
@@ -98,43 +68,35 @@ class EventType(models.TextChoices):
     TRAINING_RESULTS_RECORDED = "training.results_recorded", _("Exam results recorded")
     STAFF_CERTIFICATE_ISSUED = "training.certificate_issued", _("Staff certificate issued")
     STAFF_CERTIFICATE_REVOKED = "training.certificate_revoked", _("Staff certificate revoked")
-    # children's rehabilitation
-    REHAB_PLAN_CREATED = "rehab.plan_created", _("Rehabilitation plan created")
-    REHAB_PLAN_UPDATED = "rehab.plan_updated", _("Rehabilitation plan updated")
-    REHAB_PLAN_ENDED = "rehab.plan_ended", _("Rehabilitation plan ended")
-    REHAB_PLAN_TRANSFERRED = "rehab.plan_transferred", _("Rehabilitation plan transferred")
-    REHAB_DEVICE_PROVIDED = "rehab.device_provided", _("Assistive device provided")
-    REHAB_SURGERY_REFERRED = "rehab.surgery_referred", _("Surgery referral recorded")
-    REHAB_SURGERY_UPDATED = "rehab.surgery_updated", _("Surgery referral updated")
-    REHAB_ATTENDANCE_RECORDED = "rehab.attendance_recorded", _("Training attendance recorded")
-    REHAB_ATTENDANCE_IMPORTED = "rehab.attendance_imported", _("Training attendance imported")
-    REHAB_ATTENDANCE_REMOVED = "rehab.attendance_removed", _("Training attendance removed")
-    SETTLEMENT_RULE_SAVED = "settlement.rule_saved", _("Settlement rule saved")
-    SETTLEMENT_GENERATED = "settlement.generated", _("Settlement batch generated")
-    SETTLEMENT_APPROVED = "settlement.approved", _("Settlement batch approved")
-    SETTLEMENT_EXPORTED = "settlement.exported", _("Settlement batch exported")
-    SETTLEMENT_PAID = "settlement.paid", _("Settlement batch paid")
-    # supervision
-    INSPECTION_PLANNED = "supervision.inspection_planned", _("Inspection planned")
-    INSPECTION_RECORDED = "supervision.inspection_recorded", _("Inspection recorded")
-    NOTICE_ISSUED = "supervision.notice_issued", _("Rectification notice issued")
-    NOTICE_RESPONDED = "supervision.notice_responded", _("Rectification notice answered")
-    NOTICE_REINSPECTED = "supervision.notice_reinspected", _("Re-inspection recorded")
-    NOTICE_CLOSED = "supervision.notice_closed", _("Rectification notice closed")
-    NOTICE_ESCALATED = "supervision.notice_escalated", _("Rectification notice escalated")
     # the working-day calendar
     CALENDAR_LOADED = "calendar.loaded", _("Holiday calendar loaded from the package")
     CALENDAR_IMPORTED = "calendar.imported", _("Holiday calendar imported")
     CALENDAR_DAY_SET = "calendar.day_set", _("Calendar day set")
     CALENDAR_DAY_REMOVED = "calendar.day_removed", _("Calendar day removed")
     DEADLINE_RECOMPUTED = "calendar.deadline_recomputed", _("Provisional deadline recomputed")
-    # reports
-    FIGURES_EXPORTED = "report.figures_exported", _("Figures exported")
-    # steering: targets, bulletins, indicator figures and the people behind them
-    TARGET_SET = "steering.target_set", _("Target set")
-    TARGET_REMOVED = "steering.target_removed", _("Target removed")
-    TARGETS_IMPORTED = "steering.targets_imported", _("Targets imported")
-    BULLETIN_SCHEME_SAVED = "steering.scheme_saved", _("Bulletin scheme saved")
-    BULLETIN_EXPORTED = "steering.bulletin_exported", _("Bulletin exported")
-    INDICATORS_REFRESHED = "steering.refreshed", _("Indicator figures refreshed")
-    INDICATOR_RECORDS_VIEWED = "steering.records_viewed", _("People behind a figure viewed")
+
+
+_REGISTERED: dict[str, object] = {}
+
+
+def register_events(choices: type[models.TextChoices]) -> None:
+    """Declare an app's event codes (idempotent; a code declared twice keeps its first label)."""
+    for value, label in choices.choices:
+        _REGISTERED.setdefault(value, label)
+
+
+def is_registered(code: str) -> bool:
+    return code in _REGISTERED
+
+
+def event_label(code: str) -> str:
+    label = _REGISTERED.get(code)
+    return str(label) if label is not None else code
+
+
+def event_choices() -> list[tuple[str, object]]:
+    """Every registered code with its label, for the audit log's filter."""
+    return sorted(_REGISTERED.items())
+
+
+register_events(EventType)

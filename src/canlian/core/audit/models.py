@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.audit.events import EventType
+from canlian.core.audit.events import event_label
 from canlian.platform.errors import InvalidState
 from canlian.platform.scoping import RegionScopedQuerySet
 
@@ -35,7 +35,7 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(_("actor name"), max_length=150)
     # No ``choices`` on the column: event codes are added by every layer (events.py), and a new code
-    # must not need a migration. The label comes from EventType through get_event_type_display().
+    # must not need a migration. The label comes from the registered codes (get_event_type_display()).
     event_type = models.CharField(_("event"), max_length=64, db_index=True)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
@@ -75,6 +75,6 @@ class AuditEvent(models.Model):
 
     def get_event_type_display(self) -> str:
         try:
-            return str(EventType(self.event_type).label)
+            return event_label(self.event_type)
         except ValueError:
             return self.event_type

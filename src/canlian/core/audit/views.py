@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from canlian.core.audit.events import EventType
+from canlian.core.audit.events import event_choices
 from canlian.core.audit.models import AuditEvent
 from canlian.core.audit.selectors import audit_events_for
 from canlian.core.permissions import Perm
@@ -17,7 +17,7 @@ from canlian.platform.views import CanlianView, paginate
 
 class AuditFilterForm(forms.Form):
     event_type = forms.ChoiceField(
-        label=_("Event"), choices=[("", _("All events")), *EventType.choices], required=False
+        label=_("Event"), choices=lambda: [("", _("All events")), *event_choices()], required=False
     )
     actor = forms.CharField(label=_("Actor (user name)"), required=False)
     region_code = forms.CharField(label=_("Region code"), required=False)

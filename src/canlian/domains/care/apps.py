@@ -12,6 +12,10 @@ class CareConfig(AppConfig):
     verbose_name = _("Care of people")
 
     def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.care.events import CareEvent
+
+        register_events(CareEvent)
         from canlian.core.registry.hooks import register_person_reach
         from canlian.domains.care import timeline  # noqa: F401  (registers the person-page providers)
         from canlian.domains.care.indicators import INDICATORS

@@ -11,6 +11,10 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("Petitions and visits")
 
     def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.petitions.events import PetitionEvent
+
+        register_events(PetitionEvent)
         from canlian.domains.petitions import timeline  # noqa: F401  (the person page's entries)
         from canlian.domains.petitions.indicators import INDICATORS
         from canlian.platform.indicators import register_all

@@ -12,6 +12,10 @@ class RehabConfig(AppConfig):
     verbose_name = _("Children's rehabilitation")
 
     def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.rehab.events import RehabEvent
+
+        register_events(RehabEvent)
         # timeline registers the person page's providers; settlement.handlers the settlement job kind.
         from canlian.domains.rehab import presets, timeline  # noqa: F401
         from canlian.domains.rehab.indicators import INDICATORS

@@ -12,6 +12,10 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision of institutions")
 
     def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.supervision.events import SupervisionEvent
+
+        register_events(SupervisionEvent)
         from canlian.domains.supervision import handlers  # noqa: F401  (registers the daily task)
         from canlian.domains.supervision.indicators import INDICATORS
         from canlian.platform.indicators import register_all

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.audit.actions import audit_record
-from canlian.core.audit.events import EventType
 from canlian.core.audit.models import AuditEvent
 from canlian.core.jobs.actions import job_submit
 from canlian.core.jobs.models import Job
@@ -21,6 +20,7 @@ from canlian.platform.access import authorize, is_system
 from canlian.platform.errors import InvalidState
 from canlian.platform.indicators import Indicator, Window
 from canlian.platform.inputs import as_int, as_text, field_error
+from canlian.reporting.events import ReportingEvent
 from canlian.reporting.steering.selectors import check_region, visible_indicators
 
 
@@ -38,7 +38,7 @@ def indicator_records_viewed(
     period, and how many rows the page showed (``page``: the keyset cursor, "" for the first)."""
     return audit_record(
         actor=actor,
-        event=EventType.INDICATOR_RECORDS_VIEWED,
+        event=ReportingEvent.INDICATOR_RECORDS_VIEWED,
         object_type="steering.indicator",
         object_id=indicator.code,
         object_repr=str(indicator.name),
@@ -92,7 +92,7 @@ def indicators_refresh_request(
     )
     audit_record(
         actor=actor,
-        event=EventType.INDICATORS_REFRESHED,
+        event=ReportingEvent.INDICATORS_REFRESHED,
         obj=job,
         region_code=region_code,
         new={"job": job.pk, "year": year_value, "region": region_code, "indicators": codes},

@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from canlian.core.audit.actions import audit_record
-from canlian.core.audit.events import EventType
 from canlian.platform.exports import Sheet, xlsx_bytes
 from canlian.platform.indicators import Unit
 from canlian.platform.inputs import as_choice
+from canlian.reporting.events import ReportingEvent
 from canlian.reporting.steering.bulletins import STATUS_ZH, Bulletin, amount_text
 from canlian.reporting.steering.progress import percent
 
@@ -187,7 +187,7 @@ def bulletin_export(*, actor: Any, bulletin: Bulletin, fmt: str) -> tuple[bytes,
     data = bulletin_docx(bulletin) if fmt == "docx" else bulletin_xlsx(bulletin)[0]
     audit_record(
         actor=actor,
-        event=EventType.BULLETIN_EXPORTED,
+        event=ReportingEvent.BULLETIN_EXPORTED,
         object_type="reporting.bulletin",
         object_repr=bulletin.title[:200],
         region_code=bulletin.region_code,

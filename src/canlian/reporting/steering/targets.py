@@ -21,7 +21,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
-from canlian.core.audit.events import EventType
 from canlian.core.permissions import Perm
 from canlian.core.regions.actions import normalize_code
 from canlian.core.regions.models import Region
@@ -31,6 +30,7 @@ from canlian.platform.errors import PermissionDenied, RowError, ValidationFailed
 from canlian.platform.indicators import Indicator, Unit, all_indicators, get_indicator
 from canlian.platform.inputs import as_amount, as_int, as_text, field_error
 from canlian.platform.tabular import Table
+from canlian.reporting.events import ReportingEvent
 from canlian.reporting.models import BulletinScheme, Target
 
 FOUR_PLACES = Decimal("0.0001")
@@ -142,7 +142,7 @@ def target_set(
     target.save()
     audit_record(
         actor=actor,
-        event=EventType.TARGET_SET,
+        event=ReportingEvent.TARGET_SET,
         obj=target,
         old=before,
         new={"indicator": chosen.code, "year": year_, **(_audit_values(target) or {})},
@@ -160,7 +160,7 @@ def target_remove(*, actor: Any, target_id: Any) -> None:
         pass  # an indicator no longer declared: its stale targets may go
     audit_record(
         actor=actor,
-        event=EventType.TARGET_REMOVED,
+        event=ReportingEvent.TARGET_REMOVED,
         obj=target,
         old={"indicator": target.indicator, "year": target.year, **(_audit_values(target) or {})},
     )
@@ -427,7 +427,7 @@ def targets_import(*, actor: Any, table: Table, year: Any) -> ImportResult:
     result = ImportResult(year=year_, rows=len(parsed), created=created, updated=updated, unchanged=unchanged)
     audit_record(
         actor=actor,
-        event=EventType.TARGETS_IMPORTED,
+        event=ReportingEvent.TARGETS_IMPORTED,
         object_type="reporting.target",
         object_repr=_("Targets of %(year)s") % {"year": year_},
         region_code=min((r.region for r in parsed), key=lambda c: (len(c), c)),
@@ -489,6 +489,6 @@ def scheme_save(*, actor: Any, region_code: Any, items: Any, name: Any = "") -> 
     scheme.updated_at = timezone.now()
     scheme.save()
     audit_record(
-        actor=actor, event=EventType.BULLETIN_SCHEME_SAVED, obj=scheme, old=before, new={"items": cleaned}
+        actor=actor, event=ReportingEvent.BULLETIN_SCHEME_SAVED, obj=scheme, old=before, new={"items": cleaned}
     )
     return scheme

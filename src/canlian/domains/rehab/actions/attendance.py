@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
-from canlian.core.audit.events import EventType
 from canlian.core.institutions.models import Institution
 from canlian.core.registry.models import Person
 from canlian.domains.rehab.actions._common import ATTENDANCE, BATCH_SIZE, VIEW, _locked_plan, _pk
@@ -29,6 +28,7 @@ from canlian.domains.rehab.attendance_rules import (
     plan_window_problem,
 )
 from canlian.domains.rehab.choices import AttendanceSource
+from canlian.domains.rehab.events import RehabEvent
 from canlian.domains.rehab.models import Attendance, RehabPlan
 from canlian.platform.access import authorize, is_system, user_or_none
 from canlian.platform.errors import InvalidState, NotFound, RowError, ValidationFailed
@@ -147,7 +147,7 @@ def attendance_remove(*, actor: Any, plan_id: Any, day: Any) -> bool:
         raise InvalidState(_("%(day)s is already in a settlement batch.") % {"day": on})
     deleted, _rows = Attendance.objects.filter(plan=plan, on=on).delete()
     if deleted:
-        audit_record(actor=actor, event=EventType.REHAB_ATTENDANCE_REMOVED, obj=plan, old={"day": str(on)})
+        audit_record(actor=actor, event=RehabEvent.REHAB_ATTENDANCE_REMOVED, obj=plan, old={"day": str(on)})
     return bool(deleted)
 
 

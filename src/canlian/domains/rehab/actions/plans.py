@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
-from canlian.core.audit.events import EventType
 from canlian.core.institutions.choices import ServiceCategory
 from canlian.core.registry.choices import LifeStatus
 from canlian.core.registry.models import Person
@@ -33,6 +32,7 @@ from canlian.domains.rehab.actions._common import (
     designated_for,
 )
 from canlian.domains.rehab.choices import PROGRAM_CODE, PlanEndReason, PlanStatus, TrainingMode
+from canlian.domains.rehab.events import RehabEvent
 from canlian.domains.rehab.models import RehabPlan
 from canlian.platform.access import authorize, lock_for, user_or_none
 from canlian.platform.errors import Conflict, InvalidState
@@ -438,7 +438,7 @@ def rehab_plan_transfer(
     )
     audit_record(
         actor=actor,
-        event=EventType.REHAB_PLAN_TRANSFERRED,
+        event=RehabEvent.REHAB_PLAN_TRANSFERRED,
         obj=plan,
         new={
             **_plan_values(plan),

@@ -29,12 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
-from canlian.core.audit.events import EventType
 from canlian.core.institutions.choices import ServiceCategory
 from canlian.core.institutions.models import Institution
 from canlian.core.permissions import Perm
 from canlian.domains.rehab.actions._common import _amount
 from canlian.domains.rehab.choices import PROGRAM_CODE, BatchStatus, BelowThreshold, RuleFamily, TrainingMode
+from canlian.domains.rehab.events import RehabEvent
 from canlian.domains.rehab.models import (
     RehabPlan,
     SettlementBatch,
@@ -222,7 +222,7 @@ def settlement_rule_save(
         previous.save(update_fields=["valid_to"])
         audit_record(
             actor=actor,
-            event=EventType.SETTLEMENT_RULE_SAVED,
+            event=RehabEvent.SETTLEMENT_RULE_SAVED,
             obj=previous,
             region_code=previous.region_code or None,
             old=old,
@@ -244,7 +244,7 @@ def settlement_rule_save(
         raise Conflict(_("A rule with the same keys starts in this month."), code="rule_overlap") from exc
     audit_record(
         actor=actor,
-        event=EventType.SETTLEMENT_RULE_SAVED,
+        event=RehabEvent.SETTLEMENT_RULE_SAVED,
         obj=rule,
         region_code=region or None,
         new={
@@ -425,7 +425,7 @@ def _generate(
     for institution, batch, again in targets:
         audit_record(
             actor=actor,
-            event=EventType.SETTLEMENT_GENERATED,
+            event=RehabEvent.SETTLEMENT_GENERATED,
             obj=batch,
             region_code=batch.region_code,
             new={
@@ -482,7 +482,7 @@ def batch_approve(*, actor: Any, batch_id: Any) -> SettlementBatch:
     sources_changed("settlements", year=batch.period_end.year)  # its lines now count as money spent
     audit_record(
         actor=actor,
-        event=EventType.SETTLEMENT_APPROVED,
+        event=RehabEvent.SETTLEMENT_APPROVED,
         obj=batch,
         region_code=batch.region_code,
         old={"status": BatchStatus.GENERATED},
@@ -512,7 +512,7 @@ def batch_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> Settle
     sources_changed("settlements", year=batch.period_end.year)
     audit_record(
         actor=actor,
-        event=EventType.SETTLEMENT_PAID,
+        event=RehabEvent.SETTLEMENT_PAID,
         obj=batch,
         region_code=batch.region_code,
         old={"status": BatchStatus.APPROVED},

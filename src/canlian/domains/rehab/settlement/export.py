@@ -11,8 +11,8 @@ from typing import IO, Any
 from django.db import transaction
 
 from canlian.core.audit.actions import audit_sensitive_read
-from canlian.core.audit.events import EventType
 from canlian.core.registry.identity import mask_id
+from canlian.domains.rehab.events import RehabEvent
 from canlian.domains.rehab.models import SettlementBatch
 from canlian.domains.rehab.settlement.rules import explain
 from canlian.domains.rehab.settlement.selectors import lines_of
@@ -84,7 +84,7 @@ def batch_export(*, user: Any, batch: SettlementBatch, stream: IO[bytes]) -> int
     with transaction.atomic():
         audit_sensitive_read(
             actor=user,
-            event=EventType.SETTLEMENT_EXPORTED,
+            event=RehabEvent.SETTLEMENT_EXPORTED,
             obj=batch,
             region_code=batch.region_code,
             institution=institution.pk,
