@@ -148,3 +148,29 @@ def test_a_year_leaf_writes_the_same_rows_as_month_by_month(world):
     assert ("370505001", "370505", 4, 1) in rows("test.issued.yearly")  # 王丙, issued 1 April
     assert ("3705", "37", 2, 1) in rows("test.issued.yearly")  # 张甲, 10 February
     assert not [r for r in rows("test.issued.yearly") if r[2] == 5]  # nothing issued in May: no row
+
+
+def test_a_refresh_from_a_month_rewrites_that_month_and_after_only(world):
+    indicator_refresh(indicators=["registry.certified"], year=2026, today=TODAY)
+    registered(name="孙新", region_code="370502001001", issued=dt.date(2026, 1, 20))
+    indicator_refresh(indicators=["registry.certified"], year=2026, today=TODAY, from_month=6)
+    # the new certificate (January) shows from June on; January–May keep what was recorded
+    assert [_value("registry.certified", "370502001001", m) for m in (1, 5, 6, 7)] == [1, 2, 3, 3]
+
+
+def test_a_batch_write_queues_one_refresh_from_the_earliest_month(world, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from canlian.core.jobs.models import Job
+    from canlian.platform.indicators import sources_changed
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            sources_changed("registry", year=2026, month=9)
+            sources_changed("registry", year=2026, month=4)
+    with transaction.atomic():
+        for callback in callbacks:
+            callback()
+    job = Job.objects.get(kind="indicators.refresh")
+    assert job.params["month"] == 4 and job.params["year"] == 2026
+    assert "registry.certified" in job.params["indicators"]

@@ -194,17 +194,19 @@ NATIONAL = NationalReader()
 
 # --- staleness: a lower layer says "these facts changed"; reporting listens ----------------------
 
-_LISTENERS: list[Callable[[frozenset[str], int | None], None]] = []
+_LISTENERS: list[Callable[[frozenset[str], int | None, int | None], None]] = []
 
 
-def on_sources_changed(listener: Callable[[frozenset[str], int | None], None]) -> None:
+def on_sources_changed(listener: Callable[[frozenset[str], int | None, int | None], None]) -> None:
     """Reporting registers the listener that refreshes the summaries (after commit)."""
     if listener not in _LISTENERS:
         _LISTENERS.append(listener)
 
 
-def sources_changed(*sources: str, year: int | None = None) -> None:
+def sources_changed(*sources: str, year: int | None = None, month: int | None = None) -> None:
     """Called by a batch write (a cycle approved, an import, a settlement) inside its transaction:
-    the indicators fed by ``sources`` are refreshed once it commits (``year`` None = current year)."""
+    the indicators fed by ``sources`` are refreshed once it commits (``year`` None = current year),
+    from ``month`` on (the first month the write changed; None = the whole year): an import of today
+    rewrites this month only, a cycle of September September to now."""
     for listener in list(_LISTENERS):
-        listener(frozenset(sources), year)
+        listener(frozenset(sources), year, month)

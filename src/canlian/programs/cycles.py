@@ -385,7 +385,7 @@ def cycle_approve(*, actor: Any, cycle_id: int) -> PaymentCycle:
     )
     cycle.status = CycleStatus.APPROVED
     cycle.save(update_fields=["status", "approved_by", "approved_at"])
-    sources_changed("payments", year=cycle.month.year)  # its lines now count as paid
+    sources_changed("payments", year=cycle.month.year, month=cycle.month.month)  # its lines now count as paid
     audit_record(
         actor=actor,
         event=EVENT_APPROVED,
@@ -687,7 +687,7 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
         cycle.save(update_fields=["status", "closed_at"])
     paid = sum(1 for r in rows if r[4] == LineStatus.PAID)
     failed = len(rows) - paid
-    sources_changed("payments", year=cycle.month.year)  # failed lines no longer count
+    sources_changed("payments", year=cycle.month.year, month=cycle.month.month)  # failed lines no longer count
     audit_record(
         actor=actor,
         event=EVENT_RESULTS,

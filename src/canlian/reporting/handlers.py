@@ -28,7 +28,10 @@ def indicators_refresh_job(*, job: Job, progress: Any) -> dict[str, Any]:
             known.append(get_indicator(code))
         except LookupError:
             progress.log(str(_("Unknown indicator %(code)s skipped")) % {"code": code})
-    result = indicator_refresh(indicators=known or None, year=int(year) if year else None)
+    month = job.params.get("month")
+    result = indicator_refresh(
+        indicators=known or None, year=int(year) if year else None, from_month=int(month) if month else None
+    )
     progress.log(
         str(_("%(indicators)s indicators, %(months)s months, %(rows)s rows in %(seconds)s s"))
         % result.as_dict()

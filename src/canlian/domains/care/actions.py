@@ -365,7 +365,7 @@ def pairings_import(
     except IntegrityError as exc:
         raise Conflict(_("Another user paired some of these people meanwhile; upload again.")) from exc
     if new_rows:  # this year's pairing coverage and on-track figures
-        sources_changed("care", year=timezone.localdate().year)
+        sources_changed("care", year=timezone.localdate().year, month=timezone.localdate().month)
     audit_record(
         actor=actor,
         event="care.pairings_imported",

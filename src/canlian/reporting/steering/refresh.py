@@ -49,15 +49,16 @@ class RefreshResult:
         }
 
 
-def months_to_refresh(indicator: Indicator, year: int, today: dt.date) -> list[int]:
-    """Every month of a past year; up to the current month of this year; none of a future year. An
-    indicator without history computes only the current month."""
+def months_to_refresh(indicator: Indicator, year: int, today: dt.date, from_month: int | None = None) -> list[int]:
+    """Every month of a past year; up to the current month of this year; none of a future year;
+    only from ``from_month`` on when given (what a write changed). An indicator without history
+    computes only the current month."""
     if year > today.year:
         return []
     if not indicator.history:
         return [today.month] if year == today.year else []
     last = 12 if year < today.year else today.month
-    return list(range(1, last + 1))
+    return list(range(max(1, from_month or 1), last + 1))
 
 
 def _leaf_sql(leaf: QuerySet | tuple[str, tuple], *, with_month: bool = False) -> tuple[str, tuple]:
@@ -127,6 +128,7 @@ def indicator_refresh(
     indicators: Iterable[Indicator | str] | None = None,
     year: int | None = None,
     today: dt.date | None = None,
+    from_month: int | None = None,
 ) -> RefreshResult:
     """Recompute the summaries of ``indicators`` (all by default) for ``year`` (this year by
     default). Each indicator's year is one transaction: a reader sees the old months or the new."""
@@ -136,7 +138,7 @@ def indicator_refresh(
     result = RefreshResult()
     started = time.perf_counter()
     for indicator in chosen:
-        months = months_to_refresh(indicator, year, today)
+        months = months_to_refresh(indicator, year, today, from_month)
         if not months:
             continue
         t0 = time.perf_counter()
@@ -165,13 +167,13 @@ def indicator_refresh(
 _PENDING_KEY = "canlian_indicator_sources"
 
 
-def _queue_refresh(sources: frozenset[str], year: int | None) -> None:
+def _queue_refresh(sources: frozenset[str], year: int | None, month: int | None = None) -> None:
     """The listener of ``sources_changed``: collect the sources of this transaction, queue one job
     after commit. Outside a transaction (a shell) nothing is queued: the daily task and the refresh
     button catch up."""
     if not connection.in_atomic_block:
         return
-    pending: dict[int | None, set[str]] | None = getattr(connection, _PENDING_KEY, None)
+    pending: dict[int | None, tuple[set[str], list[int | None]]] | None = getattr(connection, _PENDING_KEY, None)
     # After a rollback Django drops the callbacks: a collection whose callback is gone is stale.
     if pending is None or not any(
         func is _submit_pending for _sids, func, _robust in connection.run_on_commit
@@ -179,20 +181,24 @@ def _queue_refresh(sources: frozenset[str], year: int | None) -> None:
         pending = {}
         setattr(connection, _PENDING_KEY, pending)
         transaction.on_commit(_submit_pending)
-    pending.setdefault(year, set()).update(sources)
+    found, months = pending.setdefault(year, (set(), []))
+    found.update(sources)
+    months.append(month)
 
 
 def _submit_pending() -> None:
-    pending: dict[int | None, set[str]] = getattr(connection, _PENDING_KEY, None) or {}
+    pending: dict[int | None, tuple[set[str], list[int | None]]] = getattr(connection, _PENDING_KEY, None) or {}
     setattr(connection, _PENDING_KEY, None)
     from canlian.core.jobs.actions import job_submit
 
-    for year, sources in pending.items():
+    for year, (sources, months) in pending.items():
+        # the earliest month any of the writes changed (None: one of them changed the whole year)
+        since = None if None in months else min(m for m in months if m is not None)
         codes = [i.code for i in indicators_for_sources(sources)]
         if codes:
             with transaction.atomic():
                 job_submit(
                     actor=None,
                     kind="indicators.refresh",
-                    params={"indicators": codes, "year": year, "sources": sorted(sources)},
+                    params={"indicators": codes, "year": year, "month": since, "sources": sorted(sources)},
                 )

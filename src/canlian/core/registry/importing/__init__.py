@@ -149,7 +149,7 @@ def persons_import(
             else:
                 _write(index=index, actor=actor, note=note, today=today, new=result.new)
                 _refresh_households(index)
-                sources_changed("registry", year=today.year)
+                sources_changed("registry", year=today.year, month=today.month)
                 audit_record(
                     actor=actor,
                     event=EventType.PERSONS_IMPORTED,

@@ -479,7 +479,7 @@ def batch_approve(*, actor: Any, batch_id: Any) -> SettlementBatch:
     )
     batch.status = BatchStatus.APPROVED
     batch.save(update_fields=["status", "approved_by", "approved_at"])
-    sources_changed("settlements", year=batch.period_end.year)  # its lines now count as money spent
+    sources_changed("settlements", year=batch.period_end.year, month=batch.period_end.month)  # its lines now count as money spent
     audit_record(
         actor=actor,
         event=RehabEvent.SETTLEMENT_APPROVED,
@@ -509,7 +509,7 @@ def batch_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> Settle
     batch.status = BatchStatus.PAID
     batch.paid_on = day
     batch.save(update_fields=["status", "paid_on"])
-    sources_changed("settlements", year=batch.period_end.year)
+    sources_changed("settlements", year=batch.period_end.year, month=batch.period_end.month)
     audit_record(
         actor=actor,
         event=RehabEvent.SETTLEMENT_PAID,
