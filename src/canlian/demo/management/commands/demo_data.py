@@ -1,8 +1,9 @@
 """Load the demo: the national region list, a city's townships and villages (imported by a job),
 one account per role, N people with certificates, households, hardship statuses and screening
 records (canlian.demo.persons), the two subsidies' standards, enrollments and payment cycles
-(canlian.demo.programs), and pairing care with contacts, needs, petitions and festival visits
-(canlian.demo.care). Idempotent: running it again changes nothing (the people are skipped when the
+(canlian.demo.programs), pairing care with contacts, needs, petitions and festival visits
+(canlian.demo.care), rehabilitation (canlian.demo.rehab), and last the city plan's targets with the
+indicator summaries (canlian.demo.steering). Idempotent: running it again changes nothing (the people are skipped when the
 region already holds demo people)."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from canlian.demo.persons import generate_demo_persons
 from canlian.demo.programs import generate_demo_programs
 from canlian.demo.regions import demo_region_rows
 from canlian.demo.rehab import generate_demo_rehab
+from canlian.demo.steering import SHORTFALL, generate_demo_steering
 from canlian.platform.commands import CanlianCommand
 from canlian.platform.progress import TerminalProgress
 
@@ -96,7 +98,39 @@ class Command(CanlianCommand):
             self._programs(city_code, options["seed"])
             self._care(city_code, options["seed"])
         accounts += self._rehab(city_code)
+        self._steering(city_code)
         self._print(accounts)
+
+    def _steering(self, city_code: str) -> None:
+        """Last, once everything else is loaded: the city plan's targets cascaded to counties and
+        townships, the bulletin scheme, and the indicator summaries of this year (and last year)."""
+        admin = User.objects.filter(username="shi_admin").first()
+        if admin is None:
+            return
+        result = generate_demo_steering(region_code=city_code, actor=admin)
+        for year, refreshed in sorted(result.refreshed.items()):
+            self.stdout.write(
+                f"indicators {year}: {refreshed.indicators} refreshed ({refreshed.months} indicator-months) "
+                f"in {refreshed.seconds:.1f} s"
+            )
+        months = ", ".join(f"{m:%m}" for m in result.cycle_months) or "none"
+        self.stdout.write(f"  subsidy cycles approved in {result.year}: months {months}")
+        if result.missing:
+            self.stdout.write(f"  plan items without an indicator (skipped): {', '.join(result.missing)}")
+        if result.skipped:
+            self.stdout.write(
+                f"targets: {city_code} already has targets for {result.year} (or no certified people)"
+            )
+            return
+        levels = ", ".join(f"level {level} {n}" for level, n in sorted(result.targets.items()))
+        self.stdout.write(
+            f"targets {result.year}: {sum(result.targets.values())} ({levels}); plan scaled by "
+            f"{result.certified:,} certified / 50,000; bulletin scheme {result.scheme!r}"
+        )
+        self.stdout.write(
+            f"  {result.short_county}: the townships' living-subsidy parts are {SHORTFALL} short "
+            "(the cascade warning on the targets page)"
+        )
 
     def _programs(self, city_code: str, seed: int) -> None:
         """The two subsidies: standards, the province's setting, enrollments and payment cycles
