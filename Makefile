@@ -62,6 +62,7 @@ bench: install
 	$(BIN)/python bench/import_persons.py
 	$(BIN)/python bench/monthly_cycle.py
 	$(BIN)/python bench/settlement.py
+	$(BIN)/python bench/indicators.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
