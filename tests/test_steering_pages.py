@@ -20,10 +20,10 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 from registry_factories import registered
 
-from canlian.reporting.events import ReportingEvent
 from canlian.core.audit.models import AuditEvent
 from canlian.core.jobs.models import Job
 from canlian.platform.indicators import Indicator, Period, Unit
+from canlian.reporting.events import ReportingEvent
 from canlian.reporting.models import IndicatorRefresh, Target
 from canlian.reporting.steering import views_dashboard
 from canlian.reporting.steering.charts import progress_chart
