@@ -12,9 +12,15 @@ from typing import Any
 
 import calendar_world
 import care_world
+import community_world
+import education_world
+import employment_world
 import institutions_world
+import matching_world
+import outreach_world
 import petitions_world
 import rehab_world
+import rehabservices_world
 import settlement_world
 import steering_targets_world
 import supervision_world
@@ -72,6 +78,12 @@ MARKERS = (
     "MARKER-CAL-A",
     "MARKER-TARGET-A",
     "MARKER-SCHEME-A",
+    *community_world.MARKERS,
+    *rehabservices_world.MARKERS,
+    *education_world.MARKERS,
+    *employment_world.MARKERS,
+    *matching_world.MARKERS,
+    *outreach_world.MARKERS,
 )
 
 
@@ -278,6 +290,12 @@ def build(regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
         **settlement_world.build(owner=owner, person=person_a, make_user=make_user),
         **calendar_world.build(owner=owner, person=person_a, make_user=make_user),
         **steering_targets_world.build(owner=owner, person=person_a, make_user=make_user),
+        **community_world.build(owner=owner, person=person_a, make_user=make_user),
+        **rehabservices_world.build(owner=owner, person=person_a, make_user=make_user),
+        **education_world.build(owner=owner, person=person_a, make_user=make_user),
+        **employment_world.build(owner=owner, person=person_a, make_user=make_user),
+        **matching_world.build(owner=owner, person=person_a, make_user=make_user),
+        **outreach_world.build(owner=owner, person=person_a, make_user=make_user),
     }
     # No role may be assigned at the national level (ROLE_REGION_LEVELS: province and below), so the
     # national scope is a superuser's (User.scope_for: Scope.all()).
@@ -411,6 +429,12 @@ def snapshot(world: dict[str, Any]) -> tuple[Any, ...]:
         settlement_world.snapshot(),
         calendar_world.snapshot(),
         steering_targets_world.snapshot(),
+        community_world.snapshot(),
+        rehabservices_world.snapshot(),
+        education_world.snapshot(),
+        employment_world.snapshot(),
+        matching_world.snapshot(),
+        outreach_world.snapshot(),
     )
 
 

@@ -16,8 +16,14 @@ from canlian.core.registry.api.views import (
     ScreeningViewSet,
 )
 from canlian.domains.care import api as care_api
+from canlian.domains.community import api as community_api
+from canlian.domains.education import api as education_api
+from canlian.domains.employment import api as employment_api
+from canlian.domains.matching import api as matching_api
+from canlian.domains.outreach import api as outreach_api
 from canlian.domains.petitions import api as petitions_api
 from canlian.domains.rehab import api as rehab_api
+from canlian.domains.rehabservices import api as rehabservices_api
 from canlian.domains.subsidies import api as subsidies_api
 from canlian.domains.supervision import api as supervision_api
 from canlian.programs.api import cycles as cycles_api
@@ -50,6 +56,12 @@ for module in (
     institutions_api,
     rehab_api,
     supervision_api,
+    community_api,
+    rehabservices_api,
+    education_api,
+    employment_api,
+    matching_api,
+    outreach_api,
     reporting_api,
     steering_api,
 ):

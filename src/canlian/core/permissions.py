@@ -83,6 +83,32 @@ class Perm:
     # are read through the indicator's own permission)
     STEERING_VIEW = "steering.view"  # dashboards, indicator values, targets, bulletins of one's region
     STEERING_TARGETS = "steering.targets"  # set and import targets, bulletin schemes, refresh figures
+    # --- community services (issue 14, domains/community): homes, care (托养), assisted employment
+    COMMUNITY_VIEW = "community.view"  # homes, members, attendance, residents, workers, ratings, wages
+    COMMUNITY_RECORD = "community.record"  # attendance, services delivered, residents' and workers' records
+    COMMUNITY_MANAGE = "community.manage"  # homes, functions, eligibility, star criteria, standards, projects
+    COMMUNITY_PAY = "community.pay"  # generate funding/subsidy batches and wage sheets, bank files, results
+    COMMUNITY_APPROVE = "community.approve"  # approve a batch or wage sheet someone else generated
+    # --- rehabilitation services (issue 16, domains/rehabservices)
+    SERVICES_VIEW = "services.view"  # needs surveys, services, devices, modification projects, health
+    SERVICES_RECORD = "services.record"  # record surveys, services, fittings, modification steps and photos
+    SERVICES_MANAGE = "services.manage"  # catalogue and standards, approve plans and acceptance, contractors
+    SERVICES_PAY = "services.pay"  # generate payment batches (contractors, hospitals), record payment
+    SERVICES_APPROVE = "services.approve"  # approve a batch someone else generated
+    # --- education (issue 17, domains/education)
+    EDUCATION_VIEW = "education.view"  # placements, schools, allowances
+    EDUCATION_MANAGE = "education.manage"  # record and import placements, schools, allowance rules
+    # --- employment and social security (issue 17, domains/employment)
+    EMPLOYMENT_VIEW = "employment.view"  # employers, reviews, the fund, training, jobs, premiums
+    EMPLOYMENT_MANAGE = "employment.manage"  # record and import them, decide reviews, pay subsidies
+    # --- data comparison (issue 18, domains/matching)
+    MATCHING_VIEW = "matching.view"  # findings and runs of one's region, monitoring
+    MATCHING_LISTS = "matching.lists"  # upload other departments' lists and read their rows
+    MATCHING_MANAGE = "matching.manage"  # comparison rules, runs, monitoring households
+    MATCHING_RESOLVE = "matching.resolve"  # resolve a finding with its outcome, record monitoring visits
+    # --- volunteers, donations, typical cases (issue 18, domains/outreach)
+    OUTREACH_VIEW = "outreach.view"  # volunteers, activities, donations, published cases
+    OUTREACH_MANAGE = "outreach.manage"  # record them, receipts, review and publish cases
 
 
 _STAFF_READ = {Perm.REGIONS_VIEW, Perm.JOBS_VIEW, Perm.API_DOCS, Perm.STEERING_VIEW}
@@ -122,6 +148,29 @@ _INSTITUTION_WORK = _INSTITUTION_READ | {
     Perm.SETTLEMENTS_APPROVE,
     Perm.SUPERVISION_INSPECT,
 }
+# --- community services (issue 14)
+_COMMUNITY_READ = {Perm.COMMUNITY_VIEW}
+_COMMUNITY_TOWNSHIP = _COMMUNITY_READ | {Perm.COMMUNITY_RECORD}
+_COMMUNITY_WORK = _COMMUNITY_TOWNSHIP | {Perm.COMMUNITY_MANAGE, Perm.COMMUNITY_PAY, Perm.COMMUNITY_APPROVE}
+# --- rehabilitation services (issue 16)
+_SERVICES_READ = {Perm.SERVICES_VIEW}
+_SERVICES_TOWNSHIP = _SERVICES_READ | {Perm.SERVICES_RECORD}
+_SERVICES_WORK = _SERVICES_TOWNSHIP | {Perm.SERVICES_MANAGE, Perm.SERVICES_PAY, Perm.SERVICES_APPROVE}
+# --- education, employment and social security (issue 17)
+_EDU_EMP_READ = {Perm.EDUCATION_VIEW, Perm.EMPLOYMENT_VIEW}
+_EDU_EMP_TOWNSHIP = _EDU_EMP_READ | {Perm.EDUCATION_MANAGE}
+_EDU_EMP_WORK = _EDU_EMP_READ | {Perm.EDUCATION_MANAGE, Perm.EMPLOYMENT_MANAGE}
+# --- data comparison, volunteers and donations (issue 18)
+_MATCHING_READ = {Perm.MATCHING_VIEW, Perm.OUTREACH_VIEW}
+_MATCHING_TOWNSHIP = _MATCHING_READ | {Perm.MATCHING_RESOLVE, Perm.OUTREACH_MANAGE}
+_MATCHING_WORK = _MATCHING_TOWNSHIP | {Perm.MATCHING_LISTS, Perm.MATCHING_MANAGE}
+#: What the domains after steering give each kind of role (one line per role below).
+_DOMAINS_READ = _COMMUNITY_READ | _SERVICES_READ | _EDU_EMP_READ | _MATCHING_READ
+_DOMAINS_TOWNSHIP = _COMMUNITY_TOWNSHIP | _SERVICES_TOWNSHIP | _EDU_EMP_TOWNSHIP | _MATCHING_TOWNSHIP
+_DOMAINS_WORK = _COMMUNITY_WORK | _SERVICES_WORK | _EDU_EMP_WORK | _MATCHING_WORK
+#: An institution's staff (a home, a care centre, a workshop, a service station): their own rows only.
+_DOMAINS_INSTITUTION = {Perm.COMMUNITY_VIEW, Perm.COMMUNITY_RECORD, Perm.SERVICES_VIEW}
+
 _ADMIN = (
     _STAFF_READ
     | {
@@ -136,6 +185,7 @@ _ADMIN = (
     | _COUNTY_PROGRAM_WORK
     | _CARE_WORK
     | _INSTITUTION_WORK
+    | _DOMAINS_WORK
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -147,6 +197,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _REGISTRY_WORK
         | _PROGRAM_READ
         | _CARE_WORK
+        | _DOMAINS_TOWNSHIP
         | {Perm.ENROLLMENTS_APPLY, Perm.ENROLLMENTS_FIRST_CHECK}
     ),
     Role.VILLAGE_ASSISTANT: frozenset(
@@ -159,16 +210,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Assigned with an institution: every permission below reaches that institution's rows only.
     Role.INSTITUTION_STAFF: frozenset(
         _INSTITUTION_READ
+        | _DOMAINS_INSTITUTION
         | {Perm.JOBS_VIEW, Perm.INSTITUTIONS_STAFF, Perm.REHAB_ATTENDANCE, Perm.SUPERVISION_RESPOND}
     ),
     Role.LEADER: frozenset(
-        _STAFF_READ | _PROGRAM_READ | _CARE_READ | _INSTITUTION_READ | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}
+        _STAFF_READ
+        | _PROGRAM_READ
+        | _CARE_READ
+        | _INSTITUTION_READ
+        | _DOMAINS_READ
+        | {Perm.ACCOUNTS_VIEW, Perm.PERSONS_VIEW}
     ),
     Role.AUDITOR: frozenset(
         _STAFF_READ
         | _PROGRAM_READ
         | _CARE_READ
         | _INSTITUTION_READ
+        | _DOMAINS_READ
         | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.PERSONS_VIEW, Perm.CALENDAR_VIEW}
     ),
     Role.SYSADMIN: frozenset(_ADMIN | {Perm.AUDIT_VIEW, Perm.CALENDAR_MANAGE}),

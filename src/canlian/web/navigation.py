@@ -23,6 +23,10 @@ BENEFITS = "benefits"
 REHAB = "rehab"
 CARE = "care"
 INSTITUTIONS = "institutions"
+COMMUNITY = "community"
+SERVICES = "services"
+EDUCATION_EMPLOYMENT = "education_employment"
+MATCHING = "matching"
 STEERING = "steering"
 ADMINISTRATION = "administration"
 
@@ -34,6 +38,10 @@ SECTIONS: dict[str, str | Promise] = {
     REHAB: _("Children's rehabilitation"),
     CARE: _("Care of people"),
     INSTITUTIONS: _("Institutions"),
+    COMMUNITY: _("Community services"),
+    SERVICES: _("Rehabilitation services"),
+    EDUCATION_EMPLOYMENT: _("Education and employment"),
+    MATCHING: _("Data comparison"),
     STEERING: _("Statistics and dispatch"),
     ADMINISTRATION: _("Administration"),
 }
@@ -109,6 +117,14 @@ NAV: list[NavItem] = [
     NavItem(
         _("Institutions by rating"), "supervision:rating-list", Perm.SUPERVISION_VIEW, INSTITUTIONS, True
     ),
+    # --- community services (issue 14: homes, care, assisted employment)
+    # --- end community services
+    # --- rehabilitation services (issue 16)
+    # --- end rehabilitation services
+    # --- education and employment (issue 17)
+    # --- end education and employment
+    # --- data comparison, volunteers, donations, cases (issue 18)
+    # --- end data comparison
     # statistics and the work cadence: the dashboard, targets and bulletins across all domains first
     NavItem(_("Dashboard"), "steering:dashboard", Perm.STEERING_VIEW, STEERING),
     NavItem(_("Yearly targets"), "steering:targets", Perm.STEERING_VIEW, STEERING),

@@ -80,6 +80,12 @@ INSTALLED_APPS = [
     "canlian.domains.petitions",
     "canlian.domains.rehab",
     "canlian.domains.supervision",
+    "canlian.domains.community",
+    "canlian.domains.rehabservices",
+    "canlian.domains.education",
+    "canlian.domains.employment",
+    "canlian.domains.matching",
+    "canlian.domains.outreach",
     "canlian.reporting",
     # web shell and demo
     "canlian.web",

@@ -7,6 +7,9 @@ class InstitutionKind(models.TextChoices):
     HOME = "home", _("Community home (残疾人之家 / 如康家园)")
     CARE = "care", _("Care (托养) institution")
     EMPLOYMENT = "employment", _("Assisted-employment institution")
+    REHAB_ROOM = "rehab_room", _("Community rehabilitation room")
+    HOME_REHAB_POINT = "home_rehab_point", _("Home-rehabilitation point")
+    DEVICE_STATION = "device_station", _("Assistive-device service station")
 
 
 class InstitutionStatus(models.TextChoices):

@@ -98,6 +98,8 @@ class Command(CanlianCommand):
             self._programs(city_code, options["seed"])
             self._care(city_code, options["seed"])
         accounts += self._rehab(city_code)
+        # --- the domains after steering (issues 14, 16, 17, 18) add their calls here, before the targets
+        # --- end domains
         self._steering(city_code)
         self._print(accounts)
 

@@ -1,0 +1,6 @@
+"""Pages of community services (namespace "community")."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "community"
+urlpatterns: list = []

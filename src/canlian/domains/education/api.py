@@ -1,0 +1,9 @@
+"""The /api/v1/ viewsets of education."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(router: Any) -> None:
+    """Called by config/api.py."""

@@ -1,0 +1,6 @@
+"""Pages of education (namespace "education")."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "education"
+urlpatterns: list = []

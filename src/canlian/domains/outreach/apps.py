@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutreachConfig(AppConfig):
+    """Volunteers and their hours, donations and their use, typical cases (典型案例)."""
+
+    name = "canlian.domains.outreach"
+    label = "outreach"
+    verbose_name = _("Volunteers, donations and cases")
