@@ -10,6 +10,8 @@ class InstitutionKind(models.TextChoices):
     REHAB_ROOM = "rehab_room", _("Community rehabilitation room")
     HOME_REHAB_POINT = "home_rehab_point", _("Home-rehabilitation point")
     DEVICE_STATION = "device_station", _("Assistive-device service station")
+    LOVE_KIOSK = "love_kiosk", _("爱心屋 kiosk")
+    EMPLOYMENT_BASE = "employment_base", _("Employment base")
 
 
 class InstitutionStatus(models.TextChoices):
