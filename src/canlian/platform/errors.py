@@ -107,6 +107,14 @@ class Conflict(DomainError):
     default_message = _("This conflicts with existing data.")
 
 
+class RateLimited(DomainError):
+    """Allowed, but not this often (a daily limit on sensitive exports)."""
+
+    code = "rate_limited"
+    http_status = 429
+    default_message = _("Too many requests of this kind today; try again tomorrow.")
+
+
 class InvalidState(DomainError):
     code = "invalid_state"
     http_status = 409

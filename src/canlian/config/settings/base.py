@@ -244,4 +244,8 @@ LOGGING = {
 }
 
 # Who may see full identities is decided in canlian.core.permissions; masking happens in lists.
+# An export showing more than this many full ID numbers needs a stated reason (recorded in the audit
+# log), and a user may make at most CANLIAN_UNMASKED_EXPORTS_PER_DAY such exports a day.
+CANLIAN_UNMASKED_EXPORT_REASON_ROWS = int(os.environ.get("CANLIAN_UNMASKED_EXPORT_REASON_ROWS", "200"))
+CANLIAN_UNMASKED_EXPORTS_PER_DAY = int(os.environ.get("CANLIAN_UNMASKED_EXPORTS_PER_DAY", "5"))
 CANLIAN_DEMO = env_bool("CANLIAN_DEMO", False)

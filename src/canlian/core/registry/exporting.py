@@ -14,19 +14,24 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Exists, OuterRef
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.audit.events import EventType
+from canlian.core.audit.models import AuditEvent
 from canlian.core.permissions import Perm
 from canlian.core.registry.choices import CertificateStatus, HardshipKind, LifeStatus
 from canlian.core.registry.identity import mask_certificate, mask_id, mask_phone
 from canlian.core.registry.models import Person
 from canlian.core.registry.selectors import PersonFilters, persons_for_list, persons_search, region_names
 from canlian.platform.access import scope_roots
+from canlian.platform.errors import RateLimited, ValidationFailed
 from canlian.platform.exports import SafeSheet
+from canlian.platform.inputs import as_text
 
 if TYPE_CHECKING:
     from canlian.core.registry.selectors import ListedPerson
@@ -136,18 +141,65 @@ def ledger_row(
     ]
 
 
+def unmasked_export_check(*, user: Any, unmasked_rows: int, reason: str) -> str:
+    """An export of more than ``CANLIAN_UNMASKED_EXPORT_REASON_ROWS`` full ID numbers needs a reason,
+    and a user makes at most ``CANLIAN_UNMASKED_EXPORTS_PER_DAY`` of them a day (counted from the audit
+    log, so every surface shares the limit). Returns the cleaned reason."""
+    threshold = settings.CANLIAN_UNMASKED_EXPORT_REASON_ROWS
+    reason = as_text(reason, "reason", max_length=200)
+    if unmasked_rows <= threshold:
+        return reason
+    if len(reason) < 4:
+        raise ValidationFailed(
+            _(
+                "This export shows more than %(count)s full ID numbers: state why they are needed "
+                "(at least 4 characters), or export it masked."
+            )
+            % {"count": threshold},
+            field="reason",
+        )
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    done = AuditEvent.objects.filter(
+        event_type=EventType.RECORDS_EXPORTED,
+        actor=user,
+        occurred_at__gte=today,
+        new_values__unmasked_rows__gt=threshold,
+    ).count()
+    if done >= settings.CANLIAN_UNMASKED_EXPORTS_PER_DAY:
+        raise RateLimited(
+            _(
+                "You have made %(count)s unmasked exports today, the daily limit; export masked or try tomorrow."
+            )
+            % {"count": done},
+            field="reason",
+        )
+    return reason
+
+
 def persons_export(
-    *, user: Any, filters: PersonFilters, stream: IO[bytes], limit: int = EXPORT_ROW_LIMIT
+    *,
+    user: Any,
+    filters: PersonFilters,
+    stream: IO[bytes],
+    limit: int = EXPORT_ROW_LIMIT,
+    masked: bool = False,
+    reason: str = "",
 ) -> int:
     """Write the filtered person list (in the user's persons.export scope) to ``stream`` as .xlsx and
     record the export. Returns the number of people written (at most ``limit``; a last line says
-    when the list was cut)."""
+    when the list was cut). Rows are unmasked where the user may reveal, unless ``masked``; more than
+    the configured number of unmasked rows needs a ``reason`` and counts toward a daily limit
+    (``unmasked_export_check``)."""
     on = filters.on or timezone.localdate()
     # Whether a row may be shown unmasked is read through the same for_user, in the same query.
     revealable = Person.objects.for_user(user, Perm.PERSONS_REVEAL).filter(pk=OuterRef("pk"))
     people = persons_for_list(persons_search(user=user, filters=filters, action="export"), on=on).annotate(
-        may_reveal=Exists(revealable)
+        may_reveal=Value(False) if masked else Exists(revealable)
     )
+    if not masked:
+        threshold = settings.CANLIAN_UNMASKED_EXPORT_REASON_ROWS
+        unmasked = people.filter(may_reveal=True).values("pk")[: min(limit, threshold + 1)].count()
+        reason = unmasked_export_check(user=user, unmasked_rows=unmasked, reason=reason)
     workbook = Workbook(write_only=True)
     sheet = SafeSheet(workbook.create_sheet("残疾人台账"))
     sheet.append(HEADERS)
@@ -180,5 +232,6 @@ def persons_export(
         rows=count,
         unmasked_rows=revealed,
         truncated=truncated,
+        **({"reason": reason} if reason else {}),
     )
     return count

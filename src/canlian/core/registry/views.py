@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms as dj_forms
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,14 @@ from canlian.core.registry.choices import RENEWAL_WINDOW_DAYS, CertificateStatus
 from canlian.core.registry.exporting import persons_export
 from canlian.core.registry.identity import IdError, mask_certificate, mask_phone, parse_resident_id
 from canlian.core.registry.models import Household, Person, ScreeningRecord
-from canlian.platform.errors import DomainError, InvalidState, NotFound, PermissionDenied, ValidationFailed
+from canlian.platform.errors import (
+    DomainError,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from canlian.platform.views import CanlianView, form_errors_from, keyset_page
 
 if TYPE_CHECKING:
@@ -73,6 +80,8 @@ class PersonListView(CanlianView):
         people = selectors.persons_for_list(selectors.persons_search(user=request.user, filters=filters))
         page = keyset_page(request, people, PER_PAGE)
         decorate_persons(page.items)
+        if filters.q:
+            actions.person_search_viewed(actor=request.user, query=filters.q, people=page.items, surface="page")
         return render(
             request,
             "registry/person_list.html",
@@ -91,10 +100,39 @@ class PersonExportView(CanlianView):
 
     required_permission = Perm.PERSONS_EXPORT
 
-    def get(self, request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
-        form = forms.PersonFilterForm(request.GET, request=request)
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        return self._export(request, request.GET)
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        """The reason form (a large unmasked export) or its "export masked" button."""
+        return self._export(request, request.POST)
+
+    def _export(self, request: AuthenticatedHttpRequest, data: Any) -> HttpResponse:
+        form = forms.PersonFilterForm(data, request=request)
         stream = tempfile.TemporaryFile()  # closed by the FileResponse
-        persons_export(user=request.user, filters=form.filters(), stream=stream)
+        try:
+            persons_export(
+                user=request.user,
+                filters=form.filters(),
+                stream=stream,
+                masked=data.get("masked") == "1",
+                reason=data.get("reason", ""),
+            )
+        except (ValidationFailed, RateLimited) as exc:
+            stream.close()
+            # Ask for the reason (or offer the masked export), keeping the list's filters.
+            filters = [
+                (k, v)
+                for k, v in data.lists()
+                for v in v
+                if k not in ("reason", "masked", "csrfmiddlewaretoken")
+            ]
+            return render(
+                request,
+                "registry/person_export_reason.html",
+                {"error": exc.message, "filters": filters, "reason": data.get("reason", "")},
+                status=exc.http_status,
+            )
         stream.seek(0)
         name = f"persons-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
         return FileResponse(

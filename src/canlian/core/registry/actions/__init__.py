@@ -24,6 +24,7 @@ from canlian.core.registry.actions.households import (
 )
 from canlian.core.registry.actions.persons import (
     person_record_view,
+    person_search_viewed,
     person_register,
     person_reveal,
     person_set_life_status,
@@ -46,6 +47,7 @@ __all__ = [
     "household_set_head",
     "households_refresh_flags",
     "person_record_view",
+    "person_search_viewed",
     "person_register",
     "person_reveal",
     "person_set_life_status",

@@ -202,6 +202,25 @@ def person_reveal(*, actor: Any, person_id: int) -> Person:
     return person
 
 
-def person_record_view(*, actor: Any, person: Person) -> None:
-    """Every view of a person's case file is logged."""
-    audit_sensitive_read(actor=actor, event=EventType.RECORD_VIEWED, obj=person)
+def person_record_view(*, actor: Any, person: Person, surface: str = "page", **details: Any) -> None:
+    """Every view of a person's case file is logged, whatever the surface (the page, the API's
+    person, certificate and household details, a search by full ID or certificate number)."""
+    audit_sensitive_read(actor=actor, event=EventType.RECORD_VIEWED, obj=person, surface=surface, **details)
+
+
+#: A search term that names one person (a full ID or certificate number) is a read of their record.
+IDENTIFYING_QUERIES = ("id", "certificate")
+
+
+def person_search_viewed(*, actor: Any, query: str, people: Any, surface: str) -> int:
+    """Record a view of each person a search by full ID or certificate number found (at most 20:
+    such a term names one person, or a few sharing a number by mistake). Returns how many."""
+    from canlian.core.registry.selectors import classify_query
+
+    kind, _term = classify_query(query)
+    if kind not in IDENTIFYING_QUERIES:
+        return 0
+    found = list(people[:20])
+    for person in found:
+        person_record_view(actor=actor, person=person, surface=surface, search=kind)
+    return len(found)

@@ -65,7 +65,19 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     @extend_schema(parameters=[PersonFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        response = super().list(request, *args, **kwargs)
+        query = request.query_params.get("q", "")
+        if query and response.status_code == 200:
+            ids = [row["id"] for row in response.data.get("results", [])]
+            actions.person_search_viewed(
+                actor=request.user, query=query, people=Person.objects.filter(pk__in=ids), surface="api"
+            )
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        actions.person_record_view(actor=request.user, person=person, surface="api")
+        return Response(self.get_serializer(person).data)
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request: Request) -> Response:
@@ -142,6 +154,13 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        certificate = self.get_object()
+        actions.person_record_view(
+            actor=request.user, person=certificate.person, surface="api", certificate=certificate.pk
+        )
+        return Response(self.get_serializer(certificate).data)
+
 
 class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Households in the caller's scope with their members. Filter with ``flag`` (multi_disabled,
@@ -171,6 +190,14 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A household's page lists its members' names and identities: a read of each member's record."""
+        household = self.get_object()
+        data = self.get_serializer(household).data
+        for person in Person.objects.filter(memberships__household=household)[:50]:
+            actions.person_record_view(actor=request.user, person=person, surface="api", household=household.pk)
+        return Response(data)
 
 
 class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
