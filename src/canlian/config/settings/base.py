@@ -243,6 +243,11 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# A running job's worker writes a heartbeat this often; a job whose heartbeat is older than
+# CANLIAN_JOB_STALE_SECONDS (or whose worker process on this host is gone) is failed so it can be retried.
+CANLIAN_JOB_HEARTBEAT_SECONDS = int(os.environ.get("CANLIAN_JOB_HEARTBEAT_SECONDS", "30"))
+CANLIAN_JOB_STALE_SECONDS = int(os.environ.get("CANLIAN_JOB_STALE_SECONDS", "600"))
+
 # Who may see full identities is decided in canlian.core.permissions; masking happens in lists.
 # An export showing more than this many full ID numbers needs a stated reason (recorded in the audit
 # log), and a user may make at most CANLIAN_UNMASKED_EXPORTS_PER_DAY such exports a day.

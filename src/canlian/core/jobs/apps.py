@@ -8,3 +8,6 @@ class JobsConfig(AppConfig):
     name = "canlian.core.jobs"
     label = "jobs"
     verbose_name = _("Jobs")
+
+    def ready(self) -> None:
+        from canlian.core.jobs import handlers  # noqa: F401  (the daily task failing lost jobs)

@@ -42,6 +42,11 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    #: Written every CANLIAN_JOB_HEARTBEAT_SECONDS by the running worker (from its own connection, so
+    #: also while the handler's transaction is open); a running job whose heartbeat stopped is failed.
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    #: ``host:pid`` of the worker process running it.
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = JobQuerySet.as_manager()
