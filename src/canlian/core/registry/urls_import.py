@@ -22,4 +22,9 @@ urlpatterns = [
         views_import.PersonImportRejectedView.as_view(),
         name="import_rejected",
     ),
+    path(
+        "persons/import/jobs/<int:import_job_id>/rejected.csv",
+        views_import.PersonImportRejectedCsvView.as_view(),
+        name="import_rejected_csv",
+    ),
 ]

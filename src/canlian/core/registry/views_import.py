@@ -31,6 +31,7 @@ from canlian.core.registry.importing import (
     FIELDS_BY_KEY,
     LEDGER_TEMPLATE,
     PERSON_FIELDS,
+    REJECTED_CSV,
     REJECTED_WORKBOOK,
     persons_import_header,
     resolve_mapping,
@@ -304,6 +305,7 @@ class PersonImportJobView(CanlianView):
                 (_("Rejected"), result.get("rejected", result.get("error_count", 0))),
             ],
             "has_rejected_file": not job.is_active and rejected_file.is_file(),
+            "has_rejected_csv": not job.is_active and (job_upload_dir(job) / REJECTED_CSV).is_file(),
             "mapping": [
                 (FIELDS_BY_KEY[k].label, v)
                 for k, v in (job.params.get("mapping") or {}).items()
@@ -318,10 +320,12 @@ class PersonImportRejectedView(CanlianView):
     """The rejected rows as a workbook: original cells, so the download is recorded in the audit log."""
 
     required_permission = Perm.PERSONS_IMPORT
+    file_name = REJECTED_WORKBOOK
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def get(self, request: AuthenticatedHttpRequest, import_job_id: int) -> StreamingHttpResponse:
         job = _import_job(request, import_job_id)
-        path = job_upload_dir(job) / REJECTED_WORKBOOK
+        path = job_upload_dir(job) / self.file_name
         if job.is_active or not path.is_file():
             raise NotFound()
         audit_sensitive_read(
@@ -335,9 +339,16 @@ class PersonImportRejectedView(CanlianView):
         return FileResponse(
             path.open("rb"),
             as_attachment=True,
-            filename=f"rejected-rows-job{job.pk}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=f"rejected-rows-job{job.pk}{path.suffix}",
+            content_type=self.content_type,
         )
+
+
+class PersonImportRejectedCsvView(PersonImportRejectedView):
+    """Every rejected row as CSV (the workbook stops at Excel's sheet limit)."""
+
+    file_name = REJECTED_CSV
+    content_type = "text/csv; charset=utf-8"
 
 
 class PersonImportTemplateView(CanlianView):

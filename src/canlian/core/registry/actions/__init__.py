@@ -24,9 +24,9 @@ from canlian.core.registry.actions.households import (
 )
 from canlian.core.registry.actions.persons import (
     person_record_view,
-    person_search_viewed,
     person_register,
     person_reveal,
+    person_search_viewed,
     person_set_life_status,
     person_update,
 )
@@ -47,9 +47,9 @@ __all__ = [
     "household_set_head",
     "households_refresh_flags",
     "person_record_view",
-    "person_search_viewed",
     "person_register",
     "person_reveal",
+    "person_search_viewed",
     "person_set_life_status",
     "person_update",
     "screening_conclude",

@@ -47,7 +47,9 @@ from canlian.core.registry.importing.columns import (
     MAX_ERRORS_KEPT,
     PERMISSION,
     PERSON_FIELDS,
+    REJECTED_CSV,
     REJECTED_WORKBOOK,
+    WORKBOOK_MAX_ROWS,
     HeaderInfo,
     ImportField,
     auto_mapping,
@@ -79,7 +81,7 @@ from canlian.core.registry.importing.writing import (
 )
 from canlian.platform.bulk import drop_temp_table, is_postgres
 from canlian.platform.errors import RowError, ValidationFailed
-from canlian.platform.exports import SafeSheet
+from canlian.platform.exports import SafeSheet, csv_text_cell, safe_cell
 from canlian.platform.indicators import sources_changed
 from canlian.platform.progress import NullProgress, Progress
 from canlian.platform.tabular import TableStream, open_table_stream
@@ -123,6 +125,10 @@ def persons_import(
     progress.start(stream.estimated_rows(), _("Checking rows"))
     try:
         staged = _read_and_stage(stream, checker, places, rejections, progress)
+        if not staged and not rejections:
+            raise ValidationFailed(
+                _("The file has no rows under its header: nothing to import."), field="file", code="no_rows"
+            )
         result.warnings = checker.warnings()
         for warning in result.warnings:
             progress.log(str(warning), "warning")
@@ -177,34 +183,65 @@ def persons_import(
 def _workbook_for(stream: TableStream, rejections: _Rejections, path: Path, rejected_dir: Any) -> str:
     target = Path(rejected_dir) if rejected_dir else path.parent
     out = target / REJECTED_WORKBOOK
-    rejected_rows_workbook(stream=stream, rejections=rejections.by_row, out=out)
+    rejected_rows_workbook(stream=stream, rejections=rejections.by_row, out=out, max_rows=WORKBOOK_MAX_ROWS)
     return str(out)
 
 
 def rejected_rows_workbook(
-    *, stream: TableStream, rejections: dict[int, list[RowError]], out: str | Path
+    *,
+    stream: TableStream,
+    rejections: dict[int, list[RowError]],
+    out: str | Path,
+    max_rows: int = WORKBOOK_MAX_ROWS,
 ) -> Path:
     """The rejected rows as a workbook: 行号, the original columns, 字段, 原因 (all reasons of a row
-    joined). Written in openpyxl's write-only mode from a second streamed pass over the file."""
+    joined), and the same rows as CSV next to it (``REJECTED_CSV``). Both are written in one second
+    streamed pass over the file (openpyxl's write-only mode). The workbook stops at ``max_rows`` (Excel
+    holds 1,048,576 rows) with a last line saying so; the CSV has every rejected row."""
+    import csv
+
     from openpyxl import Workbook
 
     out = Path(out)
     book = Workbook(write_only=True)
     sheet = SafeSheet(book.create_sheet(title=str(_("Rejected rows"))[:31]))
-    sheet.append([str(_("Row")), *stream.header, str(_("Field")), str(_("Reason"))])
+    header = [str(_("Row")), *stream.header, str(_("Field")), str(_("Reason"))]
+    sheet.append(header)
     width = len(stream.header)
     remaining = set(rejections)
-    if remaining:
-        for number, row in stream.rows():
-            if number not in remaining:
-                continue
-            errors = rejections[number]
-            fields = list(dict.fromkeys(str(e.field) for e in errors if e.field))
-            cells = (row + [""] * width)[:width]
-            sheet.append([number, *cells, "; ".join(fields), "；".join(e.message for e in errors)])
-            remaining.discard(number)
-            if not remaining:
-                break
+    written = 0
+    with (out.parent / REJECTED_CSV).open("w", encoding="utf-8-sig", newline="") as text:
+        table = csv.writer(text)
+        table.writerow([safe_cell(h) for h in header])
+        if remaining:
+            for number, row in stream.rows():
+                if number not in remaining:
+                    continue
+                errors = rejections[number]
+                fields = list(dict.fromkeys(str(e.field) for e in errors if e.field))
+                cells = [
+                    number,
+                    *(row + [""] * width)[:width],
+                    "; ".join(fields),
+                    "；".join(e.message for e in errors),
+                ]
+                table.writerow([csv_text_cell(c) for c in cells])
+                if written < max_rows:
+                    sheet.append(cells)
+                    written += 1
+                remaining.discard(number)
+                if not remaining:
+                    break
+    if len(rejections) > written:
+        sheet.append(
+            [
+                _(
+                    "Only the first %(shown)s of %(count)s rejected rows fit in a workbook; "
+                    "the CSV file has all of them."
+                )
+                % {"shown": written, "count": len(rejections)}
+            ]
+        )
     book.save(out)
     return out
 
@@ -219,9 +256,9 @@ def persons_import_job_run(*, job: Any, progress: Any) -> dict[str, Any]:
 
     params = job.params or {}
     folder = job_upload_dir(job)
-    stale = folder / REJECTED_WORKBOOK
-    if stale.exists():  # a retry starts clean
-        stale.unlink()
+    for stale in (folder / REJECTED_WORKBOOK, folder / REJECTED_CSV):
+        if stale.exists():  # a retry starts clean
+            stale.unlink()
     result = persons_import(
         actor=job.actor,
         path=params["path"],
@@ -243,6 +280,8 @@ def persons_import_job_run(*, job: Any, progress: Any) -> dict[str, Any]:
         "dry_run": result.dry_run,
         "strict": result.strict,
         "rejected_file": Path(result.rejected_path).name if result.rejected_path else "",
+        "rejected_csv": REJECTED_CSV if result.rejected_path else "",
+        "rejected_capped": result.rejected > WORKBOOK_MAX_ROWS,
         "errors": [e.as_dict() for e in result.errors[:1000]],
         "error_count": len(result.errors),
         "warnings": [w.as_dict() for w in result.warnings[:200]],
@@ -257,7 +296,9 @@ __all__ = [
     "MAX_ERRORS_KEPT",
     "PERMISSION",
     "PERSON_FIELDS",
+    "REJECTED_CSV",
     "REJECTED_WORKBOOK",
+    "WORKBOOK_MAX_ROWS",
     "HeaderInfo",
     "ImportField",
     "ImportResult",

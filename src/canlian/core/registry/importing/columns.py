@@ -21,6 +21,10 @@ CHUNK_ROWS = 20_000
 #: Rejected rows kept in ImportResult.errors (all of them go to the workbook).
 MAX_ERRORS_KEPT = 100_000
 REJECTED_WORKBOOK = "rejected-rows.xlsx"
+#: Every rejected row as CSV, next to the workbook: the workbook stops at Excel's sheet limit.
+REJECTED_CSV = "rejected-rows.csv"
+#: Data rows the rejected-rows workbook holds: Excel's 1,048,576 rows less the header and the note.
+WORKBOOK_MAX_ROWS = 1_048_574
 
 _STAGE = "tmp_person_import"
 _REJECTED_IDS = "tmp_person_import_rid"
