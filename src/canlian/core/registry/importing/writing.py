@@ -53,6 +53,9 @@ from canlian.platform.progress import Progress
 from canlian.platform.scoping import Scope
 from canlian.platform.tabular import TableStream
 
+#: The smallest round of rows between two progress updates.
+PROGRESS_MIN_ROUND = 500
+
 
 def _read_and_stage(
     stream: TableStream, checker: _RowChecker, places: _Places, rejections: _Rejections, progress: Progress
@@ -68,9 +71,13 @@ def _read_and_stage(
     create_temp_table(_STAGE, _STAGE_COLUMNS)
     rows = stream.rows()
     staged = 0
+    # Progress moves once per round, so a small file is read in smaller rounds (about 40 of them):
+    # a 20,000-row file would otherwise be one round, its bar at 0 % until it jumps to 100 %.
+    estimated = stream.estimated_rows()
+    round_rows = CHUNK_ROWS if not estimated else max(PROGRESS_MIN_ROUND, min(CHUNK_ROWS, estimated // 40))
     duplicate_label = checker.label("id_number")
     while True:
-        chunk = list(islice(rows, CHUNK_ROWS))
+        chunk = list(islice(rows, round_rows))
         if not chunk:
             break
         pairs: set[tuple[str, str]] = set()
