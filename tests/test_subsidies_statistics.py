@@ -99,7 +99,8 @@ def test_figures_and_sentence_match_hand_computed(payments, city_admin):
     townships = {r.code: r for r in stats.townships}
     assert list(townships) == ["370502001", "370505001"]
     wenhui = townships["370502001"]
-    assert wenhui.name == "文汇街道"
+    assert wenhui.name == "文汇街道" and wenhui.county == "东营区"
+    assert stats.many_counties and townships["370505001"].county == "垦利区"
     n, li = wenhui.programs["nursing-subsidy"], wenhui.programs["living-subsidy"]
     assert (n.people, n.times, n.amount, li.people, li.times, li.amount) == (
         1,
@@ -153,6 +154,9 @@ def test_page_and_excel_export(client, payments, city_admin):
     assert page.status_code == 200
     html = page.content.decode()
     assert "发放两项补贴2.47万元" in html and "文汇街道" in html
+    # townships of two counties: each row names its county; amounts grouped by thousands
+    assert ">东营区</td>" in html and ">垦利区</td>" in html
+    assert "24,345.00" in html and "12,345.00" in html
     response = client.get(reverse("subsidies:statistics-export") + query)
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
@@ -161,7 +165,7 @@ def test_page_and_excel_export(client, payments, city_admin):
     assert cells[4][:3] == ["重度残疾人护理补贴", 2, 4]
     assert Decimal(str(cells[4][3])) == Decimal("12345")
     assert cells[6][:3] == ["合计", 3, 6]
-    assert any(row and row[0] == "370502001" and row[1] == "文汇街道" for row in cells)
+    assert any(row and row[:3] == ["370502001", "文汇街道", "东营区"] for row in cells)
     event = AuditEvent.objects.filter(event_type="record.exported").latest("id")
     assert event.new_values["filters"]["report"] == "subsidies.statistics"
     assert event.new_values["rows"] == 2

@@ -328,8 +328,10 @@ def rank(rows: Iterable[LedgerRow]) -> list[LedgerRow]:
         rows,
         key=lambda r: (r.rate is None, -(r.rate or 0), -r.paired, -r.contacts, r.code),
     )
+    # Only regions with someone due are ranked: a region with nobody due (an empty 市辖区) has no
+    # rank (shown as —) and comes last.
     for i, row in enumerate(ordered, start=1):
-        row.rank = i
+        row.rank = i if row.rate is not None else None
     return ordered
 
 

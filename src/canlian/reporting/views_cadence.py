@@ -122,6 +122,27 @@ def _page(
     **extra: Any,
 ) -> HttpResponse:
     """A cadence page: its filters, region, period, as-of date and (but the weekly one) export link."""
+    # The pickers show the period and region the page shows (not their first choices), also when a
+    # field in error fell back to its default.
+    shown = {
+        "year": period.year,
+        "month": period.start.month,
+        "quarter": cadence.quarter_of(period.start),
+        "week": period.start.isoformat(),
+        "region": region.code if region is not None else "",
+    }
+    if form.is_bound:
+        data = form.data.copy()
+        for name, value in shown.items():
+            if not data.get(name) or name in form.errors:
+                data[name] = value
+        shown_form = CadenceForm(data, request=request)
+        shown_form.is_valid()
+        for name, errors in form.errors.items():  # the value was wrong: say so next to the default
+            shown_form.add_error(name if name in shown_form.fields else None, errors)
+        form = shown_form
+    else:
+        form.initial.update(shown)
     context = {"form": form, "region": region, "period": period, "as_of": _as_of(period), **extra}
     if kind != "week":
         context["export_url"] = _export_url(kind, region, period)

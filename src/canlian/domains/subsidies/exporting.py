@@ -31,14 +31,14 @@ def statistics_export(*, user: Any, stats: SubsidyStatistics, stream: IO[bytes])
     for _code, name, r in stats.recovery_rows():
         sheet.append([name, r.times, r.amount, r.recovered, r.waived, r.outstanding])
     sheet.append([])
-    header = ["乡镇（街道）代码", "乡镇（街道）"]
+    header = ["乡镇（街道）代码", "乡镇（街道）", "所属县（市、区）"]
     for code in PROGRAMS:
         zh = NAMES[code][1]
         header += [f"{zh}人数", f"{zh}人次", f"{zh}金额（元）"]
     header.append("合计金额（元）")
     sheet.append(header)
     for row in stats.townships:
-        cells: list[Any] = [row.code, row.name]
+        cells: list[Any] = [row.code, row.name, row.county]
         for code in PROGRAMS:
             f = row.programs[code]
             cells += [f.people, f.times, f.amount]

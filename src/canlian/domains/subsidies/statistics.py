@@ -81,6 +81,8 @@ class TownshipRow:
     code: str
     name: str
     programs: dict[str, Figures] = field(default_factory=dict)
+    #: The county the township belongs to: township names repeat across a city's counties.
+    county: str = ""
 
     @property
     def amount(self) -> Decimal:
@@ -155,6 +157,11 @@ class SubsidyStatistics:
     def recovery_rows(self) -> list[tuple[str, str, RecoveryFigures]]:
         return [(code, NAMES[code][1], self.recoveries.get(code, RecoveryFigures())) for code in PROGRAMS]
 
+    @property
+    def many_counties(self) -> bool:
+        """Whether the townships span several counties (then each row names its county)."""
+        return len({row.code[:6] for row in self.townships}) > 1
+
     def program_rows(self) -> list[tuple[str, str, Figures]]:
         return [(code, NAMES[code][1], self.programs[code]) for code in PROGRAMS]
 
@@ -173,6 +180,7 @@ class SubsidyStatistics:
                 {
                     "code": row.code,
                     "name": row.name,
+                    "county": row.county,
                     "programs": {code: row.programs[code].as_dict() for code in PROGRAMS},
                     "amount": str(row.amount),
                 }
@@ -243,10 +251,11 @@ def subsidy_statistics(*, user: Any, region: str = "", first: dt.date, last: dt.
         else:
             row = towns.setdefault(town, TownshipRow(code=town, name=""))
             row.programs[program_code] = value
-    names = region_names(towns)
+    names = region_names(set(towns) | {code[:6] for code in towns})
     townships = sorted(towns.values(), key=lambda r: r.code)
     for row in townships:
         row.name = names.get(row.code, row.code)
+        row.county = names.get(row.code[:6], row.code[:6])
         for code in PROGRAMS:
             row.programs.setdefault(code, Figures())
     return SubsidyStatistics(

@@ -14,3 +14,9 @@ DATETIME_INPUT_FORMATS = [
     "%Y年%m月%d日 %H:%M",
     "%Y年%m月%d日 %H:%M:%S",
 ]
+
+# Amounts in reports and bulletins are grouped by thousands (1,486,000.00), as federations and
+# finance departments write them; Django's zh_Hans has no separator. Only the ``floatformat:"g"``
+# displays use it (USE_THOUSAND_SEPARATOR stays off, so form inputs are never grouped).
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
