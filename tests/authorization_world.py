@@ -222,7 +222,7 @@ def build(regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
         kind="regions.import",
         region_code="370502",
         enqueue=False,
-        upload=SimpleUploadedFile("a.csv", "code,name\n370599001,无父镇\n".encode()),
+        upload=SimpleUploadedFile("a.csv", "代码,名称\n370599001,无父镇\n".encode()),
     )
     run_job(job.pk)  # fails (unknown parent): a failed job is retryable, so POST retry is meaningful
     import_job = job_submit(

@@ -56,7 +56,7 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
     inst = institution("370502", name="MARKER-SUP-A 康复中心")
     plan = actions.plan_create(
         actor=owner,
-        title="MARKER-SUP-A 2026 plan",
+        title="MARKER-SUP-A 2026年检查计划",
         year=2026,
         quarter=3,
         region_code="370502",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -400,13 +401,16 @@ def test_export_needs_approval_and_is_audited(setup):
         "Name",
         "ID number",
         "Bank",
-        "Account",
+        "Bank account",
         "Account holder",
         "Amount",
         "Period",
         "Kind",
         "Program",
     ]
+    with translation.override("zh-hans"):  # every column named in Chinese, no raw English key
+        zh_header = [translation.gettext(label) for _key, label in cycles.EXPORT_HEADER]
+    assert not [h for h in zh_header if re.search(r"[A-Za-z]", h)], zh_header
     # the ID number (and a long account) are led by a tab, so Excel keeps them as text
     assert rows[1][2] == "\t" + line.person.id_number
     assert [cell.strip() for cell in rows[1]] == [

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
@@ -398,16 +399,16 @@ def cycle_approve(*, actor: Any, cycle_id: int) -> PaymentCycle:
 
 #: Columns of the bank payment file.
 EXPORT_HEADER = (
-    ("line", "Line"),
-    ("name", "Name"),
-    ("id_number", "ID number"),
-    ("bank", "Bank"),
-    ("account", "Account"),
-    ("holder", "Account holder"),
-    ("amount", "Amount"),
-    ("period", "Period"),
-    ("kind", "Kind"),
-    ("program", "Program"),
+    ("line", gettext_noop("Line")),
+    ("name", gettext_noop("Name")),
+    ("id_number", gettext_noop("ID number")),
+    ("bank", gettext_noop("Bank")),
+    ("account", gettext_noop("Bank account")),
+    ("holder", gettext_noop("Account holder")),
+    ("amount", gettext_noop("Amount")),
+    ("period", gettext_noop("Period")),
+    ("kind", gettext_noop("Kind")),
+    ("program", gettext_noop("Program")),
 )
 
 

@@ -82,6 +82,12 @@ class Program(models.Model):
         return translation.gettext(self.name)
 
     @property
+    def step_days_labelled(self) -> list[tuple[str, int]]:
+        """The review steps' working days under their names (初审, 审核, 审定), not their keys."""
+        labels = dict(StepKind.choices)
+        return [(str(labels.get(step, step)), days) for step, days in (self.step_days or {}).items()]
+
+    @property
     def short_label(self) -> str:
         if not self.short_name:
             return self.label

@@ -78,3 +78,10 @@ class AuditEvent(models.Model):
             return event_label(self.event_type)
         except ValueError:
             return self.event_type
+
+    @property
+    def actor_display(self) -> str:
+        """The actor's name; the command line and daily tasks (stored as "system") in the reader's language."""
+        if self.actor_id is None and self.actor_label == "system":
+            return str(_("System"))
+        return self.actor_label

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from canlian.core.accounts.forms import RegionBoundForm
 from canlian.core.institutions.choices import (
@@ -43,7 +44,7 @@ class InstitutionFilterForm(RegionBoundForm):
 
 class InstitutionForm(RegionBoundForm):
     code = forms.CharField(label=_("Code"), max_length=30)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=InstitutionKind.choices)
     region_code = RegionField(
         label=_("Region (county or township where it sits)"), permission=Perm.INSTITUTIONS_MANAGE
@@ -155,7 +156,7 @@ class SignInForm(forms.Form):
 
 
 class CourseForm(RegionBoundForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     region = RegionField(label=_("Organising region"), permission=Perm.TRAINING_MANAGE)
     organiser = forms.CharField(label=_("Organiser"), max_length=100, required=False)
     posts = forms.MultipleChoiceField(

@@ -68,6 +68,13 @@ class Job(models.Model):
         return str(job_kind_label(self.kind))
 
     @property
+    def count_items(self) -> list[tuple[str, int]]:
+        """The counts under their names (``count_label``), for the job page."""
+        from canlian.core.jobs.registry import count_label
+
+        return [(str(count_label(key)), value) for key, value in (self.counts or {}).items()]
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
@@ -101,3 +108,8 @@ class JobLogLine(models.Model):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+    @property
+    def level_label(self) -> str:
+        labels = {"info": _("info"), "warning": _("warning"), "error": _("error")}
+        return str(labels.get(self.level, self.level))

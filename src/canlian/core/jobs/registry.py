@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,28 @@ def job_kind_label(code: str) -> str | Promise:
 
 def job_kinds() -> list[JobKind]:
     return sorted(_KINDS.values(), key=lambda k: k.code)
+
+
+#: What a job's counts mean, by key (the handlers' ``progress.count(**counts)``). Apps add theirs
+#: with ``register_count_labels``; a key nobody named is shown as it is.
+_COUNT_LABELS: dict[str, str | Promise] = {
+    "created": _("Created"),
+    "new": _("New"),
+    "updated": _("Updated"),
+    "unchanged": _("Unchanged"),
+    "rejected": _("Rejected"),
+    "written": _("Lines written"),
+    "lines": _("Lines in the cycle"),
+    "no_standard": _("Without a standard"),
+    "batches": _("Batches"),
+    "skipped": _("Skipped"),
+    "children": _("Children"),
+}
+
+
+def register_count_labels(**labels: str | Promise) -> None:
+    _COUNT_LABELS.update(labels)
+
+
+def count_label(key: str) -> str | Promise:
+    return _COUNT_LABELS.get(key, key)

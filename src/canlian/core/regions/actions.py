@@ -193,6 +193,8 @@ def validate_region_table(
             code="missing_columns",
         )
     assert code_col is not None and name_col is not None  # both found, or ``missing`` raised
+    # Errors name the file's own column (代码, 区划代码, code, …), as the person who made it reads it.
+    code_field, name_field, valid_to_field = code_col, name_col, valid_to_col or "valid_to"
     everywhere = is_system(actor)
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -202,21 +204,24 @@ def validate_region_table(
         code = normalize_code(row.get(code_col, ""))
         name = (row.get(name_col) or "").strip()
         if not code:
-            errors.append(RowError(number, "code", _("The code is empty.")))
+            errors.append(RowError(number, code_field, _("The code is empty.")))
         elif not _DIGITS.match(code) or len(code) not in (6, 9, 12):
-            errors.append(RowError(number, "code", _("A code has 6, 9 or 12 digits."), code))
+            errors.append(RowError(number, code_field, _("A code has 6, 9 or 12 digits."), code))
         elif code in seen:
             errors.append(
                 RowError(
-                    number, "code", _("Duplicate code: already on row %(row)s.") % {"row": seen[code]}, code
+                    number,
+                    code_field,
+                    _("Duplicate code: already on row %(row)s.") % {"row": seen[code]},
+                    code,
                 )
             )
         elif not name:
-            errors.append(RowError(number, "name", _("The name is empty."), code))
+            errors.append(RowError(number, name_field, _("The name is empty."), code))
         elif len(name) > 80:
-            errors.append(RowError(number, "name", _("The name is longer than 80 characters."), name))
+            errors.append(RowError(number, name_field, _("The name is longer than 80 characters."), name))
         elif not everywhere and not region_in_scope(actor, "regions.import", code):
-            errors.append(RowError(number, "code", _("This region lies outside your scope."), code))
+            errors.append(RowError(number, code_field, _("This region lies outside your scope."), code))
         else:
             valid_to = None
             raw_to = (row.get(valid_to_col) or "").strip() if valid_to_col else ""
@@ -224,7 +229,7 @@ def validate_region_table(
                 try:
                     valid_to = as_date(raw_to, "valid_to", row=number)
                 except ValidationFailed:
-                    errors.append(RowError(number, "valid_to", _("Not a date (YYYY-MM-DD)."), raw_to))
+                    errors.append(RowError(number, valid_to_field, _("Not a date (YYYY-MM-DD)."), raw_to))
                     continue
             seen[code] = number
             parsed.append((number, code, name, valid_to))
@@ -242,7 +247,7 @@ def validate_region_table(
             errors.append(
                 RowError(
                     number,
-                    "code",
+                    code_field,
                     _("Unknown parent region %(parent)s: neither in the database nor in this file.")
                     % {"parent": parent},
                     code,
