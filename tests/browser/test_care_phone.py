@@ -96,6 +96,16 @@ def test_cadre_records_a_visit_on_a_phone_and_the_person_is_done(browser, live_s
     expect(done.locator(f'[data-person="{paired.pk}"]')).to_have_count(0)
     # The page fits the phone: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    # The menu is closed, the header is one short band, and the page's main action is on the first
+    # screen without scrolling (16–18 menu links came first before).
+    expect(page.get_by_test_id("sidebar")).to_be_hidden()
+    assert page.locator("header.topbar").bounding_box()["height"] <= 110
+    record = page.get_by_test_id(f"record-{paired.pk}").bounding_box()
+    assert record is not None and record["y"] + record["height"] <= PHONE["height"], record
+    page.get_by_test_id("menu-button").click()
+    expect(page.get_by_test_id("sidebar")).to_be_visible()
+    page.get_by_test_id("menu-button").click()
+    expect(page.get_by_test_id("sidebar")).to_be_hidden()
 
     page.get_by_test_id(f"record-{paired.pk}").click()
     page.wait_for_load_state()

@@ -15,6 +15,14 @@
     if (el && !window.confirm(el.getAttribute('data-confirm'))) { e.preventDefault(); }
   });
 
+  // The phone menu button is a <label> for a checkbox (it works without script): Enter and Space
+  // open and close it too.
+  document.addEventListener('keydown', function (e) {
+    if ((e.key === 'Enter' || e.key === ' ') && e.target.matches && e.target.matches('.menu-button')) {
+      e.preventDefault(); e.target.click();
+    }
+  });
+
   // <select data-autosubmit>: submit its form when it changes (the language switch).
   document.addEventListener('change', function (e) {
     if (e.target.matches && e.target.matches('select[data-autosubmit]') && e.target.form) { e.target.form.submit(); }
