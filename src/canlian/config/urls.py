@@ -19,6 +19,27 @@ class DocsView(SpectacularSwaggerSplitView):
     required_permission = Perm.API_DOCS
 
 
+def handler404(request, exception=None):  # type: ignore[no-untyped-def]
+    """/api/ URLs that match no route answer with the JSON error; pages with Django's 404 page."""
+    from django.views.defaults import page_not_found
+
+    from canlian.platform.api import api_error_page
+
+    if request.path.startswith("/api/"):
+        return api_error_page(request, 404, "not_found", "Not found.")
+    return page_not_found(request, exception)
+
+
+def handler500(request):  # type: ignore[no-untyped-def]
+    from django.views.defaults import server_error
+
+    from canlian.platform.api import api_error_page
+
+    if request.path.startswith("/api/"):
+        return api_error_page(request, 500, "server_error", "An unexpected error occurred.")
+    return server_error(request)
+
+
 def _perm_api(view_cls):  # type: ignore[no-untyped-def]
     from canlian.platform.api import HasCanlianPermission
 

@@ -15,6 +15,12 @@ from rest_framework.views import set_rollback
 
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.inputs import as_int
+from canlian.platform.permissions import (  # noqa: F401  (re-exported: the views import them from here)
+    BLANK_ALLOWED,
+    HasCanlianPermission,
+    refuse_blank_parameters,
+    required_permission_for,
+)
 
 logger = logging.getLogger("canlian.api")
 
@@ -69,23 +75,6 @@ def query_int(request: Any, name: str, *, low: int | None = None, high: int | No
     return as_int(request.query_params.get(name), name, low=low, high=high, required=False)
 
 
-class HasCanlianPermission(permissions.BasePermission):
-    """Checks the view's ``required_permission`` (or per-action ``action_permissions``)."""
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        perm = required_permission_for(view, getattr(view, "action", None) or request.method.lower())
-        if perm is None:
-            return bool(request.user and request.user.is_authenticated)
-        return bool(request.user and request.user.is_authenticated and request.user.has_canlian_perm(perm))
-
-
-def required_permission_for(view: Any, action: str | None) -> str | None:
-    per_action = getattr(view, "action_permissions", None) or {}
-    if action in per_action:
-        return per_action[action]
-    return getattr(view, "required_permission", None)
-
-
 class ScopedViewSet(viewsets.GenericViewSet):
     """The one base of every API viewset over region-owned rows. Reads only through ``visible()``:
     by default ``scoped_model.objects.for_user(user, permission of the action)``; a viewset whose
@@ -122,3 +111,12 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
 
 __all__ = ["HasCanlianPermission", "NotFound", "ScopedViewSet", "exception_handler"]
+
+
+def api_error_page(request: Any, status: int, code: str, message: str) -> Any:
+    """The JSON error for an /api/ URL Django itself answers (no route matched, a server error
+    outside a view): the same shape as every API error, never an HTML page."""
+    from django.http import JsonResponse
+
+    body = {"code": code, "message": message, "request_id": getattr(request, "request_id", None)}
+    return JsonResponse({"error": body}, status=status)

@@ -1,12 +1,14 @@
 """Refuse input no field can hold before any view sees it: a NUL byte (``%00``) in a query or form
 parameter's name or value. PostgreSQL cannot store it and Python's parsers choke on it; the answer
-is a 400 naming the parameter (the API's JSON error with the request id, a plain page elsewhere)."""
+is a 400 naming the parameter (the API's JSON error with the request id, a plain page elsewhere).
+A form body that cannot be parsed (a broken multipart boundary) is a 400 the same way."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 
@@ -28,10 +30,15 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        field = _bad_parameter(request)
-        if field is None:
-            return self.get_response(request)
-        message = _("The parameter %(name)s holds a NUL character.") % {"name": field}
+        try:
+            field = _bad_parameter(request)
+        except MultiPartParserError:
+            field = "body"
+            message = _("The request body cannot be read (a malformed multipart form).")
+        else:
+            if field is None:
+                return self.get_response(request)
+            message = _("The parameter %(name)s holds a NUL character.") % {"name": field}
         if request.path.startswith("/api/"):
             body = {
                 "code": "validation_failed",

@@ -67,9 +67,7 @@ class Scope:
 
     def ancestors(self) -> frozenset[str]:
         """The codes of the regions above the scope's regions ("" = national rows)."""
-        return frozenset(
-            prefix[:n] for prefix in self.prefixes for n in (0, 2, 4, 6, 9) if n < len(prefix)
-        )
+        return frozenset(prefix[:n] for prefix in self.prefixes for n in (0, 2, 4, 6, 9) if n < len(prefix))
 
     def q_with_ancestors(self, field: str) -> Q:
         """The scope plus the rows owned by the regions above it (reference data a region reads but

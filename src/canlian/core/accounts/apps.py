@@ -10,4 +10,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from canlian.core.accounts import signals  # noqa: F401  (login/logout audit hooks)
+        from canlian.core.accounts import schema, signals  # noqa: F401  (API token scheme; login/logout audit)

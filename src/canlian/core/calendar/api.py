@@ -52,7 +52,7 @@ class CalendarDaySerializer(serializers.ModelSerializer):
 class CalendarYearSerializer(serializers.ModelSerializer):
     holidays = serializers.IntegerField(read_only=True)
     workdays = serializers.IntegerField(read_only=True)
-    loaded_by = serializers.CharField(source="loaded_by.username", read_only=True, default=None)
+    loaded_by = serializers.CharField(source="loaded_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = CalendarYear

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -478,8 +478,19 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         staff.refresh_from_db()
         return Response(StaffMemberSerializer(staff).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[CertificateGapQuerySerializer], responses=CertificateGapSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="certificate-gaps")
+    @extend_schema(
+        parameters=[CertificateGapQuerySerializer],
+        responses=inline_serializer(
+            "CertificateGapList",
+            {
+                "on": serializers.DateField(),
+                "days": serializers.IntegerField(),
+                "truncated": serializers.BooleanField(help_text="More than 1,000 gaps: the first 1,000"),
+                "results": CertificateGapSerializer(many=True),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="certificate-gaps", pagination_class=None)
     def certificate_gaps(self, request: Request) -> Response:
         params = CertificateGapQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

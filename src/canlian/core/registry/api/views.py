@@ -131,8 +131,8 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def get_queryset(self) -> QuerySet[Certificate]:
         which = self.request.query_params.get("list", "") if self.action == "list" else ""
         user = self.request.user
+        days = _int_param(self.request, "days", RENEWAL_WINDOW_DAYS)  # checked even where unused
         if which == "expiring":
-            days = _int_param(self.request, "days", RENEWAL_WINDOW_DAYS)
             return selectors.certificates_expiring(user=user, days=days)
         if which == "expired":
             return selectors.certificates_expired(user=user)
@@ -216,6 +216,8 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
             raise ValidationFailed("Unknown outcome.", field="outcome")
         if outcome:
             queryset = queryset.filter(outcome=outcome)
+        if params.get("open", "1") != "1":
+            raise ValidationFailed("Give open=1, or leave it out.", field="open")
         if params.get("open") == "1":
             queryset = queryset.filter(outcome__in=[ScreeningOutcome.PENDING, ScreeningOutcome.SCHEDULED])
         if params.get("region"):
