@@ -46,3 +46,15 @@ def auth(db, regions, make_user) -> dict[str, str]:
 )
 def test_the_api_answers_as_its_schema_says(case, auth):
     case.call_and_validate(headers=auth, excluded_checks=EXCLUDED)
+
+
+def test_requests_django_refuses_before_any_view_get_the_json_error(client, auth, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5  # Django answers TooManyFieldsSent itself
+    fields = "&".join(f"f{i}=1" for i in range(10))
+    response = client.post(
+        "/api/v1/rehab/attendance/", fields, content_type="application/x-www-form-urlencoded", headers=auth
+    )
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "bad_request"
+    missing = client.get("/api/v1/no-such-thing/", headers=auth)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

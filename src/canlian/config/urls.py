@@ -30,6 +30,17 @@ def handler404(request, exception=None):  # type: ignore[no-untyped-def]
     return page_not_found(request, exception)
 
 
+def handler400(request, exception=None):  # type: ignore[no-untyped-def]
+    """A request Django itself refuses (too many fields, a suspicious operation) before any view."""
+    from django.views.defaults import bad_request
+
+    from canlian.platform.api import api_error_page
+
+    if request.path.startswith("/api/"):
+        return api_error_page(request, 400, "bad_request", "The request cannot be read.")
+    return bad_request(request, exception)
+
+
 def handler500(request):  # type: ignore[no-untyped-def]
     from django.views.defaults import server_error
 
