@@ -37,6 +37,7 @@ import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -210,3 +211,23 @@ def sources_changed(*sources: str, year: int | None = None, month: int | None = 
     rewrites this month only, a cycle of September September to now."""
     for listener in list(_LISTENERS):
         listener(frozenset(sources), year, month)
+
+
+# --- targets: reporting keeps them; a domain's own report reads them through this ---------------
+
+#: ``reader(indicator_code, year, region_codes) -> {region_code: target value}``.
+TargetReader = Callable[[str, int, list[str]], dict[str, Decimal]]
+_TARGET_READERS: list[TargetReader] = []
+
+
+def register_target_reader(reader: TargetReader) -> None:
+    """Reporting registers the reader of its target table (a domain never imports reporting)."""
+    _TARGET_READERS[:] = [reader]
+
+
+def targets_of(indicator_code: str, year: int, region_codes: Iterable[str]) -> dict[str, Decimal]:
+    """The yearly targets of one indicator for these regions (those that have one); empty without
+    reporting. For a domain's own report (a quarterly report's "planned" column)."""
+    if not _TARGET_READERS:
+        return {}
+    return _TARGET_READERS[0](indicator_code, year, list(region_codes))

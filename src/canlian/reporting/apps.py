@@ -20,3 +20,7 @@ class ReportingConfig(AppConfig):
         from canlian.reporting.steering.refresh import _queue_refresh
 
         on_sources_changed(_queue_refresh)
+        from canlian.platform.indicators import register_target_reader
+        from canlian.reporting.steering.targets import targets_by_region
+
+        register_target_reader(targets_by_region)

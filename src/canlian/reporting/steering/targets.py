@@ -77,6 +77,16 @@ def target_value(
     return Decimal(number_int)
 
 
+def targets_by_region(indicator_code: str, year: int, region_codes: list[str]) -> dict[str, Decimal]:
+    """The targets of one indicator and year for the given regions: the reader a domain's report uses
+    (``platform.indicators.targets_of``)."""
+    return dict(
+        Target.objects.filter(indicator=indicator_code, year=year, region_code__in=region_codes).values_list(
+            "region_code", "value"
+        )
+    )
+
+
 def display_value(indicator: Indicator, value: Decimal | None) -> str:
     """A target as a person types it back: 98% for a rate, 36,000 for a count, 1,234.50 for yuan."""
     if value is None:
@@ -489,6 +499,10 @@ def scheme_save(*, actor: Any, region_code: Any, items: Any, name: Any = "") -> 
     scheme.updated_at = timezone.now()
     scheme.save()
     audit_record(
-        actor=actor, event=ReportingEvent.BULLETIN_SCHEME_SAVED, obj=scheme, old=before, new={"items": cleaned}
+        actor=actor,
+        event=ReportingEvent.BULLETIN_SCHEME_SAVED,
+        obj=scheme,
+        old=before,
+        new={"items": cleaned},
     )
     return scheme
