@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/monthly_cycle.py
 	$(BIN)/python bench/settlement.py
 	$(BIN)/python bench/indicators.py
+	$(BIN)/python bench/compare_lists.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -118,12 +118,53 @@ NAV: list[NavItem] = [
         _("Institutions by rating"), "supervision:rating-list", Perm.SUPERVISION_VIEW, INSTITUTIONS, True
     ),
     # --- community services (issue 14: homes, care, assisted employment)
+    NavItem(_("Community services"), "community:index", Perm.COMMUNITY_VIEW, COMMUNITY, True),
+    NavItem(_("Homes"), "community:home-list", Perm.COMMUNITY_VIEW, COMMUNITY),
+    NavItem(_("Township coverage"), "community:coverage", Perm.COMMUNITY_VIEW, COMMUNITY, True),
+    NavItem(_("Stars and funding"), "community:funding-list", Perm.COMMUNITY_VIEW, COMMUNITY, True),
+    NavItem(_("Care (托养)"), "community:resident-list", Perm.COMMUNITY_VIEW, COMMUNITY),
+    NavItem(_("Care subsidy"), "community:care-batch-list", Perm.COMMUNITY_VIEW, COMMUNITY, True),
+    NavItem(_("Project library"), "community:project-list", Perm.COMMUNITY_VIEW, COMMUNITY, True),
+    NavItem(_("Assisted workers"), "community:worker-list", Perm.COMMUNITY_VIEW, COMMUNITY),
+    NavItem(_("Wage sheets"), "community:sheet-list", Perm.COMMUNITY_VIEW, COMMUNITY),
     # --- end community services
     # --- rehabilitation services (issue 16)
+    NavItem(_("Overview"), "rehabservices:overview", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Needs surveys"), "rehabservices:survey-list", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Record a needs survey"), "rehabservices:survey-new", Perm.SERVICES_RECORD, SERVICES, True),
+    NavItem(_("Unmet needs"), "rehabservices:unmet", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Assistive devices"), "rehabservices:fitting-list", Perm.SERVICES_VIEW, SERVICES),
+    NavItem(_("Device catalogue"), "rehabservices:catalogue", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Home modification"), "rehabservices:modification-list", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Quarterly report"), "rehabservices:report", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Contractor payments"), "rehabservices:batch-list", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Health lists"), "rehabservices:health", Perm.SERVICES_VIEW, SERVICES, True),
+    NavItem(_("Health services"), "rehabservices:health-list", Perm.SERVICES_VIEW, SERVICES, True),
     # --- end rehabilitation services
     # --- education and employment (issue 17)
+    NavItem(_("Placements"), "education:placement-list", Perm.EDUCATION_VIEW, EDUCATION_EMPLOYMENT),
+    NavItem(
+        _("School-age children not enrolled"), "education:not-enrolled", Perm.EDUCATION_VIEW, EDUCATION_EMPLOYMENT
+    ),
+    NavItem(_("Schools"), "education:school-list", Perm.EDUCATION_VIEW, EDUCATION_EMPLOYMENT),
+    NavItem(_("Employers"), "employment:employer-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT),
+    NavItem(
+        _("Employment declarations"), "employment:declaration-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT
+    ),
+    NavItem(
+        _("Import declarations"), "employment:declaration-import", Perm.EMPLOYMENT_MANAGE, EDUCATION_EMPLOYMENT
+    ),
+    NavItem(_("Quota rules and wages"), "employment:rule-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT, True),
     # --- end education and employment
     # --- data comparison, volunteers, donations, cases (issue 18)
+    NavItem(_("Comparison findings"), "matching:finding-list", Perm.MATCHING_VIEW, MATCHING),
+    NavItem(_("Department lists"), "matching:upload-list", Perm.MATCHING_LISTS, MATCHING),
+    NavItem(_("Comparison rules"), "matching:rule-list", Perm.MATCHING_VIEW, MATCHING),
+    NavItem(_("Return-to-poverty monitoring"), "matching:case-list", Perm.MATCHING_VIEW, MATCHING),
+    NavItem(_("Donations"), "outreach:donation-list", Perm.OUTREACH_VIEW, COMMUNITY),
+    NavItem(_("Volunteers"), "outreach:volunteer-list", Perm.OUTREACH_VIEW, COMMUNITY),
+    NavItem(_("Volunteer activities"), "outreach:activity-list", Perm.OUTREACH_VIEW, COMMUNITY),
+    NavItem(_("Typical cases"), "outreach:case-list", Perm.OUTREACH_VIEW, COMMUNITY),
     # --- end data comparison
     # statistics and the work cadence: the dashboard, targets and bulletins across all domains first
     NavItem(_("Dashboard"), "steering:dashboard", Perm.STEERING_VIEW, STEERING),

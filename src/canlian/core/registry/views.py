@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms as dj_forms
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,14 +101,14 @@ class PersonExportView(CanlianView):
 
     required_permission = Perm.PERSONS_EXPORT
 
-    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponseBase:
         return self._export(request, request.GET)
 
-    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponseBase:
         """The reason form (a large unmasked export) or its "export masked" button."""
         return self._export(request, request.POST)
 
-    def _export(self, request: AuthenticatedHttpRequest, data: Any) -> HttpResponse:
+    def _export(self, request: AuthenticatedHttpRequest, data: Any) -> HttpResponseBase:
         form = forms.PersonFilterForm(data, request=request)
         stream = tempfile.TemporaryFile()  # closed by the FileResponse
         try:

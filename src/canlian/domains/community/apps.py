@@ -8,3 +8,14 @@ class CommunityConfig(AppConfig):
     name = "canlian.domains.community"
     label = "community"
     verbose_name = _("Community services")
+
+    def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.community.events import CommunityEvent
+
+        register_events(CommunityEvent)
+        from canlian.domains.community import timeline  # noqa: F401  (the person page's providers)
+        from canlian.domains.community.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
+
+        register_all(INDICATORS)

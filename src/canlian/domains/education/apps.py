@@ -8,3 +8,17 @@ class EducationConfig(AppConfig):
     name = "canlian.domains.education"
     label = "education"
     verbose_name = _("Education")
+
+    def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.education import presets
+        from canlian.domains.education.events import EducationEvent
+        from canlian.programs.families import register_family
+
+        register_events(EducationEvent)
+        register_family(presets.FAMILY, options=presets.OPTIONS, compile=presets.compile_rules)
+        from canlian.domains.education import timeline  # noqa: F401  (registers the person page's entries)
+        from canlian.domains.education.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
+
+        register_all(INDICATORS)

@@ -8,3 +8,13 @@ class MatchingConfig(AppConfig):
     name = "canlian.domains.matching"
     label = "matching"
     verbose_name = _("Data comparison")
+
+    def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.matching import handlers  # noqa: F401  (registers the daily task)
+        from canlian.domains.matching.events import MatchingEvent
+        from canlian.domains.matching.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
+
+        register_events(MatchingEvent)
+        register_all(INDICATORS)

@@ -8,3 +8,9 @@ class OutreachConfig(AppConfig):
     name = "canlian.domains.outreach"
     label = "outreach"
     verbose_name = _("Volunteers, donations and cases")
+
+    def ready(self) -> None:
+        from canlian.core.audit.events import register_events
+        from canlian.domains.outreach.events import OutreachEvent
+
+        register_events(OutreachEvent)

@@ -48,6 +48,7 @@ from canlian.domains.petitions.models import PetitionStatus
 from canlian.domains.petitions.selectors import overdue_petitions, petitions_for
 from canlian.domains.rehab.choices import BatchStatus
 from canlian.domains.rehab.settlement.selectors import batches_for
+from canlian.domains.rehabservices import selectors as services
 from canlian.domains.supervision.selectors import notices_for
 from canlian.platform.indicators import get_indicator
 from canlian.programs import workdays
@@ -77,6 +78,7 @@ AREA_BENEFITS = _("Benefits")
 AREA_CARE = _("Care of people")
 AREA_REHAB = _("Children's rehabilitation")
 AREA_INSTITUTIONS = _("Institutions")
+AREA_SERVICES = _("Rehabilitation services")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,14 @@ def _certificates_expired(ctx: _Context) -> _Count:
 
 def _screening_open(ctx: _Context) -> _Count:
     return _one(registry.screenings_visible(user=ctx.user, open_only=True).count())
+
+
+# --- rehabilitation services ---------------------------------------------------------------------
+
+
+def _modification_steps_overdue(ctx: _Context) -> _Count:
+    """Home-modification projects whose current step is past its deadline (the list's "overdue")."""
+    return _one(services.overdue_projects(ctx.user, ctx.today).count())
 
 
 # --- programs ----------------------------------------------------------------------------------------
@@ -551,6 +561,18 @@ SPECS: list[_Spec] = [
         urgency=INFO_URGENCY,
         query={"state": "open"},
         acting=_TO_RESPOND_OR_INSPECT,
+    ),
+    # rehabilitation services: home modification steps past their deadline
+    _Spec(
+        "services.modification_overdue",
+        AREA_SERVICES,
+        _("Home modification steps overdue"),
+        Perm.SERVICES_VIEW,
+        "rehabservices:modification-list",
+        _modification_steps_overdue,
+        urgency=OVERDUE_URGENCY,
+        query={"state": "overdue"},
+        acting=(Perm.SERVICES_RECORD, Perm.SERVICES_MANAGE),
     ),
     # jobs
     _Spec(

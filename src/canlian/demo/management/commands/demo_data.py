@@ -23,10 +23,14 @@ from canlian.core.permissions import Role
 from canlian.core.regions.actions import regions_load_national
 from canlian.core.regions.models import Region
 from canlian.demo.care import generate_demo_care
+from canlian.demo.community import generate_demo_community
+from canlian.demo.edu_employment import generate_demo_edu_employment
+from canlian.demo.matching import generate_demo_matching
 from canlian.demo.persons import generate_demo_persons
 from canlian.demo.programs import generate_demo_programs
 from canlian.demo.regions import demo_region_rows
 from canlian.demo.rehab import generate_demo_rehab
+from canlian.demo.rehabservices import generate_demo_services
 from canlian.demo.steering import SHORTFALL, generate_demo_steering
 from canlian.platform.commands import CanlianCommand
 from canlian.platform.progress import TerminalProgress
@@ -99,6 +103,10 @@ class Command(CanlianCommand):
             self._care(city_code, options["seed"])
         accounts += self._rehab(city_code)
         # --- the domains after steering (issues 14, 16, 17, 18) add their calls here, before the targets
+        self.stdout.write(generate_demo_community(region_code=city_code))
+        self.stdout.write(generate_demo_services(region_code=city_code))
+        self.stdout.write(str(generate_demo_matching(region_code=city_code)))
+        self.stdout.write(str(generate_demo_edu_employment(region_code=city_code)))
         # --- end domains
         self._steering(city_code)
         self._print(accounts)

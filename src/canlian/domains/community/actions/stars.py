@@ -1,0 +1,382 @@
+"""Star ratings and the funding they set: a yearly assessment (a score per criterion in force,
+weighted, stars from the score bands), and a region's funding batch for a year from the stars of the
+previous year's confirmed assessments and the funding standard by stars and region (maker-checker)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from canlian.core.audit.actions import audit_record
+from canlian.core.regions.models import Region
+from canlian.domains.community.actions._common import APPROVE, MANAGE, PAY
+from canlian.domains.community.choices import AssessmentStatus, BatchStatus
+from canlian.domains.community.events import CommunityEvent
+from canlian.domains.community.models import (
+    FundingBatch,
+    FundingLine,
+    FundingStandard,
+    Home,
+    StarAssessment,
+    StarBand,
+    StarCriterion,
+    StarScore,
+)
+from canlian.domains.community.models._base import effective_q, region_prefixes
+from canlian.platform.access import authorize, lock_for, user_or_none
+from canlian.platform.bulk import drop_temp_table, load_temp_table
+from canlian.platform.errors import Conflict, InvalidState, RowError, ValidationFailed
+from canlian.platform.indicators import sources_changed
+from canlian.platform.inputs import as_amount, as_date, as_int, as_text, field_error
+
+TENTH = Decimal("0.1")
+
+
+def _longest(rows: list[Any]) -> list[Any]:
+    """The rows of the longest region prefix among ``rows`` (a region's set replaces the one above)."""
+    if not rows:
+        return []
+    best = max(len(r.region_code) for r in rows)
+    return [r for r in rows if len(r.region_code) == best]
+
+
+def criteria_for(region_code: str, on: dt.date) -> list[StarCriterion]:
+    rows = list(StarCriterion.objects.filter(effective_q(on), region_code__in=region_prefixes(region_code)))
+    return sorted(_longest(rows), key=lambda c: (c.order, c.code))
+
+
+def bands_for(region_code: str, on: dt.date) -> list[StarBand]:
+    rows = list(StarBand.objects.filter(effective_q(on), region_code__in=region_prefixes(region_code)))
+    return sorted(_longest(rows), key=lambda b: b.min_score, reverse=True)
+
+
+def weighted_score(criteria: list[StarCriterion], scores: dict[str, Decimal]) -> Decimal:
+    """Σ(score ÷ full score × 100 × weight) ÷ Σ weight, to one decimal (half up)."""
+    total_weight = sum((c.weight for c in criteria), Decimal(0))
+    if not total_weight:
+        return Decimal("0.0")
+    value = sum((scores.get(c.code, Decimal(0)) / c.max_score * 100 * c.weight for c in criteria), Decimal(0))
+    return (value / total_weight).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def stars_for(bands: list[StarBand], score: Decimal) -> int:
+    for band in bands:  # highest threshold first
+        if score >= band.min_score:
+            return band.stars
+    return 0
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    actor: Any,
+    home_id: Any,
+    year: Any,
+    assessed_on: Any,
+    scores: dict[str, Any],
+    assessors: Any = "",
+    note: Any = "",
+) -> StarAssessment:
+    """Record (or correct, while a draft) a home's assessment of ``year``: ``scores`` by criterion
+    code; the weighted score and the stars follow from the criteria and bands in force on the day."""
+    home = lock_for(actor, Home, home_id, act=MANAGE, related=("institution",))
+    year = as_int(year, "year", low=2000, high=2100)
+    day = as_date(assessed_on, "assessed_on")
+    criteria = criteria_for(home.region_code, day)
+    if not criteria:
+        raise InvalidState(_("No star criteria are in force on this day."), code="no_criteria")
+    clean: dict[str, Decimal] = {}
+    errors = []
+    known = {c.code: c for c in criteria}
+    for code in scores:
+        if code not in known:
+            errors.append(RowError(None, code, _("Not a criterion in force."), str(scores[code])))
+    for c in criteria:
+        raw = scores.get(c.code)
+        if raw in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw).strip())
+        except ArithmeticError:
+            errors.append(RowError(None, c.code, _("Enter a score."), str(raw)))
+            continue
+        if not value.is_finite() or value < 0 or value > c.max_score or value != value.quantize(TENTH):
+            errors.append(
+                RowError(
+                    None,
+                    c.code,
+                    _("Enter a score from 0 to %(max)s (one decimal).") % {"max": c.max_score},
+                    str(raw),
+                )
+            )
+            continue
+        clean[c.code] = value
+    if errors:
+        raise ValidationFailed(errors=errors, field=errors[0].field)
+    assessment = StarAssessment.objects.filter(home=home, year=year).first()
+    if assessment is not None and assessment.status == AssessmentStatus.CONFIRMED:
+        raise InvalidState(
+            _("The %(year)s assessment is confirmed and cannot change.") % {"year": year}, code="confirmed"
+        )
+    total = weighted_score(criteria, clean)
+    stars = stars_for(bands_for(home.region_code, day), total)
+    fields = {
+        "assessed_on": day,
+        "total_score": total,
+        "stars": stars,
+        "assessors": as_text(assessors, "assessors", max_length=200),
+        "note": as_text(note, "note", max_length=300),
+    }
+    if assessment is None:
+        assessment = StarAssessment.objects.create(
+            home=home,
+            institution=home.institution,
+            region_code=home.region_code,
+            year=year,
+            created_by=user_or_none(actor),
+            **fields,
+        )
+    else:
+        for k, v in fields.items():
+            setattr(assessment, k, v)
+        assessment.save()
+        assessment.scores.all().delete()
+    StarScore.objects.bulk_create(
+        [
+            StarScore(assessment=assessment, criterion=known[code], score=value)
+            for code, value in clean.items()
+        ]
+    )
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.ASSESSMENT_SAVED,
+        obj=assessment,
+        region_code=home.region_code,
+        new={
+            "year": year,
+            "scores": {k: str(v) for k, v in clean.items()},
+            "total": str(total),
+            "stars": stars,
+        },
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_confirm(*, actor: Any, assessment_id: Any) -> StarAssessment:
+    """Confirm a complete assessment (every criterion scored): its stars then set the next year's funding."""
+    assessment = lock_for(actor, StarAssessment, assessment_id, act=MANAGE)
+    if assessment.status == AssessmentStatus.CONFIRMED:
+        raise InvalidState(_("The assessment is already confirmed."), code="confirmed")
+    criteria = criteria_for(assessment.region_code, assessment.assessed_on)
+    scored = set(assessment.scores.values_list("criterion__code", flat=True))
+    missing = [c.name for c in criteria if c.code not in scored]
+    if missing:
+        raise InvalidState(
+            _("Score every criterion before confirming; missing: %(names)s.")
+            % {"names": "、".join(_(m) for m in missing)},
+            code="incomplete",
+        )
+    assessment.status = AssessmentStatus.CONFIRMED
+    assessment.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.ASSESSMENT_CONFIRMED,
+        obj=assessment,
+        region_code=assessment.region_code,
+        new={"stars": assessment.stars, "total": str(assessment.total_score)},
+    )
+    return assessment
+
+
+@transaction.atomic
+def funding_standard_save(
+    *, actor: Any, region_code: Any, valid_from: Any, stars: Any, amount: Any, valid_to: Any = None
+) -> FundingStandard:
+    code = str(region_code or "").strip()
+    authorize(actor, MANAGE, code)
+    start = as_date(valid_from, "valid_from")
+    end = as_date(valid_to, "valid_to", required=False)
+    if end is not None and end < start:
+        raise field_error("valid_to", _("The end lies before the start."), end)
+    stars = as_int(stars, "stars", low=1, high=5)
+    value = as_amount(amount, "amount")
+    standard, _created = FundingStandard.objects.update_or_create(
+        region_code=code,
+        valid_from=start,
+        stars=stars,
+        defaults={"amount": value, "valid_to": end, "created_by": user_or_none(actor)},
+    )
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.STANDARD_SAVED,
+        obj=standard,
+        region_code=code,
+        new={"kind": "funding", "stars": stars, "amount": str(value), "valid_from": str(start)},
+    )
+    return standard
+
+
+def funding_standard_for(region_code: str, stars: int, on: dt.date) -> FundingStandard | None:
+    rows = list(
+        FundingStandard.objects.filter(
+            effective_q(on), stars=stars, region_code__in=region_prefixes(region_code)
+        )
+    )
+    rows.sort(key=lambda s: (len(s.region_code), s.valid_from), reverse=True)
+    return rows[0] if rows else None
+
+
+_TEMP = "tmp_community_funding"
+
+
+@transaction.atomic
+def funding_generate(*, actor: Any, region_code: Any, year: Any) -> FundingBatch:
+    """The funding of ``year`` for the homes of a region, from their confirmed assessments of the
+    year before: stars → the standard in force on 1 January of ``year`` for the home's region. A home
+    whose stars have no standard stops the batch (named, nothing written); a home without a confirmed
+    assessment is not funded (listed in the batch's note). Regenerating replaces a batch not yet
+    approved."""
+    code = str(region_code or "").strip()
+    authorize(actor, PAY, code)
+    if not Region.objects.filter(code=code).exists():
+        raise field_error("region_code", _("Unknown region."), code)
+    year = as_int(year, "year", low=2001, high=2100)
+    on = dt.date(year, 1, 1)
+    homes = Home.objects.filter(region_code__startswith=code, opened_on__lt=on).select_related("institution")
+    homes = homes.exclude(closed_on__lt=on)
+    assessments = {
+        a.home_id: a
+        for a in StarAssessment.objects.filter(
+            home__in=homes, year=year - 1, status=AssessmentStatus.CONFIRMED
+        )
+    }
+    rows, errors, unassessed = [], [], []
+    for home in homes:
+        a = assessments.get(home.pk)
+        if a is None:
+            unassessed.append(home.institution.name)
+            continue
+        if a.stars < 1:
+            unassessed.append(home.institution.name)
+            continue
+        standard = funding_standard_for(home.region_code, a.stars, on)
+        if standard is None:
+            errors.append(
+                RowError(
+                    None,
+                    "stars",
+                    _("No funding standard for %(stars)s stars in force for %(home)s.")
+                    % {"stars": a.stars, "home": home.institution.name},
+                    str(a.stars),
+                )
+            )
+            continue
+        rows.append(
+            (home.pk, home.institution_id, home.region_code, a.pk, a.stars, standard.pk, standard.amount)
+        )
+    if errors:
+        raise ValidationFailed(errors=errors, field="stars")
+    if not rows:
+        raise InvalidState(
+            _("No home of this region has a confirmed %(year)s assessment.") % {"year": year - 1},
+            code="nothing_to_fund",
+        )
+    batch = FundingBatch.objects.select_for_update().filter(region_code=code, year=year).first()
+    if batch is not None and batch.status != BatchStatus.GENERATED:
+        raise InvalidState(
+            _("The %(year)s funding batch is already approved.") % {"year": year}, code="batch_approved"
+        )
+    if batch is None:
+        try:
+            with transaction.atomic():
+                batch = FundingBatch.objects.create(region_code=code, year=year)
+        except IntegrityError as exc:
+            raise Conflict(_("A funding batch for this region and year exists."), field="year") from exc
+    else:
+        batch.lines.all().delete()
+    batch.mark_generated(actor)
+    load_temp_table(
+        _TEMP,
+        [
+            ("home_id", "bigint"),
+            ("institution_id", "bigint"),
+            ("region_code", "varchar(12)"),
+            ("assessment_id", "bigint"),
+            ("stars", "integer"),
+            ("standard_id", "bigint"),
+            ("amount", "numeric(12,2)"),
+        ],
+        rows,
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {FundingLine._meta.db_table}
+                      (batch_id, home_id, institution_id, region_code, assessment_id, stars, standard_id, amount)
+                    SELECT %s, home_id, institution_id, region_code, assessment_id, stars, standard_id, amount
+                    FROM {_TEMP}""",
+                [batch.pk],
+            )
+    finally:
+        drop_temp_table(_TEMP)
+    total = sum((r[6] for r in rows), Decimal("0.00"))
+    batch.total_amount, batch.line_count = total, len(rows)
+    batch.note = (
+        (_("Not funded (no confirmed assessment): %(names)s") % {"names": "、".join(unassessed)})[:300]
+        if unassessed
+        else ""
+    )
+    batch.save()
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.FUNDING_GENERATED,
+        obj=batch,
+        region_code=code,
+        new={"year": year, "homes": len(rows), "total": str(total), "unassessed": len(unassessed)},
+    )
+    return batch
+
+
+@transaction.atomic
+def funding_approve(*, actor: Any, batch_id: Any) -> FundingBatch:
+    batch = lock_for(actor, FundingBatch, batch_id, act=APPROVE)
+    if batch.status != BatchStatus.GENERATED:
+        raise InvalidState(_("Only a generated batch can be approved."), code="batch_not_generated")
+    batch.mark_approved(
+        actor, refusal=_("The batch must be approved by someone other than the person who generated it.")
+    )
+    batch.status = BatchStatus.APPROVED
+    batch.save()
+    sources_changed("community", year=batch.year)
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.FUNDING_APPROVED,
+        obj=batch,
+        region_code=batch.region_code,
+        new={"total": str(batch.total_amount)},
+    )
+    return batch
+
+
+@transaction.atomic
+def funding_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> FundingBatch:
+    batch = lock_for(actor, FundingBatch, batch_id, act=PAY)
+    if batch.status != BatchStatus.APPROVED:
+        raise InvalidState(_("Only an approved batch can be paid."), code="batch_not_approved")
+    batch.paid_on = as_date(paid_on, "paid_on", required=False) or timezone.localdate()
+    batch.status = BatchStatus.PAID
+    batch.save(update_fields=["paid_on", "status"])
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.FUNDING_PAID,
+        obj=batch,
+        region_code=batch.region_code,
+        new={"paid_on": str(batch.paid_on)},
+    )
+    return batch

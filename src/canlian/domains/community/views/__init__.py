@@ -1,0 +1,1 @@
+"""Pages of community services, one module per area."""

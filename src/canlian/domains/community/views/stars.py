@@ -1,0 +1,373 @@
+"""Pages of the star rating and funding: a home's assessment form (scores by criterion, evidence
+photos), the assessment with its confirmation, the funding standards, the funding batches with
+generate, approve (someone else) and paid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from canlian.core.permissions import Perm
+from canlian.domains.community import actions, selectors
+from canlian.domains.community.actions.stars import criteria_for
+from canlian.domains.community.forms import AssessmentForm, EvidenceForm, FundingForm, FundingStandardForm
+from canlian.domains.community.models import FundingBatch, FundingStandard, Home, StarAssessment, StarEvidence
+from canlian.domains.community.views._base import attempt
+from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
+from canlian.platform.access import may, scope_roots
+from canlian.platform.errors import DomainError, NotFound, PermissionDenied
+from canlian.platform.views import CanlianView
+
+VIEW, MANAGE, PAY, APPROVE = (
+    Perm.COMMUNITY_VIEW,
+    Perm.COMMUNITY_MANAGE,
+    Perm.COMMUNITY_PAY,
+    Perm.COMMUNITY_APPROVE,
+)
+
+
+class AssessmentCreateView(CanlianView):
+    required_permission = MANAGE
+
+    def _home(self, request: HttpRequest, home_id: int) -> Home:
+        return Home.objects.select_related("institution").get_for_user(request.user, MANAGE, pk=home_id)
+
+    def _page(
+        self, request: HttpRequest, home: Home, form: AssessmentForm, status: int = 200
+    ) -> HttpResponse:
+        return page(
+            request,
+            _("Star assessment: %(home)s") % {"home": home.institution.name},
+            intro=_(
+                "The weighted score gives the stars from the score bands in force; a confirmed assessment sets the next year's funding."
+            ),
+            forms=[
+                FormBlock(
+                    _("Scores"),
+                    form,
+                    reverse("community:assessment-create", kwargs={"home_id": home.pk}),
+                    _("Save"),
+                )
+            ],
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, home_id: int) -> HttpResponse:
+        home = self._home(request, home_id)
+        today = timezone.localdate()
+        form = AssessmentForm(
+            criteria=criteria_for(home.region_code, today), initial={"year": today.year, "assessed_on": today}
+        )
+        return self._page(request, home, form)
+
+    def post(self, request: HttpRequest, home_id: int) -> HttpResponse:
+        home = self._home(request, home_id)
+        day = request.POST.get("assessed_on") or timezone.localdate().isoformat()
+        try:
+            criteria = criteria_for(home.region_code, timezone.datetime.fromisoformat(day[:10]).date())
+        except ValueError:
+            criteria = criteria_for(home.region_code, timezone.localdate())
+        form = AssessmentForm(request.POST, criteria=criteria)
+        if form.is_valid():
+            d = form.cleaned_data
+            scores = {c.code: d[f"score_{c.code}"] for c in criteria}
+            a = attempt(
+                form,
+                lambda: actions.assessment_save(
+                    actor=request.user,
+                    home_id=home.pk,
+                    year=d["year"],
+                    assessed_on=d["assessed_on"],
+                    scores=scores,
+                    assessors=d["assessors"],
+                ),
+            )
+            if a is not None:
+                messages.success(
+                    request,
+                    _("Assessment saved: %(score)s points, %(stars)s stars.")
+                    % {"score": a.total_score, "stars": a.stars},
+                )
+                return redirect("community:assessment-detail", star_assessment_id=a.pk)
+        return self._page(request, home, form, status=400)
+
+
+class AssessmentDetailView(CanlianView):
+    required_permission = VIEW
+
+    def _get(self, request: HttpRequest, star_assessment_id: int, action: str = VIEW) -> StarAssessment:
+        return StarAssessment.objects.select_related("home__institution").get_for_user(
+            request.user, action, pk=star_assessment_id
+        )
+
+    def get(
+        self,
+        request: HttpRequest,
+        star_assessment_id: int,
+        form: EvidenceForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        a = self._get(request, star_assessment_id)
+        table = Table(_("Scores"), [_("Criterion"), _("Weight"), _("Full score"), _("Score")])
+        for s in a.scores.select_related("criterion").order_by("criterion__order"):
+            table.add(_(s.criterion.name), s.criterion.weight, s.criterion.max_score, s.score)
+        photos = Table(_("Evidence photos"), [_("Caption"), _("File")])
+        for e in a.evidence.all():
+            photos.add(e.caption or "—", e.photo.name.rsplit("/", 1)[-1])
+        buttons, forms = [], []
+        if a.status == "draft" and may(request.user, MANAGE, a.region_code):
+            buttons.append(
+                Button(
+                    _("Confirm the assessment"),
+                    reverse("community:assessment-confirm", kwargs={"star_assessment_id": a.pk}),
+                )
+            )
+        if may(request.user, MANAGE, a.region_code):
+            forms.append(
+                FormBlock(
+                    _("Add an evidence photo"),
+                    form or EvidenceForm(),
+                    reverse("community:assessment-detail", kwargs={"star_assessment_id": a.pk}),
+                    _("Upload"),
+                    multipart=True,
+                )
+            )
+        figures = [
+            (_("Home"), a.home.institution.name),
+            (_("Year"), a.year),
+            (_("Assessed on"), a.assessed_on),
+            (_("Weighted score"), a.total_score),
+            (_("Stars"), "★" * a.stars or "—"),
+            (_("Status"), a.get_status_display()),
+        ]
+        return page(
+            request,
+            _("Star assessment %(year)s: %(home)s") % {"year": a.year, "home": a.home.institution.name},
+            figures=figures,
+            tables=[table, photos],
+            buttons=buttons,
+            forms=forms,
+            links=[(_("The home"), reverse("community:home-detail", kwargs={"home_id": a.home_id}))],
+            status=status,
+        )
+
+    def post(self, request: HttpRequest, star_assessment_id: int) -> HttpResponse:
+        a = self._get(request, star_assessment_id, MANAGE)
+        form = EvidenceForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["photo"]
+            if not upload.name.lower().endswith((".jpg", ".jpeg", ".png", ".webp")):
+                form.add_error("photo", _("Upload a photo (.jpg, .png or .webp)."))
+            else:
+                StarEvidence.objects.create(assessment=a, photo=upload, caption=form.cleaned_data["caption"])
+                messages.success(request, _("Photo added."))
+                return redirect("community:assessment-detail", star_assessment_id=a.pk)
+        return self.get(request, star_assessment_id, form=form, status=400)
+
+
+class AssessmentConfirmView(CanlianView):
+    required_permission = MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, star_assessment_id: int) -> HttpResponse:
+        a = StarAssessment.objects.get_for_user(request.user, MANAGE, pk=star_assessment_id)
+        try:
+            actions.assessment_confirm(actor=request.user, assessment_id=a.pk)
+        except (NotFound, PermissionDenied):
+            raise
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Assessment confirmed."))
+        return redirect("community:assessment-detail", star_assessment_id=a.pk)
+
+
+class FundingListView(CanlianView):
+    required_permission = VIEW
+
+    def get(
+        self, request: HttpRequest, form: FundingForm | None = None, std_form: Any = None, status: int = 200
+    ) -> HttpResponse:
+        batches = Table(
+            _("Funding batches"),
+            [_("Region"), _("Funded year"), _("Homes"), _("Total"), _("Status")],
+            testid="funding-table",
+        )
+        for b in selectors.funding_batches_visible(request.user).order_by("-year", "region_code")[:200]:
+            batches.add(
+                Cell(b.region_code, reverse("community:funding-detail", kwargs={"funding_batch_id": b.pk})),
+                b.year,
+                b.line_count,
+                b.total_amount,
+                b.get_status_display(),
+            )
+        assessments = Table(
+            _("Star assessments"), [_("Home"), _("Year"), _("Weighted score"), _("Stars"), _("Status")]
+        )
+        for a in selectors.assessments_visible(request.user).order_by("-year", "home__region_code")[:300]:
+            assessments.add(
+                Cell(
+                    a.home.institution.name,
+                    reverse("community:assessment-detail", kwargs={"star_assessment_id": a.pk}),
+                ),
+                a.year,
+                a.total_score,
+                "★" * a.stars,
+                a.get_status_display(),
+            )
+        standards = Table(
+            _("Funding standards"), [_("Region"), _("From"), _("Until"), _("Stars"), _("Yearly funding")]
+        )
+        for s in FundingStandard.objects.for_user(request.user, VIEW).order_by(
+            "region_code", "-valid_from", "-stars"
+        )[:200]:
+            standards.add(s.region_code or "*", s.valid_from, s.valid_to or "", "★" * s.stars, s.amount)
+        roots = scope_roots(request.user, PAY)
+        forms = []
+        if request.user.has_canlian_perm(PAY):
+            initial = {
+                "region_code": roots[0] if roots and roots[0] else "",
+                "year": timezone.localdate().year + 1,
+            }
+            forms.append(
+                FormBlock(
+                    _("Generate the funding of a year"),
+                    form or FundingForm(initial=initial),
+                    reverse("community:funding-generate"),
+                    _("Generate"),
+                )
+            )
+        if request.user.has_canlian_perm(MANAGE):
+            forms.append(
+                FormBlock(
+                    _("Save a funding standard"),
+                    std_form or FundingStandardForm(),
+                    reverse("community:funding-standard"),
+                    _("Save"),
+                )
+            )
+        return page(
+            request,
+            _("Stars and funding"),
+            tables=[batches, assessments, standards],
+            forms=forms,
+            status=status,
+        )
+
+
+class FundingGenerateView(CanlianView):
+    required_permission = PAY
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = FundingForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            batch = attempt(
+                form,
+                lambda: actions.funding_generate(
+                    actor=request.user, region_code=d["region_code"], year=d["year"]
+                ),
+            )
+            if batch is not None:
+                messages.success(request, _("Funding batch generated."))
+                return redirect("community:funding-detail", funding_batch_id=batch.pk)
+        return FundingListView().get(request, form=form, status=400)
+
+
+class FundingStandardView(CanlianView):
+    required_permission = MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = FundingStandardForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            if attempt(form, lambda: actions.funding_standard_save(actor=request.user, **d)):
+                messages.success(request, _("Standard saved."))
+                return redirect("community:funding-list")
+        return FundingListView().get(request, std_form=form, status=400)
+
+
+class FundingDetailView(CanlianView):
+    required_permission = VIEW
+
+    def get(self, request: HttpRequest, funding_batch_id: int) -> HttpResponse:
+        b = FundingBatch.objects.get_for_user(request.user, VIEW, pk=funding_batch_id)
+        table = Table(
+            _("Homes funded"), [_("Home"), _("Township"), _("Stars"), _("Amount")], testid="funding-lines"
+        )
+        for line in b.lines.select_related("home__institution").order_by("region_code", "home"):
+            table.add(
+                Cell(
+                    line.home.institution.name,
+                    reverse("community:home-detail", kwargs={"home_id": line.home_id}),
+                ),
+                line.region_code,
+                "★" * line.stars,
+                line.amount,
+            )
+        buttons = []
+        if b.status == "generated" and may(request.user, APPROVE, b.region_code):
+            buttons.append(
+                Button(_("Approve"), reverse("community:funding-approve", kwargs={"funding_batch_id": b.pk}))
+            )
+        if b.status == "approved" and may(request.user, PAY, b.region_code):
+            buttons.append(
+                Button(_("Mark paid"), reverse("community:funding-paid", kwargs={"funding_batch_id": b.pk}))
+            )
+        figures = [
+            (_("Region"), b.region_code),
+            (_("Funded year"), b.year),
+            (_("Homes"), b.line_count),
+            (_("Total"), b.total_amount),
+            (_("Status"), b.get_status_display()),
+            (_("Generated by"), b.generated_by or "—"),
+            (_("Approved by"), b.approved_by or "—"),
+        ]
+        return page(
+            request,
+            _("Home funding %(year)s") % {"year": b.year},
+            figures=figures,
+            tables=[table],
+            buttons=buttons,
+            intro=b.note,
+        )
+
+
+class _BatchStep(CanlianView):
+    http_method_names = ["post"]
+    step: Any = None
+    model: Any = None
+    kwarg = ""
+    detail = ""
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        obj = self.model.objects.get_for_user(request.user, self.required_permission, pk=kwargs[self.kwarg])
+        try:
+            type(self).step(actor=request.user, batch_id=obj.pk)
+        except (NotFound, PermissionDenied):
+            raise
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect(self.detail, **{self.kwarg: obj.pk})
+
+
+class FundingApproveView(_BatchStep):
+    required_permission = APPROVE
+    model, kwarg, detail = FundingBatch, "funding_batch_id", "community:funding-detail"
+    step = staticmethod(actions.funding_approve)
+
+
+class FundingPaidView(_BatchStep):
+    required_permission = PAY
+    model, kwarg, detail = FundingBatch, "funding_batch_id", "community:funding-detail"
+    step = staticmethod(actions.funding_mark_paid)

@@ -1,0 +1,498 @@
+"""Pages of data comparison: findings (open / overdue / resolved / all, per rule or list), a finding
+with the evidence of both sides and its resolution, the lists (upload with the column mapping, the
+rejected rows, the runs, the rows themselves for holders of ``matching.lists``), the rules."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from canlian.core.audit.actions import audit_sensitive_read
+from canlian.core.permissions import Perm
+from canlian.core.regions.models import Region
+from canlian.core.registry.selectors import region_names
+from canlian.domains.matching import actions, monitoring, selectors
+from canlian.domains.matching.choices import Action, FindingStatus, Outcome
+from canlian.domains.matching.events import MatchingEvent
+from canlian.domains.matching.forms import (
+    ExitForm,
+    MeasureForm,
+    MonitoringOpenForm,
+    ResolveForm,
+    RuleForm,
+    UploadForm,
+    VisitForm,
+)
+from canlian.domains.matching.loading import FIELDS
+from canlian.domains.matching.models import ComparisonRule, Finding, ListUpload, MonitoringCase
+from canlian.platform.access import may, scope_roots
+from canlian.platform.errors import DomainError, NotFound
+from canlian.platform.views import CanlianView, flash_error, form_error_from, form_errors_from, keyset_page
+
+PER_PAGE = 50
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render with what the tabs need (whether the user may open the lists)."""
+    context["perms_lists"] = request.user.has_canlian_perm(Perm.MATCHING_LISTS)
+    return render(request, template, context)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _regions(user: Any, permission: str) -> list[tuple[str, str]]:
+    roots = scope_roots(user, permission)
+    if "" in roots:
+        roots = list(Region.objects.filter(level=1).values_list("code", flat=True))
+    names = region_names(roots)
+    return [(c, f"{names.get(c, c)} ({c})") for c in sorted(roots)]
+
+
+def _label_townships(rows: list[Any]) -> None:
+    names = region_names({r.region_code[:9] for r in rows} | {r.region_code for r in rows})
+    for r in rows:
+        r.township_label = names.get(r.region_code[:9]) or names.get(r.region_code, r.region_code)
+
+
+# --- findings --------------------------------------------------------------------------------------
+
+STATES = (
+    ("open", _("Open")),
+    ("overdue", _("Overdue")),
+    ("resolved", _("Resolved")),
+    ("lapsed", _("No longer applies")),
+    ("all", _("All")),
+)
+
+
+class FindingListView(CanlianView):
+    required_permission = Perm.MATCHING_VIEW
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        state = request.GET.get("state", "open")
+        state = state if state in dict(STATES) else "open"
+        rule_id, upload_id = _int(request.GET.get("rule")), _int(request.GET.get("list"))
+        today = timezone.localdate()
+        qs = selectors.findings_visible(
+            user=request.user,
+            status="" if state in ("all", "overdue") else state,
+            rule_id=rule_id,
+            upload_id=upload_id,
+            overdue=state == "overdue",
+            today=today,
+        )
+        page = keyset_page(request, qs, PER_PAGE, ordering=("-id",))
+        _label_townships(page.items)
+        return _page(
+            request,
+            "matching/finding_list.html",
+            {
+                "page": page,
+                "state": state,
+                "states": [(k, str(v)) for k, v in STATES],
+                "rule": rule_id,
+                "rules": list(selectors.rules_visible(user=request.user).order_by("code", "region_code")),
+                "counts": selectors.finding_counts(user=request.user),
+                "today": today,
+            },
+        )
+
+
+def _resolve_form(finding: Finding, data: Any = None) -> ResolveForm:
+    labels = dict(Outcome.choices)
+    outcomes = [(o, labels[o]) for o in actions.OUTCOMES[finding.rule.action]]
+    return ResolveForm(
+        data, action=finding.rule.action, outcomes=outcomes, initial={"on": timezone.localdate()}
+    )
+
+
+class FindingDetailView(CanlianView):
+    required_permission = Perm.MATCHING_VIEW
+
+    def get(self, request: HttpRequest, finding_id: int) -> HttpResponse:
+        finding = Finding.objects.get_for_user(request.user, Perm.MATCHING_VIEW, pk=finding_id)
+        return _show_finding(request, finding)
+
+
+def _show_finding(request: HttpRequest, finding: Finding, form: ResolveForm | None = None) -> HttpResponse:
+    audit_sensitive_read(
+        actor=request.user,
+        event=MatchingEvent.FINDING_VIEWED,
+        obj=finding,
+        region_code=finding.region_code,
+        person=finding.person_id,
+    )
+    _label_townships([finding])
+    can_resolve = finding.status == FindingStatus.OPEN and may(
+        request.user, Perm.MATCHING_RESOLVE, finding.region_code
+    )
+    return _page(
+        request,
+        "matching/finding_detail.html",
+        {
+            "f": finding,
+            "person": finding.person,
+            "form": form or (_resolve_form(finding) if can_resolve else None),
+            "today": timezone.localdate(),
+            "is_stop": finding.rule.action == Action.STOP,
+        },
+    )
+
+
+class FindingResolveView(CanlianView):
+    required_permission = Perm.MATCHING_RESOLVE
+
+    def post(self, request: HttpRequest, finding_id: int) -> HttpResponse:
+        finding = Finding.objects.get_for_user(request.user, Perm.MATCHING_RESOLVE, pk=finding_id)
+        form = _resolve_form(finding, request.POST)
+        if form.is_valid():
+            data = {
+                k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "record_in_registry"
+            }
+            try:
+                actions.finding_resolve(actor=request.user, finding_id=finding.pk, **data)
+            except DomainError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                form_errors_from(form, exc)
+            else:
+                messages.success(request, _("Finding resolved."))
+                return redirect("matching:finding-detail", finding_id=finding.pk)
+        finding.refresh_from_db()
+        return _show_finding(request, finding, form)
+
+
+# --- lists -----------------------------------------------------------------------------------------
+
+
+class UploadListView(CanlianView):
+    required_permission = Perm.MATCHING_LISTS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        page = keyset_page(request, selectors.uploads_visible(user=request.user), PER_PAGE, ordering=("-id",))
+        return _page(request, "matching/upload_list.html", {"page": page})
+
+
+class UploadCreateView(CanlianView):
+    required_permission = Perm.MATCHING_LISTS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = UploadForm(regions=_regions(request.user, Perm.MATCHING_LISTS), initial={"run": True})
+        return _page(request, "matching/upload_form.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = UploadForm(request.POST, request.FILES, regions=_regions(request.user, Perm.MATCHING_LISTS))
+        if form.is_valid():
+            data = form.cleaned_data
+            upload = data["file"]
+            suffix = Path(upload.name).suffix.lower() or ".csv"
+            try:
+                with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+                    handle.flush()
+                    result = actions.list_upload(
+                        actor=request.user,
+                        region_code=data["region_code"],
+                        department=data["department"],
+                        list_kind=data["list_kind"],
+                        as_of=data["as_of"],
+                        path=handle.name,
+                        filename=upload.name,
+                        mapping=form.mapping(),
+                        retention_days=data.get("retention_days"),
+                        run=bool(data.get("run")) and request.user.has_canlian_perm(Perm.MATCHING_MANAGE),
+                    )
+            except DomainError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                form_errors_from(form, exc, {"id_number": "col_id_number", "file": "file", "mapping": None})
+            else:
+                messages.success(
+                    request,
+                    _("%(rows)s rows kept, %(rejected)s rejected.")
+                    % {"rows": result.row_count, "rejected": result.rejected_count},
+                )
+                return redirect("matching:upload-detail", list_upload_id=result.pk)
+        return _page(request, "matching/upload_form.html", {"form": form})
+
+
+class UploadDetailView(CanlianView):
+    required_permission = Perm.MATCHING_LISTS
+
+    def get(self, request: HttpRequest, list_upload_id: int) -> HttpResponse:
+        upload = ListUpload.objects.get_for_user(request.user, Perm.MATCHING_LISTS, pk=list_upload_id)
+        rows = keyset_page(
+            request,
+            selectors.list_rows_visible(user=request.user, upload_id=upload.pk),
+            PER_PAGE,
+            ordering=("row_no", "id"),
+        )
+        runs = list(upload.runs.order_by("-id")[:20])
+        rules = {
+            r.code: r for r in ComparisonRule.objects.filter(code__in={c for run in runs for c in run.counts})
+        }
+        for run in runs:
+            run.rows = [(rules.get(code), code, c) for code, c in sorted(run.counts.items())]
+        return _page(
+            request,
+            "matching/upload_detail.html",
+            {
+                "upload": upload,
+                "mapping": [(FIELDS.get(key, key), column) for key, column in (upload.mapping or {}).items()],
+                "rows": rows,
+                "runs": runs,
+                "can_run": upload.status == "loaded"
+                and may(request.user, Perm.MATCHING_MANAGE, upload.region_code),
+            },
+        )
+
+
+class UploadRunView(CanlianView):
+    required_permission = Perm.MATCHING_MANAGE
+
+    def post(self, request: HttpRequest, list_upload_id: int) -> HttpResponse:
+        upload = ListUpload.objects.get_for_user(request.user, Perm.MATCHING_LISTS, pk=list_upload_id)
+        try:
+            actions.comparison_run(actor=request.user, upload_id=upload.pk)
+        except DomainError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Comparison run."))
+        return redirect("matching:upload-detail", list_upload_id=upload.pk)
+
+
+# --- rules -----------------------------------------------------------------------------------------
+
+
+class RuleListView(CanlianView):
+    required_permission = Perm.MATCHING_VIEW
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        rules = list(
+            selectors.rules_visible(user=request.user).order_by("code", "region_code", "-valid_from")
+        )
+        return _page(
+            request,
+            "matching/rule_list.html",
+            {"rules": rules, "can_manage": request.user.has_canlian_perm(Perm.MATCHING_MANAGE)},
+        )
+
+
+class RuleCreateView(CanlianView):
+    required_permission = Perm.MATCHING_MANAGE
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = RuleForm(
+            regions=_regions(request.user, Perm.MATCHING_MANAGE), initial={"valid_from": timezone.localdate()}
+        )
+        return _page(request, "matching/rule_form.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RuleForm(request.POST, regions=_regions(request.user, Perm.MATCHING_MANAGE))
+        if form.is_valid():
+            try:
+                actions.rule_create(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                form_error_from(form, exc)
+            else:
+                messages.success(request, _("Rule saved."))
+                return redirect("matching:rule-list")
+        return _page(request, "matching/rule_form.html", {"form": form})
+
+
+# --- return-to-poverty monitoring ----------------------------------------------------------------
+
+CASE_STATES = (
+    ("monitored", _("Monitored")),
+    ("overdue", _("Visit overdue")),
+    ("exited", _("Exited from monitoring")),
+    ("all", _("All")),
+)
+
+
+class CaseListView(CanlianView):
+    required_permission = Perm.MATCHING_VIEW
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        state = request.GET.get("state", "monitored")
+        state = state if state in dict(CASE_STATES) else "monitored"
+        today = timezone.localdate()
+        qs = selectors.cases_visible(user=request.user, state=state, today=today)
+        page = keyset_page(request, qs, PER_PAGE, ordering=("-id",))
+        _label_townships(page.items)
+        return _page(
+            request,
+            "matching/case_list.html",
+            {
+                "page": page,
+                "state": state,
+                "states": [(k, str(v)) for k, v in CASE_STATES],
+                "today": today,
+                "can_open": request.user.has_canlian_perm(Perm.MATCHING_MANAGE),
+            },
+        )
+
+
+class CaseCreateView(CanlianView):
+    required_permission = Perm.MATCHING_MANAGE
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = MonitoringOpenForm(initial={"started_on": timezone.localdate(), "cadence_days": 30})
+        return _page(request, "matching/case_form.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = MonitoringOpenForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            from canlian.core.registry.identity import IdError, parse_resident_id
+            from canlian.core.registry.selectors import person_by_id_number
+
+            try:
+                number = parse_resident_id(data["id_number"]).number
+            except IdError as exc:
+                form.add_error("id_number", str(exc))
+                return _page(request, "matching/case_form.html", {"form": form})
+            person = person_by_id_number(user=request.user, id_number=number, action=Perm.MATCHING_MANAGE)
+            if person is None:
+                form.add_error("id_number", _("No person with this ID number in your region."))
+                return _page(request, "matching/case_form.html", {"form": form})
+            try:
+                case = monitoring.monitoring_open(
+                    actor=request.user,
+                    person_id=person.pk,
+                    monitored_type=data["monitored_type"],
+                    risk_causes=data["risk_causes"],
+                    started_on=data["started_on"],
+                    cadence_days=data["cadence_days"],
+                    note=data["note"],
+                )
+            except DomainError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                form_error_from(form, exc)
+            else:
+                messages.success(request, _("Household monitored."))
+                return redirect("matching:case-detail", monitoring_case_id=case.pk)
+        return _page(request, "matching/case_form.html", {"form": form})
+
+
+def _measure_form(case: MonitoringCase, data: Any = None) -> MeasureForm:
+    from canlian.programs.models import Enrollment
+
+    enrollments = [
+        (str(e.pk), f"{e.program.label} #{e.pk} ({e.get_status_display()})")
+        for e in Enrollment.objects.filter(person_id=case.person_id).select_related("program").order_by("-id")
+    ]
+    return MeasureForm(data, enrollments=enrollments, initial={"on": timezone.localdate()})
+
+
+class CaseDetailView(CanlianView):
+    required_permission = Perm.MATCHING_VIEW
+
+    def get(self, request: HttpRequest, monitoring_case_id: int) -> HttpResponse:
+        case = MonitoringCase.objects.get_for_user(request.user, Perm.MATCHING_VIEW, pk=monitoring_case_id)
+        return _show_case(request, case)
+
+
+def _show_case(request: HttpRequest, case: MonitoringCase, **forms_given: Any) -> HttpResponse:
+    audit_sensitive_read(
+        actor=request.user,
+        event=MatchingEvent.MONITORING_VIEWED,
+        obj=case,
+        region_code=case.region_code,
+        person=case.person_id,
+    )
+    _label_townships([case])
+    open_ = case.status == "monitored"
+    can_record = open_ and may(request.user, Perm.MATCHING_RESOLVE, case.region_code)
+    can_exit = open_ and may(request.user, Perm.MATCHING_MANAGE, case.region_code)
+    today = timezone.localdate()
+    return _page(
+        request,
+        "matching/case_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "visits": list(case.visits.all()),
+            "measures": list(case.measures.select_related("enrollment__program")),
+            "visit_form": forms_given.get("visit_form")
+            or (VisitForm(initial={"visited_on": today, "risk_remains": True}) if can_record else None),
+            "measure_form": forms_given.get("measure_form") or (_measure_form(case) if can_record else None),
+            "exit_form": forms_given.get("exit_form")
+            or (ExitForm(initial={"on": today}) if can_exit else None),
+            "today": today,
+        },
+    )
+
+
+class _CaseWrite(CanlianView):
+    form_class: Any = None
+    form_key = ""
+
+    def post(self, request: HttpRequest, monitoring_case_id: int) -> HttpResponse:
+        case = MonitoringCase.objects.get_for_user(
+            request.user, self.required_permission, pk=monitoring_case_id
+        )
+        form = self.make_form(case, request.POST)
+        if form.is_valid():
+            try:
+                self.act(request, case, form.cleaned_data)
+            except DomainError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                form_errors_from(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("matching:case-detail", monitoring_case_id=case.pk)
+        case.refresh_from_db()
+        return _show_case(request, case, **{self.form_key: form})
+
+    def make_form(self, case: MonitoringCase, data: Any) -> Any:
+        return self.form_class(data)
+
+    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class CaseVisitView(_CaseWrite):
+    required_permission = Perm.MATCHING_RESOLVE
+    form_class = VisitForm
+    form_key = "visit_form"
+
+    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
+        monitoring.monitoring_visit_record(actor=request.user, case_id=case.pk, **data)
+
+
+class CaseMeasureView(_CaseWrite):
+    required_permission = Perm.MATCHING_RESOLVE
+    form_key = "measure_form"
+
+    def make_form(self, case: MonitoringCase, data: Any) -> Any:
+        return _measure_form(case, data)
+
+    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
+        monitoring.monitoring_measure_add(actor=request.user, case_id=case.pk, **data)
+
+
+class CaseExitView(_CaseWrite):
+    required_permission = Perm.MATCHING_MANAGE
+    form_class = ExitForm
+    form_key = "exit_form"
+
+    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
+        monitoring.monitoring_exit(actor=request.user, case_id=case.pk, **data)
