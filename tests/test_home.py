@@ -256,6 +256,7 @@ def test_township_worker_counts(world):
         "care.unpaired": (1, None),
         "petitions.overdue": (1, None),
         "petitions.open": (3, 1),
+        "services.modification_overdue": (0, None),
         "jobs.running": (1, None),
         "jobs.failed": (1, None),
     }
@@ -382,7 +383,8 @@ def test_home_page_of_a_township_worker(client, world):
         "jobs.running",
     ]
     assert "care.follow_ups" not in cards and [i.key for i in response.context["clear"]] == [
-        "care.follow_ups"
+        "services.modification_overdue",
+        "care.follow_ups",
     ]
     assert body.count('data-testid="todo-item"') == len(cards) == 13
     assert (
@@ -445,6 +447,10 @@ def test_navigation_groups_by_work_area(world):
         "rehab",
         "care",
         "institutions",
+        "community",
+        "services",
+        "education_employment",
+        "matching",
         "steering",
         "administration",
     ]

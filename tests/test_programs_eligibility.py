@@ -31,6 +31,13 @@ from canlian.programs.rules import build_rules
 D = dt.date
 
 
+@pytest.fixture(autouse=True)
+def _only_the_subsidies_standards(db):
+    """The domains' migrations seed standards of their own programs (the pupil allowance, the pension
+    premium); this module counts the two subsidies' standards from none."""
+    Standard.objects.exclude(program__code__in=["nursing-subsidy", "living-subsidy"]).delete()
+
+
 @pytest.fixture
 def nursing(db):
     return Program.objects.get(code=NURSING)

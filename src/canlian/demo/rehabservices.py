@@ -45,7 +45,12 @@ from canlian.core.registry.actions import hardship_add
 from canlian.core.registry.models import Certificate, HardshipStatus, Person
 from canlian.domains.rehabservices import actions
 from canlian.domains.rehabservices.actions._common import certificate_on
-from canlian.domains.rehabservices.models import DeviceType, HealthApplication, NeedsSurvey
+from canlian.domains.rehabservices.models import (
+    DeviceType,
+    HealthApplication,
+    ModificationProject,
+    NeedsSurvey,
+)
 from canlian.platform.errors import DomainError
 from canlian.programs.workdays import add_working_days
 
@@ -545,7 +550,10 @@ def generate_demo_services(*, region_code: str, today: dt.date | None = None) ->
     )
     if township is None or not counties:
         return "rehabilitation services: no demo township; nothing generated"
-    if NeedsSurvey.objects.filter(region_code__startswith=region_code, year=today.year).exists():
+    if (
+        NeedsSurvey.objects.filter(region_code__startswith=region_code, year=today.year).exists()
+        or ModificationProject.objects.filter(region_code__startswith=region_code).exists()
+    ):
         targets = _targets(users["shi_admin"], city, counties, today)
         return f"rehabilitation services: this year's surveys already exist in {region_code}; none generated ({targets} targets set)"
     county = Region.objects.get(code=township.code[:6])
