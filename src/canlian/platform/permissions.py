@@ -10,8 +10,9 @@ from rest_framework import permissions
 
 from canlian.platform.errors import ValidationFailed
 
-#: Query parameters that may be blank (the first page's cursor).
-BLANK_ALLOWED = {"cursor"}
+#: Query parameters that may be blank: the first page's cursor, and Swagger UI's start-up script
+#: (``/api/docs/?script=``, drf-spectacular's split view).
+BLANK_ALLOWED = {"cursor", "script"}
 
 
 def refuse_blank_parameters(request: Any) -> None:
