@@ -44,8 +44,10 @@ lint: install
 	$(BIN)/mypy src/canlian/platform src/canlian/core
 	$(BIN)/canlian makemigrations --check --dry-run -v1 --settings=canlian.config.settings.test
 
+## The suite runs on every core (pytest-xdist; each worker has its own test database).
+TEST_WORKERS ?= auto
 unit: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 chromium:
 	@bash scripts/ensure-chromium.sh
