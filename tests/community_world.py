@@ -187,6 +187,18 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
     batch = actions.funding_generate(actor=None, region_code="370502", year=YEAR)
     assert isinstance(batch, FundingBatch)
     care_batch = actions.care_subsidy_generate(actor=None, institution_id=care.pk, year=YEAR)
+    actions.subsidy_standard_save(
+        actor=None, region_code="370502", kind="insurance", valid_from=dt.date(2020, 1, 1), amount="600"
+    )
+    actions.subsidy_apply(actor=None, institution_id=workshop.pk, year=YEAR, kind="insurance", quantity=3)
+    subsidy_batch = actions.subsidy_batch_generate(actor=None, region_code="370502", year=YEAR)
+    from django.core.files.base import ContentFile
+
+    from canlian.domains.community.models import StarEvidence
+
+    evidence = StarEvidence.objects.create(
+        assessment=a, photo=ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, name="site.png"), caption="A"
+    )
     return {
         "home_id": h,
         "home_member_id": member,
@@ -199,6 +211,9 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
         "star_assessment_id": a,
         "funding_batch_id": batch,
         "care_batch_id": care_batch,
+        "inst_subsidy_batch_id": subsidy_batch,
+        "subsidy_institution_id": workshop,
+        "star_evidence_id": evidence,
     }
 
 
@@ -216,8 +231,15 @@ def snapshot() -> tuple[Any, ...]:
         Home,
         HomeAttendance,
         HomeMember,
+        InstitutionSubsidyBatch,
+        InstitutionSubsidyLine,
+        InstitutionSubsidyStandard,
         Project,
         StarAssessment,
+        StarBand,
+        StarCriterion,
+        StarEvidence,
+        SubsidyApplication,
         WageLine,
         WageSheet,
         Worker,
@@ -225,6 +247,13 @@ def snapshot() -> tuple[Any, ...]:
     )
 
     return (
+        tuple(InstitutionSubsidyBatch.objects.values_list("pk", "status", "approved_by_id").order_by("pk")),
+        tuple(InstitutionSubsidyLine.objects.values_list("pk", "amount").order_by("pk")),
+        tuple(InstitutionSubsidyStandard.objects.values_list("pk", "amount", "valid_to").order_by("pk")),
+        tuple(SubsidyApplication.objects.values_list("pk", "quantity", "cost").order_by("pk")),
+        tuple(StarCriterion.objects.values_list("pk", "weight", "valid_to").order_by("pk")),
+        tuple(StarBand.objects.values_list("pk", "min_score", "valid_to").order_by("pk")),
+        StarEvidence.objects.count(),
         tuple(Home.objects.values_list("pk", "capacity", "opened_on").order_by("pk")),
         tuple(HomeMember.objects.values_list("pk", "ends_on").order_by("pk")),
         HomeAttendance.objects.count(),

@@ -74,7 +74,50 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
         average_wage="80000.00",
         employees=[employee_row(person)] if person.certificates.exists() else [],
     )
-    return {"employer_id": emp, "declaration_id": declaration}
+    from canlian.core.institutions import actions as institutions
+    from canlian.domains.employment.models import QuotaSubsidyBatch
+
+    status = actions.employment_status_record(
+        actor=owner, person_id=person.pk, status="not_employed", started_on=dt.date(2025, 3, 1)
+    )
+    training = actions.training_record(
+        actor=owner,
+        person_id=person.pk,
+        course="MARKER-EMP-A 盲人按摩",
+        provider="东营区职业培训学校",
+        hours="40",
+        started_on=dt.date(2025, 4, 1),
+    )
+    actions.job_offer_record(
+        actor=owner,
+        person_id=person.pk,
+        employer_name=emp.name,
+        post="MARKER-EMP-A 包装工",
+        offered_on="2025-05-06",
+    )
+    kiosk = institutions.institution_create(
+        actor=owner,
+        code="EMP-KIOSK-A",
+        name="MARKER-EMP-A 爱心屋",
+        kind="love_kiosk",
+        region_code="370502001",
+    )
+    site = actions.site_register(
+        actor=owner, institution_id=kiosk.pk, sponsor_name="MARKER-EMP-A 爱心企业", opened_on="2025-01-10"
+    )
+    fund = actions.site_fund_propose(
+        actor=owner, site_id=site.pk, year=2025, amount="5000.00", purpose="房租补贴"
+    )
+    batch = QuotaSubsidyBatch.objects.create(region_code="370502", year=2025, generated_by=owner)
+    return {
+        "employer_id": emp,
+        "declaration_id": declaration,
+        "status_id": status,
+        "training_id": training,
+        "site_id": site,
+        "fund_id": fund,
+        "batch_id": batch,
+    }
 
 
 def snapshot() -> tuple[Any, ...]:
@@ -82,8 +125,16 @@ def snapshot() -> tuple[Any, ...]:
         Declaration,
         DeclaredEmployee,
         Employer,
+        EmploymentStatus,
+        JobOffer,
         LocalWage,
         QuotaRule,
+        QuotaSubsidyBatch,
+        QuotaSubsidyStandard,
+        Site,
+        SiteFund,
+        SiteWorker,
+        TrainingRecord,
     )
 
     return (
@@ -92,4 +143,12 @@ def snapshot() -> tuple[Any, ...]:
         tuple(DeclaredEmployee.objects.order_by("pk").values_list("pk", "verdict", "reason")),
         QuotaRule.objects.count(),
         LocalWage.objects.count(),
+        tuple(EmploymentStatus.objects.order_by("pk").values_list("pk", "status", "ended_on")),
+        TrainingRecord.objects.count(),
+        JobOffer.objects.count(),
+        tuple(Site.objects.order_by("pk").values_list("pk", "sponsor_name")),
+        SiteWorker.objects.count(),
+        tuple(SiteFund.objects.order_by("pk").values_list("pk", "status")),
+        tuple(QuotaSubsidyBatch.objects.order_by("pk").values_list("pk", "status")),
+        QuotaSubsidyStandard.objects.count(),
     )

@@ -27,6 +27,7 @@ CODES = [
     "community.residents",
     "community.residents_residential",
     "community.care_subsidy",
+    "community.institution_subsidies",
     "community.workers",
     "community.wages_paid",
     "community.wage_months",
@@ -67,6 +68,12 @@ def world(regions, county_admin, make_user):
     batch = actions.care_subsidy_generate(actor=county_admin and None, institution_id=care.pk, year=YEAR)
     actions.care_subsidy_approve(actor=make_user("county_admin", "370505"), batch_id=batch.pk)
     actions.care_subsidy_mark_paid(actor=None, batch_id=batch.pk, paid_on=dt.date(YEAR, 6, 20))
+    actions.subsidy_standard_save(
+        actor=None, region_code="370502", kind="construction", valid_from=dt.date(2020, 1, 1), amount="80000"
+    )
+    subsidies = actions.subsidy_batch_generate(actor=None, region_code="370502", year=YEAR)
+    actions.subsidy_batch_approve(actor=county_admin, batch_id=subsidies.pk)
+    actions.subsidy_batch_mark_paid(actor=None, batch_id=subsidies.pk, paid_on=dt.date(YEAR, 7, 15))
     shop = cw.institution("employment", "370502")
     project = actions.project_save(
         actor=None, region_code="370502", code="P1", name="串珠", product="手串", piece_rate="1"
@@ -101,10 +108,14 @@ def world(regions, county_admin, make_user):
 def test_values(world):
     assert value("community.homes_built", "370502", 3) == (Decimal(1), None)
     assert value("community.homes_built", "370502", 2) is None
-    # coverage: 370502 has its one township covered from March; 370505 has no home, so no figure
-    assert value("community.township_coverage", "370502", 2) is None  # no home registered in the county yet
+    # coverage: 370502 has its one township covered from March; 370505 has no home: 0 %, not missing
+    assert value("community.township_coverage", "370502", 2) == (Decimal(0), Decimal(1))
     assert value("community.township_coverage", "370502", 3) == (Decimal(1), Decimal(1))
-    assert value("community.township_coverage", "370505", 6) is None
+    assert value("community.township_coverage", "370505", 6) == (Decimal(0), Decimal(1))
+    assert value("community.township_coverage", "3705", 6) == (Decimal(1), Decimal(2))
+    # the home opened in March got its construction subsidy, paid on 15 July
+    assert value("community.institution_subsidies", "370502", 7) == (Decimal("80000.00"), None)
+    assert value("community.institution_subsidies", "370502", 6) is None
     assert value("community.members", "3705", 4) == (Decimal(1), None)
     assert value("community.members", "3705", 3) is None
     assert value("community.day_care_days", "370502001", 4) == (Decimal(3), None)

@@ -67,7 +67,16 @@ def test_demo_review(regions, make_user):
     assert result.counts["pupils' allowance enrolled"] == 3
     allowance = PaymentLine.objects.filter(program__code="pupil-living-allowance")
     assert allowance.count() == 36 and {line.amount for line in allowance} == {50}
-    assert result.counts["targets"] == 2 * Target.objects.values("region_code").distinct().count()
+    assert result.counts["targets"] == 4 * Target.objects.values("region_code").distinct().count()
+    # real name, sites, the above-quota subsidy
+    from canlian.domains.employment.models import EmploymentStatus, QuotaSubsidyBatch, SiteFund, SiteWorker
+
+    assert result.counts["employment statuses"] >= 25 and result.counts["trainings"] > 0
+    assert EmploymentStatus.objects.filter(ended_on__isnull=True).values("person").distinct().count() == 25
+    assert result.counts["sites"] == 3 and SiteWorker.objects.filter(kind="relative").count() == 2
+    assert SiteFund.objects.get().status == "approved"
+    batch = QuotaSubsidyBatch.objects.get()
+    assert batch.status == "approved" and batch.total_amount > 0
     assert Target.objects.get(indicator="education.enrolment_rate", region_code="370502").value == Decimal(
         "0.98"
     )

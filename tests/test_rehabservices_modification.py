@@ -21,8 +21,8 @@ from canlian.domains.rehabservices.models import (
     ModificationStandard,
     ModificationStep,
 )
-from canlian.domains.rehabservices.photos import MAX_BYTES
 from canlian.platform.errors import InvalidState, PermissionDenied, ValidationFailed
+from canlian.platform.photos import MAX_BYTES
 from canlian.programs.workdays import add_working_days
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,9 @@ actions (the system for the bulk of it, ``xian_admin`` generating batches and wa
 * **A workshop** with three projects of the library (partners with a valid USCC), workers with signed
   agreements and their own accounts, and a year of wages: output each month, the sheet generated,
   approved, sent to the bank and paid (the current month's sheet waiting for approval).
+* **Institution subsidies**: the county's standards (construction, rent, equipment, social
+  insurance); last year's batch (construction of the homes opened then, the workshop's rent and
+  insurance, the care centre's equipment) approved and paid, this year's waiting for approval.
 
 Idempotent: nothing is generated when the city already has homes."""
 
@@ -35,7 +38,7 @@ from canlian.domains.community import actions, eligibility
 from canlian.domains.community.models import CareResident, Home, HomeMember, Worker
 from canlian.platform.access import SYSTEM
 from canlian.platform.dates import add_months
-from canlian.platform.errors import DomainError
+from canlian.platform.errors import DomainError, InvalidState
 from canlian.platform.tabular import Table
 
 ACCOUNTS = ("xian_admin", "shi_admin")
@@ -111,6 +114,7 @@ def generate_demo_community(*, region_code: str, today: dt.date | None = None, s
         _stars(county_homes, county_code, maker, checker, today, rng)
         counts.update(_care(county_code, maker, checker, today))
         counts.update(_work(county_code, maker, checker, today, rng))
+        counts.update(_subsidies(county_code, maker, checker, today))
     text = ", ".join(f"{k} {v:,}" for k, v in counts.items())
     return f"community services: {text} in {time.monotonic() - started:.1f} s"
 
@@ -384,3 +388,45 @@ def _work(county: str, maker: User, checker: User, today: dt.date, rng: random.R
                 )
         month = add_months(month, 1)
     return {"projects": len(projects), "workers": len(workers), "wage sheets": sheets}
+
+
+def _subsidies(county: str, maker: User, checker: User, today: dt.date) -> dict[str, int]:
+    """The county's institution subsidy standards; last year's batch (construction of the homes opened
+    then, the workshop's rent and social insurance, the care centre's equipment) approved and paid;
+    this year's generated, waiting for approval."""
+    for kind, amount in (
+        ("construction", "100000.00"),
+        ("rent", "12000.00"),
+        ("equipment", "20000.00"),
+        ("insurance", "1200.00"),
+    ):
+        actions.subsidy_standard_save(
+            actor=SYSTEM,
+            region_code=county,
+            kind=kind,
+            valid_from=dt.date(today.year - 2, 1, 1),
+            amount=amount,
+        )
+    shop = Institution.objects.filter(kind="employment", region_code=county).order_by("pk").first()
+    care = Institution.objects.filter(kind="care", region_code=county).order_by("pk").first()
+    batches = 0
+    for year in (today.year - 1, today.year):
+        if shop is not None:
+            insured = Worker.objects.filter(institution=shop).count() or 1
+            actions.subsidy_apply(actor=SYSTEM, institution_id=shop.pk, year=year, kind="rent", quantity=12)
+            actions.subsidy_apply(
+                actor=SYSTEM, institution_id=shop.pk, year=year, kind="insurance", quantity=insured
+            )
+        if care is not None:
+            actions.subsidy_apply(
+                actor=SYSTEM, institution_id=care.pk, year=year, kind="equipment", cost="15800.00"
+            )
+        try:
+            batch = actions.subsidy_batch_generate(actor=maker, region_code=county, year=year)
+        except InvalidState:
+            continue
+        batches += 1
+        if year < today.year:
+            actions.subsidy_batch_approve(actor=checker, batch_id=batch.pk)
+            actions.subsidy_batch_mark_paid(actor=maker, batch_id=batch.pk, paid_on=dt.date(year, 6, 30))
+    return {"institution subsidy batches": batches}

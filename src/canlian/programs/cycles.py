@@ -531,7 +531,7 @@ def _parse_date(text: str) -> dt.date | None:
         return None
 
 
-def _parse_results(table: Table) -> tuple[list[tuple[Any, ...]], list[RowError]]:
+def parse_bank_results(table: Table) -> tuple[list[tuple[Any, ...]], list[RowError]]:
     cols = _columns(table.header)
     if "status" not in cols or ("line" not in cols and not {"id_number", "period"} <= cols.keys()):
         raise ValidationFailed(
@@ -606,7 +606,7 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
             % {"status": cycle.get_status_display()},
             code="cycle_not_exported",
         )
-    rows, errors = _parse_results(table)
+    rows, errors = parse_bank_results(table)
     line, person = PaymentLine._meta.db_table, Person._meta.db_table
     load_temp_table(
         _TEMP,

@@ -122,6 +122,7 @@ NAV: list[NavItem] = [
     NavItem(_("Homes"), "community:home-list", Perm.COMMUNITY_VIEW, COMMUNITY),
     NavItem(_("Township coverage"), "community:coverage", Perm.COMMUNITY_VIEW, COMMUNITY, True),
     NavItem(_("Stars and funding"), "community:funding-list", Perm.COMMUNITY_VIEW, COMMUNITY, True),
+    NavItem(_("Institution subsidies"), "community:subsidy-list", Perm.COMMUNITY_VIEW, COMMUNITY, True),
     NavItem(_("Care (托养)"), "community:resident-list", Perm.COMMUNITY_VIEW, COMMUNITY),
     NavItem(_("Care subsidy"), "community:care-batch-list", Perm.COMMUNITY_VIEW, COMMUNITY, True),
     NavItem(_("Project library"), "community:project-list", Perm.COMMUNITY_VIEW, COMMUNITY, True),
@@ -144,17 +145,49 @@ NAV: list[NavItem] = [
     # --- education and employment (issue 17)
     NavItem(_("Placements"), "education:placement-list", Perm.EDUCATION_VIEW, EDUCATION_EMPLOYMENT),
     NavItem(
-        _("School-age children not enrolled"), "education:not-enrolled", Perm.EDUCATION_VIEW, EDUCATION_EMPLOYMENT
+        _("School-age children not enrolled"),
+        "education:not-enrolled",
+        Perm.EDUCATION_VIEW,
+        EDUCATION_EMPLOYMENT,
     ),
     NavItem(_("Schools"), "education:school-list", Perm.EDUCATION_VIEW, EDUCATION_EMPLOYMENT),
     NavItem(_("Employers"), "employment:employer-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT),
     NavItem(
-        _("Employment declarations"), "employment:declaration-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT
+        _("Employment declarations"),
+        "employment:declaration-list",
+        Perm.EMPLOYMENT_VIEW,
+        EDUCATION_EMPLOYMENT,
     ),
     NavItem(
-        _("Import declarations"), "employment:declaration-import", Perm.EMPLOYMENT_MANAGE, EDUCATION_EMPLOYMENT
+        _("Import declarations"),
+        "employment:declaration-import",
+        Perm.EMPLOYMENT_MANAGE,
+        EDUCATION_EMPLOYMENT,
     ),
-    NavItem(_("Quota rules and wages"), "employment:rule-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT, True),
+    NavItem(
+        _("Quota rules and wages"), "employment:rule-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT, True
+    ),
+    NavItem(
+        _("Above-quota subsidies"), "employment:subsidy-list", Perm.EMPLOYMENT_VIEW, EDUCATION_EMPLOYMENT
+    ),
+    NavItem(
+        _("Able, working-age people not employed"),
+        "employment:not-employed",
+        Perm.EMPLOYMENT_VIEW,
+        EDUCATION_EMPLOYMENT,
+    ),
+    NavItem(
+        _("Import statuses or trainings"),
+        "employment:realname-import",
+        Perm.EMPLOYMENT_MANAGE,
+        EDUCATION_EMPLOYMENT,
+    ),
+    NavItem(
+        _("爱心屋 kiosks and employment bases"),
+        "employment:site-list",
+        Perm.EMPLOYMENT_VIEW,
+        EDUCATION_EMPLOYMENT,
+    ),
     # --- end education and employment
     # --- data comparison, volunteers, donations, cases (issue 18)
     NavItem(_("Comparison findings"), "matching:finding-list", Perm.MATCHING_VIEW, MATCHING),

@@ -103,3 +103,12 @@ class WageLineStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed")
+
+
+class SubsidyKind(models.TextChoices):
+    """An institution subsidy (homes, care and assisted-employment institutions)."""
+
+    CONSTRUCTION = "construction", _("Construction subsidy (one-off)")
+    RENT = "rent", _("Rent subsidy")
+    EQUIPMENT = "equipment", _("Equipment subsidy")
+    SOCIAL_INSURANCE = "insurance", _("Social insurance subsidy")

@@ -101,3 +101,40 @@ def workers_xlsx(user: Any) -> bytes:
         ],
         rows(),
     )
+
+
+def subsidy_lines_xlsx(user: Any, *, year: int | None = None, region_code: str = "") -> bytes:
+    """The institution subsidy lines in scope (of a year, under a region), with their basis."""
+    qs = selectors.subsidy_lines_visible(user, year=year).filter(region_code__startswith=region_code)
+    qs = qs.order_by("-year", "region_code", "institution__name", "kind", "id")
+
+    def rows() -> Iterator[list[Any]]:
+        for line in qs.iterator(chunk_size=2000):
+            yield [
+                line.year,
+                line.region_code,
+                line.institution.name,
+                str(line.get_kind_display()),
+                line.quantity,
+                line.basis,
+                line.amount,
+                str(line.batch.get_status_display()),
+                line.batch.paid_on or "",
+            ]
+
+    return _export(
+        user,
+        "institution subsidies",
+        [
+            _("Year"),
+            _("Region"),
+            _("Institution"),
+            _("Subsidy"),
+            _("Quantity"),
+            _("Basis"),
+            _("Amount"),
+            _("Status"),
+            _("Paid on"),
+        ],
+        rows(),
+    )

@@ -11,6 +11,7 @@ from canlian.domains.community.choices import (
     ConstructionModel,
     EndReason,
     Level,
+    SubsidyKind,
     WageBasis,
 )
 from canlian.platform.widgets import DateInput, MonthInput
@@ -260,3 +261,81 @@ class CareStandardForm(forms.Form):
     min_days = forms.IntegerField(
         label=_("Days that make a month count"), min_value=1, max_value=31, initial=15
     )
+
+
+class SubsidyBatchForm(forms.Form):
+    region_code = forms.CharField(label=_("Region code"), max_length=12)
+    year = forms.IntegerField(label=_("Year"), min_value=2001, max_value=2100)
+
+
+class SubsidyStandardForm(forms.Form):
+    region_code = forms.CharField(label=_("Region code"), max_length=12, required=False)
+    kind = forms.ChoiceField(label=_("Subsidy"), choices=SubsidyKind.choices)
+    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, decimal_places=2)
+
+
+class SubsidyApplicationForm(forms.Form):
+    institution = forms.ChoiceField(label=_("Institution"), choices=())
+    year = forms.IntegerField(label=_("Year"), min_value=2001, max_value=2100)
+    kind = forms.ChoiceField(
+        label=_("Subsidy"), choices=[c for c in SubsidyKind.choices if c[0] != SubsidyKind.CONSTRUCTION]
+    )
+    quantity = forms.IntegerField(
+        label=_("Months rented or people insured"), min_value=1, initial=1, required=False
+    )
+    cost = forms.DecimalField(label=_("Equipment cost"), min_value=0, decimal_places=2, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, institutions=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [(i.pk, i.name) for i in institutions]
+
+
+class RegionYearForm(forms.Form):
+    region_code = forms.CharField(label=_("Region code"), max_length=12, required=False)
+    year = forms.IntegerField(label=_("From the year"), min_value=2001, max_value=2100)
+
+
+class StarCriteriaForm(RegionYearForm):
+    """The criteria of a region from a year: one row of fields per criterion (code, name, weight, full
+    score, retire), plus empty rows to add new ones."""
+
+    def __init__(self, *args, rows: int = 8, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for i in range(rows):
+            self.fields[f"code_{i}"] = forms.CharField(label=_("Code"), max_length=30, required=False)
+            self.fields[f"name_{i}"] = forms.CharField(label=_("Criterion"), max_length=100, required=False)
+            self.fields[f"weight_{i}"] = forms.CharField(label=_("Weight"), max_length=10, required=False)
+            self.fields[f"max_score_{i}"] = forms.CharField(
+                label=_("Full score"), max_length=10, required=False
+            )
+            self.fields[f"retire_{i}"] = forms.BooleanField(label=_("Retire"), required=False)
+
+    def criteria(self) -> list[dict[str, object]]:
+        d = self.cleaned_data
+        keys = ("code", "name", "weight", "max_score", "retire")
+        return [{k: d.get(f"{k}_{i}") for k in keys} for i in range(self.rows)]
+
+
+class StarBandsForm(RegionYearForm):
+    """The score bands of a region from a year: one row per number of stars (from score, to score;
+    leave a row blank for no band)."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for stars in range(5, 0, -1):
+            self.fields[f"min_score_{stars}"] = forms.CharField(
+                label=_("%(stars)s from score") % {"stars": "★" * stars}, max_length=6, required=False
+            )
+            self.fields[f"max_score_{stars}"] = forms.CharField(
+                label=_("%(stars)s to score") % {"stars": "★" * stars}, max_length=6, required=False
+            )
+
+    def bands(self) -> list[dict[str, object]]:
+        d = self.cleaned_data
+        return [
+            {"stars": s, "min_score": d.get(f"min_score_{s}"), "max_score": d.get(f"max_score_{s}")}
+            for s in range(5, 0, -1)
+        ]

@@ -24,6 +24,7 @@ from canlian.domains.community.models import (
     Home,
     HomeAttendance,
     HomeMember,
+    InstitutionSubsidyLine,
     Project,
     ServiceRecord,
     WageLine,
@@ -62,9 +63,8 @@ def homes_built_records(user: Any, window: Window, region_code: str) -> QuerySet
 
 
 def coverage_leaf(window: Window) -> tuple[str, tuple[Any, ...]]:
-    """One row per township in force at the month's end: 1 over 1 when an active home lies in it. Only
-    the townships of counties that have registered a home by then count (a deployment's county with no
-    home yet has no figure rather than 0%: the township coverage page lists every township)."""
+    """One row per township in force at the month's end: 1 over 1 when an active home lies in it, 0
+    over 1 otherwise (a county with no home yet counts as 0 %, as on the township coverage page)."""
     home, inst, region = Home._meta.db_table, Institution._meta.db_table, Region._meta.db_table
     day = window.end
     sql = f"""SELECT r.code AS region,
@@ -76,10 +76,8 @@ def coverage_leaf(window: Window) -> tuple[str, tuple[Any, ...]]:
                 1 AS denominator
               FROM {region} r
               WHERE r.level = 4 AND (r.valid_from IS NULL OR r.valid_from <= %s)
-                AND (r.valid_to IS NULL OR r.valid_to >= %s)
-                AND EXISTS (SELECT 1 FROM {home} c WHERE substr(c.region_code, 1, 6) = substr(r.code, 1, 6)
-                            AND c.opened_on <= %s)"""
-    return sql, (day, day, *ACTIVE_STATUSES, day, day, day)
+                AND (r.valid_to IS NULL OR r.valid_to >= %s)"""
+    return sql, (day, day, *ACTIVE_STATUSES, day, day)
 
 
 def coverage_records(user: Any, window: Window, region_code: str) -> QuerySet:
@@ -226,6 +224,28 @@ def care_subsidy_records(user: Any, window: Window, region_code: str) -> QuerySe
         .filter(region_code__startswith=region_code)
         .select_related("person", "institution")
         .order_by("institution", "id")
+    )
+
+
+def _institution_subsidy_paid(qs: QuerySet, window: Window) -> QuerySet:
+    return qs.filter(batch__status="paid", batch__paid_on__gte=window.start, batch__paid_on__lte=window.end)
+
+
+def institution_subsidies_leaf(window: Window) -> QuerySet:
+    """Institution subsidies (construction, rent, equipment, social insurance) paid, by paid date."""
+    return (
+        _institution_subsidy_paid(InstitutionSubsidyLine.objects.all(), window)
+        .values(region=F("region_code"))
+        .annotate(numerator=Sum("amount"))
+    )
+
+
+def institution_subsidies_records(user: Any, window: Window, region_code: str) -> QuerySet:
+    return (
+        _institution_subsidy_paid(InstitutionSubsidyLine.objects.for_user(user, PERMISSION), window)
+        .filter(region_code__startswith=region_code)
+        .select_related("institution", "batch")
+        .order_by("institution", "kind", "id")
     )
 
 
@@ -461,6 +481,22 @@ INDICATORS = [
         care_subsidy_records,
         PERSON_COLUMNS,
         25,
+    ),
+    _ind(
+        "community.institution_subsidies",
+        _("Institution subsidies paid"),
+        Unit.AMOUNT,
+        Period.IN_PERIOD,
+        institution_subsidies_leaf,
+        institution_subsidies_records,
+        (
+            (_("Institution"), "institution.name"),
+            (_("Region"), "region_code"),
+            (_("Subsidy"), "get_kind_display"),
+            (_("Basis"), "basis"),
+            (_("Amount"), "amount"),
+        ),
+        26,
     ),
     _ind(
         "community.workers",

@@ -20,8 +20,12 @@ from canlian.domains.community.models import (
     Home,
     HomeAttendance,
     HomeMember,
+    InstitutionSubsidyBatch,
+    InstitutionSubsidyLine,
+    InstitutionSubsidyStandard,
     Project,
     StarAssessment,
+    SubsidyApplication,
     WageLine,
     WageSheet,
     Worker,
@@ -135,6 +139,37 @@ def funding_batches_visible(user: Any) -> QuerySet:
 
 def care_batches_visible(user: Any) -> QuerySet:
     return _scoped(CareSubsidyBatch, user).select_related("institution")
+
+
+def subsidy_batches_visible(user: Any) -> QuerySet:
+    return _scoped(InstitutionSubsidyBatch, user)
+
+
+def subsidy_lines_visible(
+    user: Any, *, institution: Institution | None = None, year: int | None = None
+) -> QuerySet:
+    """Institution subsidy lines in scope (a region's, or an institution's own for its staff)."""
+    qs = _scoped(InstitutionSubsidyLine, user).select_related("institution", "batch")
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def subsidy_applications_visible(
+    user: Any, *, institution: Institution | None = None, year: int | None = None
+) -> QuerySet:
+    qs = _scoped(SubsidyApplication, user).select_related("institution")
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def subsidy_standards_visible(user: Any) -> QuerySet:
+    return _scoped(InstitutionSubsidyStandard, user)
 
 
 # --- township coverage -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canlian.domains.community.views import care, homes, rules, stars, work
+from canlian.domains.community.views import care, homes, rules, stars, subsidies, work
 
 app_name = "community"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("rules/eligibility/", rules.RulesSaveView.as_view(), name="rules-save"),
     path("rules/fee/", rules.FeeRuleSaveView.as_view(), name="fee-rule-save"),
     path("rules/care-subsidy/", rules.CareStandardSaveView.as_view(), name="care-standard-save"),
+    path("rules/stars/", stars.StarRulesView.as_view(), name="star-rules"),
+    path("rules/stars/criteria/", stars.StarCriteriaSaveView.as_view(), name="star-criteria-save"),
+    path("rules/stars/bands/", stars.StarBandsSaveView.as_view(), name="star-bands-save"),
     path("homes/", homes.HomeListView.as_view(), name="home-list"),
     path("homes/new/", homes.HomeCreateView.as_view(), name="home-create"),
     path("homes/<int:home_id>/", homes.HomeDetailView.as_view(), name="home-detail"),
@@ -38,6 +41,11 @@ urlpatterns = [
         stars.AssessmentConfirmView.as_view(),
         name="assessment-confirm",
     ),
+    path(
+        "assessments/<int:star_assessment_id>/photos/<int:star_evidence_id>/",
+        stars.EvidencePhotoView.as_view(),
+        name="evidence-photo",
+    ),
     path("funding/", stars.FundingListView.as_view(), name="funding-list"),
     path("funding/generate/", stars.FundingGenerateView.as_view(), name="funding-generate"),
     path("funding/standard/", stars.FundingStandardView.as_view(), name="funding-standard"),
@@ -46,6 +54,29 @@ urlpatterns = [
         "funding/<int:funding_batch_id>/approve/", stars.FundingApproveView.as_view(), name="funding-approve"
     ),
     path("funding/<int:funding_batch_id>/paid/", stars.FundingPaidView.as_view(), name="funding-paid"),
+    path("subsidies/", subsidies.SubsidyListView.as_view(), name="subsidy-list"),
+    path("subsidies/export/", subsidies.SubsidyExportView.as_view(), name="subsidy-export"),
+    path("subsidies/generate/", subsidies.SubsidyGenerateView.as_view(), name="subsidy-generate"),
+    path("subsidies/standard/", subsidies.SubsidyStandardView.as_view(), name="subsidy-standard"),
+    path("subsidies/apply/", subsidies.SubsidyApplyView.as_view(), name="subsidy-apply"),
+    path(
+        "subsidies/<int:inst_subsidy_batch_id>/", subsidies.SubsidyDetailView.as_view(), name="subsidy-detail"
+    ),
+    path(
+        "subsidies/<int:inst_subsidy_batch_id>/approve/",
+        subsidies.SubsidyApproveView.as_view(),
+        name="subsidy-approve",
+    ),
+    path(
+        "subsidies/<int:inst_subsidy_batch_id>/paid/",
+        subsidies.SubsidyPaidView.as_view(),
+        name="subsidy-paid",
+    ),
+    path(
+        "subsidies/institutions/<int:subsidy_institution_id>/",
+        subsidies.InstitutionSubsidyView.as_view(),
+        name="subsidy-institution",
+    ),
     path("care/", care.ResidentListView.as_view(), name="resident-list"),
     path("care/new/", care.ResidentCreateView.as_view(), name="resident-create"),
     path("care/export/", care.ResidentExportView.as_view(), name="resident-export"),

@@ -3,7 +3,11 @@
 - ``employment/employers``: list (?q), retrieve;
 - ``employment/declarations``: list (?year, ?status, ?source), retrieve (the employees with masked ID
   numbers and their verdicts, and every step of the fund), ``review`` (employment.manage): verify
-  against the registry and compute the fund due.
+  against the registry and compute the fund due;
+- ``employment/statuses``: employment statuses by real name, list (?person, ?status, ?current=1),
+  retrieve, create (employment.manage);
+- ``employment/trainings``: training records, list (?person, ?year), retrieve, create.
+Person ID numbers are masked.
 """
 
 from __future__ import annotations
@@ -18,8 +22,14 @@ from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
 from canlian.domains.employment import actions, selectors
-from canlian.domains.employment.choices import DeclarationSource, DeclarationStatus
-from canlian.domains.employment.models import Declaration, DeclaredEmployee, Employer
+from canlian.domains.employment.choices import DeclarationSource, DeclarationStatus, WorkStatus
+from canlian.domains.employment.models import (
+    Declaration,
+    DeclaredEmployee,
+    Employer,
+    EmploymentStatus,
+    TrainingRecord,
+)
 from canlian.platform.api import ScopedViewSet, query_int
 
 
@@ -149,7 +159,145 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         )
 
 
+class EmploymentStatusSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    id_number = serializers.CharField(
+        source="person.masked_id", read_only=True, help_text="Masked ID number."
+    )
+
+    class Meta:
+        model = EmploymentStatus
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "id_number",
+            "status",
+            "employer",
+            "employer_name",
+            "post",
+            "started_on",
+            "ended_on",
+            "source",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class StatusWriteSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=WorkStatus.choices)
+    started_on = serializers.DateField()
+    employer = serializers.IntegerField(required=False, allow_null=True)
+    employer_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    post = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class TrainingRecordSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    id_number = serializers.CharField(
+        source="person.masked_id", read_only=True, help_text="Masked ID number."
+    )
+
+    class Meta:
+        model = TrainingRecord
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "id_number",
+            "course",
+            "provider",
+            "hours",
+            "started_on",
+            "ended_on",
+            "certificate_obtained",
+            "certificate_name",
+            "funding",
+            "source",
+        ]
+        read_only_fields = fields
+
+
+class TrainingWriteSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    course = serializers.CharField(max_length=100)
+    provider = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    hours = serializers.DecimalField(max_digits=6, decimal_places=1)
+    started_on = serializers.DateField()
+    ended_on = serializers.DateField(required=False, allow_null=True)
+    certificate_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    funding = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class EmploymentStatusViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Employment statuses by real name: list (?person, ?status, ?current=1), retrieve, create
+    (employment.manage; the person's open status ends the day before)."""
+
+    required_permission = Perm.EMPLOYMENT_VIEW
+    action_permissions = {"create": Perm.EMPLOYMENT_MANAGE}
+    lookup_url_kwarg = "status_id"
+    serializer_class = EmploymentStatusSerializer
+
+    def visible(self):  # type: ignore[no-untyped-def]
+        qs = selectors.statuses_visible(user=self.request.user).order_by("-started_on", "-id")
+        if self.action == "list":
+            person = query_int(self.request, "person", low=1)
+            if person:
+                qs = qs.filter(person_id=person)
+            st = self.request.query_params.get("status", "")
+            if st in WorkStatus.values:
+                qs = qs.filter(status=st)
+            if self.request.query_params.get("current") == "1":
+                qs = qs.filter(ended_on__isnull=True)
+        return qs
+
+    @extend_schema(request=StatusWriteSerializer, responses={201: EmploymentStatusSerializer})
+    def create(self, request: Request) -> Response:
+        data = StatusWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        row = actions.employment_status_record(
+            actor=request.user,
+            person_id=values.pop("person"),
+            employer_id=values.pop("employer", None),
+            **values,
+        )
+        return Response(EmploymentStatusSerializer(row).data, status=201)
+
+
+class TrainingRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Training records: list (?person, ?year), retrieve, create (employment.manage)."""
+
+    required_permission = Perm.EMPLOYMENT_VIEW
+    action_permissions = {"create": Perm.EMPLOYMENT_MANAGE}
+    lookup_url_kwarg = "training_id"
+    serializer_class = TrainingRecordSerializer
+
+    def visible(self):  # type: ignore[no-untyped-def]
+        qs = selectors.trainings_visible(user=self.request.user).order_by("-started_on", "-id")
+        if self.action == "list":
+            person = query_int(self.request, "person", low=1)
+            if person:
+                qs = qs.filter(person_id=person)
+            year = query_int(self.request, "year", low=2000, high=2100)
+            if year:
+                qs = qs.filter(started_on__year=year)
+        return qs
+
+    @extend_schema(request=TrainingWriteSerializer, responses={201: TrainingRecordSerializer})
+    def create(self, request: Request) -> Response:
+        data = TrainingWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        row = actions.training_record(actor=request.user, person_id=values.pop("person"), **values)
+        return Response(TrainingRecordSerializer(row).data, status=201)
+
+
 def register(router: Any) -> None:
     """Called by config/api.py."""
     router.register("employment/employers", EmployerViewSet, basename="employment-employer")
     router.register("employment/declarations", DeclarationViewSet, basename="employment-declaration")
+    router.register("employment/statuses", EmploymentStatusViewSet, basename="employment-status")
+    router.register("employment/trainings", TrainingRecordViewSet, basename="employment-training")

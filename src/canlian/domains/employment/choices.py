@@ -39,3 +39,57 @@ class RejectReason(models.TextChoices):
     LOW_WAGE = "low_wage", _("Wage below the local minimum")
     NO_INSURANCE = "no_insurance", _("Social insurance not paid")
     NO_WAGE_DATA = "no_wage_data", _("No minimum wage set for the region")
+
+
+class WorkStatus(models.TextChoices):
+    """A person's employment status by real name (实名制就业)."""
+
+    EMPLOYER = "employer", _("Employed by an employer")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    FLEXIBLE = "flexible", _("Flexible employment")
+    ASSISTED = "assisted", _("Assisted employment")
+    PUBLIC_WELFARE = "public_welfare", _("Public-welfare post")
+    FARMING = "farming", _("Farming")
+    NOT_EMPLOYED = "not_employed", _("Not employed, able to work")
+    UNABLE = "unable", _("Unable to work")
+
+
+#: The statuses that count as employed (the employment rate's numerator).
+EMPLOYED_STATUSES = (
+    WorkStatus.EMPLOYER,
+    WorkStatus.SELF_EMPLOYED,
+    WorkStatus.FLEXIBLE,
+    WorkStatus.ASSISTED,
+    WorkStatus.PUBLIC_WELFARE,
+    WorkStatus.FARMING,
+)
+#: The statuses from which an employed status is *new* employment.
+NOT_EMPLOYED_STATUSES = (WorkStatus.NOT_EMPLOYED, WorkStatus.UNABLE)
+
+
+class RecordSource(models.TextChoices):
+    ENTERED = "entered", _("Entered")
+    IMPORTED = "imported", _("Imported")
+    SURVEY = "survey", _("Household survey")
+
+
+class OfferOutcome(models.TextChoices):
+    PENDING = "pending", _("Awaiting an answer")
+    HIRED = "hired", _("Hired")
+    DECLINED = "declined", _("Declined by the person")
+    REFUSED = "refused", _("Not taken by the employer")
+
+
+class WorkerKind(models.TextChoices):
+    DISABLED = "disabled", _("Disabled person")
+    RELATIVE = "relative", _("Relative of a disabled person")
+
+
+class FundStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+
+
+class SubsidyBatchStatus(models.TextChoices):
+    GENERATED = "generated", _("Generated")
+    APPROVED = "approved", _("Approved")

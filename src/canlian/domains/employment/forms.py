@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from canlian.domains.employment.choices import EmployerKind
+from canlian.domains.employment.choices import EmployerKind, OfferOutcome, WorkerKind, WorkStatus
 from canlian.platform.widgets import DateInput
 
 
@@ -80,6 +80,90 @@ class LocalWageForm(forms.Form):
     valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
     minimum_wage_month = forms.CharField(label=_("Minimum monthly wage"), max_length=12)
     average_wage_year = forms.CharField(label=_("Average yearly wage"), max_length=14)
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region_code"].choices = regions
+
+
+# --- employment by real name -----------------------------------------------------------------------
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Employment status"), choices=WorkStatus.choices)
+    started_on = forms.DateField(label=_("From"), widget=DateInput)
+    employer_name = forms.CharField(label=_("Employer or workplace"), max_length=120, required=False)
+    post = forms.CharField(label=_("Post"), max_length=60, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class TrainingForm(forms.Form):
+    course = forms.CharField(label=_("Course"), max_length=100)
+    provider = forms.CharField(label=_("Provider"), max_length=100, required=False)
+    hours = forms.CharField(label=_("Hours"), max_length=8)
+    started_on = forms.DateField(label=_("From"), widget=DateInput)
+    ended_on = forms.DateField(label=_("Until"), widget=DateInput, required=False)
+    certificate_name = forms.CharField(label=_("Certificate obtained"), max_length=100, required=False)
+    funding = forms.CharField(label=_("Funding program or source"), max_length=100, required=False)
+
+
+class OfferForm(forms.Form):
+    employer_name = forms.CharField(label=_("Employer"), max_length=120)
+    post = forms.CharField(label=_("Post"), max_length=60)
+    offered_on = forms.DateField(label=_("Offered on"), widget=DateInput)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=OfferOutcome.choices)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class RealNameImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("The sheet holds"),
+        choices=[("statuses", _("Employment statuses")), ("trainings", _("Trainings"))],
+    )
+    file = forms.FileField(label=_("Sheet (.xlsx, .xls or .csv)"))
+
+
+# --- sites and subsidies ---------------------------------------------------------------------------
+
+
+class SiteForm(forms.Form):
+    institution_id = forms.ChoiceField(label=_("Institution (爱心屋 kiosk or employment base)"))
+    sponsor_name = forms.CharField(label=_("Sponsor"), max_length=120)
+    sponsor_uscc = forms.CharField(
+        label=_("Sponsor's unified social credit code"), max_length=24, required=False
+    )
+    opened_on = forms.DateField(label=_("Opened on"), widget=DateInput)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, institutions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution_id"].choices = institutions
+
+
+class SiteWorkerForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Worker"), choices=WorkerKind.choices)
+    person_id_number = forms.CharField(label=_("ID number of the disabled person"), max_length=20)
+    relative_name = forms.CharField(label=_("Relative's name"), max_length=50, required=False)
+    relative_id_number = forms.CharField(label=_("Relative's ID number"), max_length=20, required=False)
+    relationship = forms.CharField(label=_("Relationship"), max_length=20, required=False)
+    post = forms.CharField(label=_("Post"), max_length=60)
+    started_on = forms.DateField(label=_("From"), widget=DateInput)
+    monthly_pay = forms.CharField(label=_("Monthly pay"), max_length=12)
+
+
+class SiteFundForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("Year"), min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year
+    )
+    amount = forms.CharField(label=_("Amount"), max_length=14)
+    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+
+
+class SubsidyStandardForm(forms.Form):
+    region_code = forms.ChoiceField(label=_("Region"))
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    amount = forms.CharField(label=_("Per person above the quota"), max_length=12)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

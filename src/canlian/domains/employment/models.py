@@ -3,6 +3,12 @@ employment review (按比例就业年审) with the disabled employees they decla
 effective-dated data: the quota rule (ratio, wage cap, exemption, reduction bands) and local wage
 figures (minimum monthly wage, average yearly wage) per region prefix.
 
+Employment by real name (实名制): a person's status records (one open at a time, history kept),
+training records and job offers, scoped by the person's residence. The 爱心屋 kiosks and employment
+bases: a site profile on an institution of that kind, the people it employs and its support funds.
+The subsidies of employers above the quota: an effective-dated standard per person and the
+maker-checker batches paying them.
+
 Scope: employers and declarations carry ``region_code`` = the employer's registered region. Rules
 and wages are reference data: a region reads its own and its ancestors' rows ("" = national).
 """
@@ -23,8 +29,15 @@ from canlian.domains.employment.choices import (
     DeclarationStatus,
     EmployeeVerdict,
     EmployerKind,
+    FundStatus,
+    OfferOutcome,
+    RecordSource,
     RejectReason,
+    SubsidyBatchStatus,
+    WorkerKind,
+    WorkStatus,
 )
+from canlian.platform.batches import MakerCheckerBatch
 from canlian.platform.scoping import RegionScopedQuerySet, scope_of
 
 
@@ -308,3 +321,349 @@ class DeclaredEmployee(models.Model):
         from canlian.core.registry.identity import mask_id
 
         return mask_id(self.id_number)
+
+
+# --- employment by real name (实名制) ---------------------------------------------------------------
+
+
+class PersonRowQuerySet(RegionScopedQuerySet):
+    """Rows of a person, scoped by the person's residence."""
+
+
+class EmploymentStatus(models.Model):
+    """A person's employment status from a date (实名制就业): employed by an employer (which may be a
+    registered ``Employer``), self-employed, flexible, assisted, a public-welfare post, farming, not
+    employed and able to work, or unable to work. One record is open per person; recording a new
+    status ends the open one the day before the new one starts, so the history stays."""
+
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("employment status"), max_length=16, choices=WorkStatus.choices)
+    employer = models.ForeignKey(
+        Employer,
+        verbose_name=_("employer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    employer_name = models.CharField(_("employer or workplace"), max_length=120, blank=True)
+    post = models.CharField(_("post"), max_length=60, blank=True)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=RecordSource.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = PersonRowQuerySet.as_manager()
+    permission_prefix = "employment"
+    scope_field = "person__region_code"
+
+    class Meta:
+        verbose_name = _("employment status")
+        verbose_name_plural = _("employment statuses")
+        ordering = ["person", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_on__isnull=True), name="emp_status_one_open"
+            ),
+            models.UniqueConstraint(fields=["person", "started_on"], name="emp_status_start_once"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="emp_status_dates",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "started_on"], name="emp_status_kind_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.started_on:%Y-%m-%d}"
+
+
+class TrainingRecord(models.Model):
+    """A training a person took: course, provider, hours, dates, the certificate obtained and the
+    program or source that paid for it (real-name training, 实名制培训)."""
+
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.CharField(_("course"), max_length=100)
+    provider = models.CharField(_("provider"), max_length=100, blank=True)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    certificate_obtained = models.BooleanField(_("certificate obtained"), default=False)
+    certificate_name = models.CharField(_("certificate"), max_length=100, blank=True)
+    funding = models.CharField(_("funding program or source"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=RecordSource.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = PersonRowQuerySet.as_manager()
+    permission_prefix = "employment"
+    scope_field = "person__region_code"
+
+    class Meta:
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+        ordering = ["person", "-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "course", "started_on"], name="emp_training_once"),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="emp_training_hours"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="emp_training_dates",
+            ),
+        ]
+        indexes = [models.Index(fields=["started_on"], name="emp_training_start")]
+
+    def __str__(self) -> str:
+        return self.course
+
+
+class JobOffer(models.Model):
+    """A job offered or a referral made to a person (岗位推荐): the employer or post, the date, the
+    outcome."""
+
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    employer = models.ForeignKey(
+        Employer,
+        verbose_name=_("employer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    employer_name = models.CharField(_("employer"), max_length=120, blank=True)
+    post = models.CharField(_("post"), max_length=60)
+    offered_on = models.DateField(_("offered on"))
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=OfferOutcome.choices, default=OfferOutcome.PENDING
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = PersonRowQuerySet.as_manager()
+    permission_prefix = "employment"
+    scope_field = "person__region_code"
+
+    class Meta:
+        verbose_name = _("job offer")
+        verbose_name_plural = _("job offers")
+        ordering = ["person", "-offered_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.post
+
+
+# --- 爱心屋 kiosks and employment bases ---------------------------------------------------------------
+
+
+class Site(models.Model):
+    """The employment profile of an institution of kind 爱心屋 kiosk or employment base: the sponsor
+    (name and unified social credit code), the opening date, the address."""
+
+    institution = models.OneToOneField(
+        "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=12)
+    sponsor_name = models.CharField(_("sponsor"), max_length=120)
+    sponsor_uscc = models.CharField(_("sponsor's unified social credit code"), max_length=18, blank=True)
+    opened_on = models.DateField(_("opened on"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = RegionScopedQuerySet.as_manager()
+    permission_prefix = "employment"
+
+    class Meta:
+        verbose_name = _("employment site")
+        verbose_name_plural = _("employment sites")
+        ordering = ["region_code", "id"]
+        indexes = [
+            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="emp_site_region"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.sponsor_name)
+
+
+class SiteWorker(models.Model):
+    """A person a site employs: a registered disabled person, or a relative of one registered by name
+    and ID number and linked to the disabled person; dates, post, monthly pay."""
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="workers")
+    region_code = models.CharField(_("region"), max_length=12)
+    kind = models.CharField(_("worker"), max_length=10, choices=WorkerKind.choices)
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("disabled person"), on_delete=models.PROTECT, related_name="+"
+    )
+    relative_name = models.CharField(_("relative's name"), max_length=50, blank=True)
+    relative_id_number = models.CharField(_("relative's ID number"), max_length=18, blank=True)
+    relationship = models.CharField(_("relationship"), max_length=20, blank=True)
+    post = models.CharField(_("post"), max_length=60)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    monthly_pay = models.DecimalField(_("monthly pay"), max_digits=10, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = RegionScopedQuerySet.as_manager()
+    permission_prefix = "employment"
+
+    class Meta:
+        verbose_name = _("site worker")
+        verbose_name_plural = _("site workers")
+        ordering = ["site", "-started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="disabled", relative_id_number="")
+                | Q(kind="relative", relative_name__gt="", relative_id_number__gt=""),
+                name="emp_site_worker_kind",
+            ),
+            models.CheckConstraint(condition=Q(monthly_pay__gte=0), name="emp_site_worker_pay"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="emp_site_worker_dates",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "person", "relative_id_number"],
+                condition=Q(ended_on__isnull=True),
+                name="emp_site_worker_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.relative_name or str(self.person_id)
+
+    @property
+    def masked_relative_id(self) -> str:
+        from canlian.core.registry.identity import mask_id
+
+        return mask_id(self.relative_id_number) if self.relative_id_number else ""
+
+
+class SiteFund(MakerCheckerBatch):
+    """A support fund granted to a site for a year (amount in ``total_amount``, purpose): proposed by
+    one user, approved by another (maker-checker)."""
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="funds")
+    region_code = models.CharField(_("region"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("year"))
+    purpose = models.CharField(_("purpose"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=FundStatus.choices, default=FundStatus.PROPOSED
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = RegionScopedQuerySet.as_manager()
+    permission_prefix = "employment"
+
+    class Meta:
+        verbose_name = _("site support fund")
+        verbose_name_plural = _("site support funds")
+        ordering = ["-year", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(total_amount__gt=0), name="emp_site_fund_amount")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.total_amount}"
+
+
+# --- subsidies of employers above the quota (超比例奖励) -----------------------------------------------
+
+
+class QuotaSubsidyStandard(models.Model):
+    """The subsidy per disabled employee counted above the quota, by region prefix from a date (the
+    longest prefix in force on 1 January of the levy year wins)."""
+
+    region_code = models.CharField(_("region"), max_length=12, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    amount = models.DecimalField(_("per person above the quota"), max_digits=10, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ReferenceQuerySet.as_manager()
+    permission_prefix = "employment"
+
+    class Meta:
+        verbose_name = _("above-quota subsidy standard")
+        verbose_name_plural = _("above-quota subsidy standards")
+        ordering = ["region_code", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "valid_from"], name="emp_subsidy_std_from"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="emp_subsidy_std_amount"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="emp_subsidy_std_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code or '—'} {self.valid_from:%Y-%m-%d} {self.amount}"
+
+
+class QuotaSubsidyBatch(MakerCheckerBatch):
+    """The above-quota subsidies of a region's reviewed declarations of an employment year: generated
+    by one user, approved by another."""
+
+    region_code = models.CharField(_("region"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("employment year"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=SubsidyBatchStatus.choices, default=SubsidyBatchStatus.GENERATED
+    )
+    line_count = models.PositiveIntegerField(_("employers"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = RegionScopedQuerySet.as_manager()
+    permission_prefix = "employment"
+
+    class Meta:
+        verbose_name = _("above-quota subsidy batch")
+        verbose_name_plural = _("above-quota subsidy batches")
+        ordering = ["-year", "region_code", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year}"
+
+
+class QuotaSubsidyLine(models.Model):
+    """One employer's subsidy in a batch: its reviewed declaration, the whole persons counted above
+    the quota, the standard and the amount. A declaration is subsidised once."""
+
+    batch = models.ForeignKey(
+        QuotaSubsidyBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="lines"
+    )
+    declaration = models.OneToOneField(
+        Declaration, verbose_name=_("declaration"), on_delete=models.PROTECT, related_name="subsidy_line"
+    )
+    region_code = models.CharField(_("region"), max_length=12)
+    above = models.PositiveIntegerField(_("persons above the quota"))
+    standard = models.ForeignKey(QuotaSubsidyStandard, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    objects = RegionScopedQuerySet.as_manager()
+    permission_prefix = "employment"
+
+    class Meta:
+        verbose_name = _("above-quota subsidy line")
+        verbose_name_plural = _("above-quota subsidy lines")
+        ordering = ["batch", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id} {self.amount}"

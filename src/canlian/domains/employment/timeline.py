@@ -1,5 +1,6 @@
 """The person page's entries of employment: each employer's declaration of the person as a disabled
-employee, with the review's verdict (dated 31 December of the employment year). Registered from
+employee, with the review's verdict (dated 31 December of the employment year); the person's
+employment statuses, trainings and job offers (real name), linking to the employment panel. Registered from
 ``EmploymentConfig.ready``; read through the user's scope of the declarations."""
 
 from __future__ import annotations
@@ -40,4 +41,48 @@ def employment_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
         )
 
 
+def realname_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
+    """The person's employment statuses (dated their start), trainings and job offers."""
+    if not user.has_canlian_perm("employment.view"):
+        return
+    from canlian.domains.employment.models import EmploymentStatus, JobOffer, TrainingRecord
+
+    url = reverse("employment:person-panel", kwargs={"person_id": person.pk})
+    for s in (
+        EmploymentStatus.objects.for_user(user, "employment.view")
+        .filter(person=person)
+        .order_by("-started_on")[:20]
+    ):
+        yield TimelineEntry(
+            on=s.started_on,
+            kind="employment.status",
+            title=_("Employment status: %(status)s") % {"status": s.get_status_display()},
+            detail=" · ".join(x for x in (s.employer_name, s.post) if x),
+            url=url,
+        )
+    for t in (
+        TrainingRecord.objects.for_user(user, "employment.view")
+        .filter(person=person)
+        .order_by("-started_on")[:20]
+    ):
+        yield TimelineEntry(
+            on=t.started_on,
+            kind="employment.training",
+            title=_("Training: %(course)s") % {"course": t.course},
+            detail=" · ".join(x for x in (t.provider, f"{t.hours} h", t.certificate_name) if x),
+            url=url,
+        )
+    for o in (
+        JobOffer.objects.for_user(user, "employment.view").filter(person=person).order_by("-offered_on")[:20]
+    ):
+        yield TimelineEntry(
+            on=o.offered_on,
+            kind="employment.offer",
+            title=_("Job offered: %(post)s at %(employer)s") % {"post": o.post, "employer": o.employer_name},
+            detail=str(o.get_outcome_display()),
+            url=url,
+        )
+
+
 register_timeline_provider(employment_timeline)
+register_timeline_provider(realname_timeline)

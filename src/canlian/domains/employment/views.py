@@ -209,6 +209,8 @@ class DeclarationDetailView(CanlianView):
                 "declaration": declaration,
                 "employees": selectors.declaration_employees(declaration),
                 "fund": selectors.declaration_steps(declaration),
+                "subsidy": selectors.declaration_subsidy(declaration),
+                "subsidy_line": getattr(declaration, "subsidy_line", None),
                 "can_review": declaration.status == DeclarationStatus.SUBMITTED
                 and may(request.user, Perm.EMPLOYMENT_MANAGE, declaration.region_code),
             },

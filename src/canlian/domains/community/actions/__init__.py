@@ -27,10 +27,20 @@ from canlian.domains.community.actions.rules import care_standard_save, fee_rule
 from canlian.domains.community.actions.stars import (  # noqa: F401
     assessment_confirm,
     assessment_save,
+    evidence_add,
     funding_approve,
     funding_generate,
     funding_mark_paid,
     funding_standard_save,
+    star_bands_save,
+    star_criteria_save,
+)
+from canlian.domains.community.actions.subsidies import (  # noqa: F401
+    subsidy_apply,
+    subsidy_batch_approve,
+    subsidy_batch_generate,
+    subsidy_batch_mark_paid,
+    subsidy_standard_save,
 )
 from canlian.domains.community.actions.work import (  # noqa: F401
     minimum_wage_save,

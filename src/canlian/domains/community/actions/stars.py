@@ -5,10 +5,14 @@ previous year's confirmed assessments and the funding standard by stars and regi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +29,7 @@ from canlian.domains.community.models import (
     StarAssessment,
     StarBand,
     StarCriterion,
+    StarEvidence,
     StarScore,
 )
 from canlian.domains.community.models._base import effective_q, region_prefixes
@@ -33,6 +38,7 @@ from canlian.platform.bulk import drop_temp_table, load_temp_table
 from canlian.platform.errors import Conflict, InvalidState, RowError, ValidationFailed
 from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_amount, as_date, as_int, as_text, field_error
+from canlian.platform.photos import clean_photo
 
 TENTH = Decimal("0.1")
 
@@ -380,3 +386,273 @@ def funding_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> Fund
         new={"paid_on": str(batch.paid_on)},
     )
     return batch
+
+
+# --- the star criteria and bands as edited data ------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+def _number(value: Any, field: str, *, row: int, places: int, high: Decimal | None = None) -> Decimal:
+    """A positive-or-zero number with at most ``places`` decimals (and at most ``high``)."""
+    if _blank(value):
+        raise field_error(field, _("This field is required."), row=row)
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError as exc:
+        raise field_error(field, _("Enter a number."), value, row=row) from exc
+    step = Decimal(1).scaleb(-places)
+    if (
+        not number.is_finite()
+        or number < 0
+        or number != number.quantize(step)
+        or (high is not None and number > high)
+    ):
+        raise field_error(
+            field,
+            _("Enter a number from 0 to %(high)s with at most %(places)s decimals.")
+            % {"high": high if high is not None else "…", "places": places},
+            value,
+            row=row,
+        )
+    return number.quantize(step)
+
+
+def _ensure_no_assessment_from(code: str, start: dt.date) -> None:
+    """A new set applies from ``start``: refused when an assessment of the region is dated on or after
+    it (past assessments keep their criteria and bands)."""
+    if StarAssessment.objects.filter(region_code__startswith=code, assessed_on__gte=start).exists():
+        raise InvalidState(
+            _(
+                "Assessments of this region dated from %(day)s already exist and keep their criteria; "
+                "set the new ones from a later year."
+            )
+            % {"day": start},
+            code="assessed",
+        )
+
+
+def _replace_from(model: Any, code: str, start: dt.date) -> None:
+    """The region's own rows from ``start`` on are replaced; those in force then end the day before."""
+    model.objects.filter(region_code=code, valid_from__gte=start).delete()
+    model.objects.filter(region_code=code, valid_from__lt=start).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=start)
+    ).update(valid_to=start - dt.timedelta(days=1))
+
+
+@transaction.atomic
+def star_criteria_save(
+    *, actor: Any, region_code: Any, year: Any, criteria: list[dict[str, Any]]
+) -> list[StarCriterion]:
+    """A region's star criteria from 1 January of ``year``: rows of code, name, weight and full score
+    (a row marked ``retire`` or left blank is not carried on). The weights must add up to 100."""
+    code = str(region_code or "").strip()
+    authorize(actor, MANAGE, code)
+    year = as_int(year, "year", low=2001, high=2100)
+    start = dt.date(year, 1, 1)
+    errors: list[RowError] = []
+    rows: list[StarCriterion] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(criteria, start=1):
+        if raw.get("retire") or all(_blank(raw.get(k)) for k in ("code", "name", "weight")):
+            continue
+        try:
+            slug = as_text(raw.get("code"), "code", max_length=30, required=True, row=i).lower()
+            if not re.fullmatch(r"[a-z0-9_-]+", slug):
+                raise field_error("code", _("Use lower-case letters, digits, - and _."), slug, row=i)
+            name = as_text(raw.get("name"), "name", max_length=100, required=True, row=i)
+            weight = _number(raw.get("weight"), "weight", row=i, places=2, high=Decimal(100))
+            if weight == 0:
+                raise field_error("weight", _("A weight must be above 0."), weight, row=i)
+            full = _number(raw.get("max_score") or 100, "max_score", row=i, places=1, high=Decimal(1000))
+            if full == 0:
+                raise field_error("max_score", _("A full score must be above 0."), full, row=i)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            continue
+        if slug in seen:
+            errors.append(RowError(i, "code", _("This code appears twice."), slug))
+            continue
+        seen.add(slug)
+        rows.append(
+            StarCriterion(
+                region_code=code,
+                valid_from=start,
+                code=slug,
+                name=name,
+                weight=weight,
+                max_score=full,
+                order=i * 10,
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors=errors, field=errors[0].field)
+    if not rows:
+        raise field_error("code", _("Keep at least one criterion."))
+    total = sum((r.weight for r in rows), Decimal(0))
+    if total != 100:
+        raise field_error(
+            "weight",
+            _("The weights add up to %(total)s; they must add up to 100.") % {"total": total.normalize()},
+            total,
+        )
+    _ensure_no_assessment_from(code, start)
+    before = [(c.code, str(c.weight)) for c in criteria_for(code, start)] if code else []
+    _replace_from(StarCriterion, code, start)
+    StarCriterion.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.STAR_CRITERIA_SAVED,
+        obj=rows[0],
+        region_code=code,
+        old={"criteria": before},
+        new={
+            "from": str(start),
+            "criteria": [(r.code, r.name, str(r.weight), str(r.max_score)) for r in rows],
+        },
+    )
+    return rows
+
+
+def _band_label(stars: int, low: Decimal, high: Decimal) -> str:
+    return f"{'★' * stars} ({low}–{high})"
+
+
+@transaction.atomic
+def star_bands_save(
+    *, actor: Any, region_code: Any, year: Any, bands: list[dict[str, Any]]
+) -> list[StarBand]:
+    """A region's score bands from 1 January of ``year``: rows of stars, from score and to score
+    (blank rows are skipped). Together they must cover 0–100 without a gap or an overlap (scores have
+    one decimal), more stars for higher scores."""
+    code = str(region_code or "").strip()
+    authorize(actor, MANAGE, code)
+    year = as_int(year, "year", low=2001, high=2100)
+    start = dt.date(year, 1, 1)
+    errors: list[RowError] = []
+    parsed: list[tuple[int, int, Decimal, Decimal]] = []
+    seen: set[int] = set()
+    for i, raw in enumerate(bands, start=1):
+        if all(_blank(raw.get(k)) for k in ("min_score", "max_score")):
+            continue
+        try:
+            stars = as_int(raw.get("stars"), "stars", low=1, high=5, row=i)
+            low = _number(raw.get("min_score"), "min_score", row=i, places=1, high=Decimal(100))
+            high = _number(raw.get("max_score"), "max_score", row=i, places=1, high=Decimal(100))
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            continue
+        if high < low:
+            errors.append(
+                RowError(
+                    i,
+                    "max_score",
+                    _("Band %(band)s ends below its start.") % {"band": _band_label(stars, low, high)},
+                    str(high),
+                )
+            )
+            continue
+        if stars in seen:
+            errors.append(
+                RowError(i, "stars", _("Band %(stars)s appears twice.") % {"stars": "★" * stars}, str(stars))
+            )
+            continue
+        seen.add(stars)
+        parsed.append((i, stars, low, high))
+    if errors:
+        raise ValidationFailed(errors=errors, field=errors[0].field)
+    if not parsed:
+        raise field_error("min_score", _("Enter at least one band."))
+    parsed.sort(key=lambda b: b[2])
+    step = TENTH
+    first, last = parsed[0], parsed[-1]
+    if first[2] != 0:
+        errors.append(
+            RowError(
+                first[0],
+                "min_score",
+                _("The lowest band %(band)s must start at 0.") % {"band": _band_label(*first[1:])},
+                str(first[2]),
+            )
+        )
+    if last[3] != 100:
+        errors.append(
+            RowError(
+                last[0],
+                "max_score",
+                _("The highest band %(band)s must end at 100.") % {"band": _band_label(*last[1:])},
+                str(last[3]),
+            )
+        )
+    for prev, band in pairwise(parsed):
+        label, before = _band_label(*band[1:]), _band_label(*prev[1:])
+        if band[2] <= prev[3]:
+            errors.append(
+                RowError(
+                    band[0],
+                    "min_score",
+                    _("Band %(band)s overlaps band %(other)s.") % {"band": label, "other": before},
+                    str(band[2]),
+                )
+            )
+        elif band[2] > prev[3] + step:
+            errors.append(
+                RowError(
+                    band[0],
+                    "min_score",
+                    _("Between band %(other)s and band %(band)s the scores %(low)s–%(high)s have no band.")
+                    % {"band": label, "other": before, "low": prev[3] + step, "high": band[2] - step},
+                    str(band[2]),
+                )
+            )
+        if band[1] <= prev[1]:
+            errors.append(
+                RowError(
+                    band[0],
+                    "stars",
+                    _("Band %(band)s must give more stars than band %(other)s.")
+                    % {"band": label, "other": before},
+                    str(band[1]),
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors=errors, field=errors[0].field)
+    _ensure_no_assessment_from(code, start)
+    before_rows = [(b.stars, str(b.min_score)) for b in bands_for(code, start)] if code else []
+    _replace_from(StarBand, code, start)
+    rows = StarBand.objects.bulk_create(
+        [StarBand(region_code=code, valid_from=start, stars=s, min_score=low) for _i, s, low, _h in parsed]
+    )
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.STAR_BANDS_SAVED,
+        obj=rows[0],
+        region_code=code,
+        old={"bands": before_rows},
+        new={"from": str(start), "bands": [(s, str(low), str(high)) for _i, s, low, high in parsed]},
+    )
+    return rows
+
+
+def evidence_add(*, actor: Any, assessment_id: Any, photo: Any, caption: Any = "") -> StarEvidence:
+    """Add an evidence photo to an assessment (``community.manage`` over its home): a JPEG or PNG by
+    its content (not its name), at most 8 MB, location data removed (``platform.photos``)."""
+    assessment = lock_for(actor, StarAssessment, assessment_id, act=MANAGE)
+    if photo is None or not getattr(photo, "size", 0):
+        raise field_error("photo", _("Choose a photo."))
+    clean = clean_photo(photo, field="photo")
+    evidence = StarEvidence.objects.create(
+        assessment=assessment,
+        photo=ContentFile(clean.data, name=f"evidence{clean.extension}"),
+        caption=as_text(caption, "caption", max_length=100),
+    )
+    audit_record(
+        actor=actor,
+        event=CommunityEvent.EVIDENCE_ADDED,
+        obj=evidence,
+        region_code=assessment.region_code,
+        new={"assessment": assessment.pk, "file": evidence.photo.name.rsplit("/", 1)[-1]},
+    )
+    return evidence

@@ -26,6 +26,12 @@ from canlian.domains.community.models.homes import (
     StarEvidence,
     StarScore,
 )
+from canlian.domains.community.models.subsidies import (
+    InstitutionSubsidyBatch,
+    InstitutionSubsidyLine,
+    InstitutionSubsidyStandard,
+    SubsidyApplication,
+)
 from canlian.domains.community.models.work import (
     MinimumWage,
     Project,
@@ -52,6 +58,9 @@ __all__ = [
     "HomeAttendance",
     "HomeFunction",
     "HomeMember",
+    "InstitutionSubsidyBatch",
+    "InstitutionSubsidyLine",
+    "InstitutionSubsidyStandard",
     "MinimumWage",
     "Project",
     "ServiceRecord",
@@ -60,6 +69,7 @@ __all__ = [
     "StarCriterion",
     "StarEvidence",
     "StarScore",
+    "SubsidyApplication",
     "WageLine",
     "WageSheet",
     "WorkOutput",

@@ -264,7 +264,32 @@ class HomeDetailView(CanlianView):
                 "★" * a.stars,
                 a.get_status_display(),
             )
-        links = []
+        sub = Table(
+            _("Institution subsidies"),
+            [_("Year"), _("Subsidy"), _("Basis"), _("Amount"), _("Status")],
+            testid="home-subsidies",
+        )
+        for line in selectors.subsidy_lines_visible(request.user, institution=home.institution).order_by(
+            "-year", "kind"
+        ):
+            sub.add(
+                line.year,
+                line.get_kind_display(),
+                line.basis,
+                line.amount,
+                Cell(
+                    line.batch.get_status_display(),
+                    reverse("community:subsidy-detail", kwargs={"inst_subsidy_batch_id": line.batch_id}),
+                ),
+            )
+        links = [
+            (
+                _("Subsidies"),
+                reverse(
+                    "community:subsidy-institution", kwargs={"subsidy_institution_id": home.institution_id}
+                ),
+            )
+        ]
         if can_record:
             links += [
                 (_("Daily sign-in"), reverse("community:attendance-tablet", kwargs={"home_id": home.pk})),
@@ -286,7 +311,7 @@ class HomeDetailView(CanlianView):
             (_("Functions"), functions or "—"),
             (_("Demonstration site"), _("yes") if home.demonstration else _("no")),
         ]
-        return page(request, home.institution.name, figures=figures, tables=[mt, st, at], links=links)
+        return page(request, home.institution.name, figures=figures, tables=[mt, st, at, sub], links=links)
 
 
 class MemberCreateView(CanlianView):

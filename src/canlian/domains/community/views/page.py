@@ -65,6 +65,8 @@ def page(
     status: int = 200,
     sentence: Any = "",
     filters: Any = None,
+    photos: list[dict[str, Any]] | None = None,
+    photos_title: Any = "",
 ) -> HttpResponse:
     return render(
         request,
@@ -80,6 +82,8 @@ def page(
             "errors": errors or [],
             "sentence": sentence,
             "filters": filters,
+            "photos": photos,
+            "photos_title": photos_title,
         },
         status=status,
     )

@@ -147,9 +147,13 @@ class RulesView(CanlianView):
                     _("Save"),
                 ),
             ]
+        links = []
+        if user.has_canlian_perm(MANAGE):
+            links.append((_("Edit the star criteria and bands"), reverse("community:star-rules")))
         return page(
             request,
             _("Rules and standards"),
+            links=links,
             tables=[rules, fee, care, criteria, bands],
             forms=blocks,
             status=status,

@@ -4,10 +4,13 @@ generate, approve (someone else) and paid."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +18,15 @@ from django.utils.translation import gettext as _
 
 from canlian.core.permissions import Perm
 from canlian.domains.community import actions, selectors
-from canlian.domains.community.actions.stars import criteria_for
-from canlian.domains.community.forms import AssessmentForm, EvidenceForm, FundingForm, FundingStandardForm
+from canlian.domains.community.actions.stars import TENTH, bands_for, criteria_for
+from canlian.domains.community.forms import (
+    AssessmentForm,
+    EvidenceForm,
+    FundingForm,
+    FundingStandardForm,
+    StarBandsForm,
+    StarCriteriaForm,
+)
 from canlian.domains.community.models import FundingBatch, FundingStandard, Home, StarAssessment, StarEvidence
 from canlian.domains.community.views._base import attempt
 from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
@@ -117,9 +127,16 @@ class AssessmentDetailView(CanlianView):
         table = Table(_("Scores"), [_("Criterion"), _("Weight"), _("Full score"), _("Score")])
         for s in a.scores.select_related("criterion").order_by("criterion__order"):
             table.add(_(s.criterion.name), s.criterion.weight, s.criterion.max_score, s.score)
-        photos = Table(_("Evidence photos"), [_("Caption"), _("File")])
-        for e in a.evidence.all():
-            photos.add(e.caption or "—", e.photo.name.rsplit("/", 1)[-1])
+        photos = [
+            {
+                "url": reverse(
+                    "community:evidence-photo",
+                    kwargs={"star_assessment_id": a.pk, "star_evidence_id": e.pk},
+                ),
+                "caption": e.caption or e.photo.name.rsplit("/", 1)[-1],
+            }
+            for e in a.evidence.all()
+        ]
         buttons, forms = [], []
         if a.status == "draft" and may(request.user, MANAGE, a.region_code):
             buttons.append(
@@ -150,7 +167,9 @@ class AssessmentDetailView(CanlianView):
             request,
             _("Star assessment %(year)s: %(home)s") % {"year": a.year, "home": a.home.institution.name},
             figures=figures,
-            tables=[table, photos],
+            tables=[table],
+            photos=photos,
+            photos_title=_("Evidence photos"),
             buttons=buttons,
             forms=forms,
             links=[(_("The home"), reverse("community:home-detail", kwargs={"home_id": a.home_id}))],
@@ -161,11 +180,16 @@ class AssessmentDetailView(CanlianView):
         a = self._get(request, star_assessment_id, MANAGE)
         form = EvidenceForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["photo"]
-            if not upload.name.lower().endswith((".jpg", ".jpeg", ".png", ".webp")):
-                form.add_error("photo", _("Upload a photo (.jpg, .png or .webp)."))
-            else:
-                StarEvidence.objects.create(assessment=a, photo=upload, caption=form.cleaned_data["caption"])
+            added = attempt(
+                form,
+                lambda: actions.evidence_add(
+                    actor=request.user,
+                    assessment_id=a.pk,
+                    photo=form.cleaned_data["photo"],
+                    caption=form.cleaned_data["caption"],
+                ),
+            )
+            if added is not None:
                 messages.success(request, _("Photo added."))
                 return redirect("community:assessment-detail", star_assessment_id=a.pk)
         return self.get(request, star_assessment_id, form=form, status=400)
@@ -371,3 +395,193 @@ class FundingPaidView(_BatchStep):
     required_permission = PAY
     model, kwarg, detail = FundingBatch, "funding_batch_id", "community:funding-detail"
     step = staticmethod(actions.funding_mark_paid)
+
+
+# --- evidence photos ---------------------------------------------------------------------------------
+
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+class EvidencePhotoView(CanlianView):
+    """An evidence photo, read through its assessment's scope (never a public media URL): another
+    region's or another home's photo is a 404."""
+
+    required_permission = VIEW
+
+    def get(self, request: HttpRequest, star_assessment_id: int, star_evidence_id: int) -> HttpResponse:
+        a = StarAssessment.objects.get_for_user(request.user, VIEW, pk=star_assessment_id)
+        evidence = StarEvidence.objects.filter(assessment=a, pk=star_evidence_id).first()
+        if evidence is None:
+            raise NotFound()
+        name = Path(evidence.photo.name).name
+        content_type = PHOTO_TYPES.get(Path(name).suffix.lower())
+        if content_type is None:
+            raise NotFound()
+        try:
+            handle = evidence.photo.open("rb")
+        except (FileNotFoundError, OSError) as exc:
+            raise NotFound() from exc
+        response = FileResponse(handle, content_type=content_type, filename=name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+# --- the star criteria and bands form ----------------------------------------------------------------
+
+
+def _rows_to_form(form: Any, exc: DomainError, name_of: Any) -> None:
+    """A refusal of the criteria or bands onto the form: a row's error on that row's field."""
+    errors = getattr(exc, "errors", None) or []
+    if not errors:
+        form.add_error(None, exc.message)
+        return
+    for e in errors:
+        field = name_of(e) if e.row else e.field
+        form.add_error(field if field in form.fields else None, e.message)
+
+
+def _region_year(request: HttpRequest) -> tuple[str, int]:
+    roots = scope_roots(request.user, MANAGE)
+    region = (request.GET.get("region_code") or "").strip()
+    if not region or not request.user.scope_for(MANAGE).contains(region):
+        region = roots[0] if roots else ""
+    try:
+        year = int(request.GET.get("year") or 0)
+    except ValueError:
+        year = 0
+    if not 2001 <= year <= 2100:
+        year = timezone.localdate().year + 1
+    return region, year
+
+
+class StarRulesView(CanlianView):
+    """Edit a region's star criteria (weights adding up to 100) and score bands (0–100, no gap, no
+    overlap) from a year; the assessments before keep theirs."""
+
+    required_permission = MANAGE
+
+    def get(
+        self,
+        request: HttpRequest,
+        criteria_form: StarCriteriaForm | None = None,
+        bands_form: StarBandsForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        region, year = _region_year(request)
+        day = dt.date(year, 1, 1)
+        current = criteria_for(region, day)
+        bands = bands_for(region, day)
+        if criteria_form is None:
+            initial: dict[str, Any] = {"region_code": region, "year": year}
+            for i, c in enumerate(current):
+                initial.update(
+                    {
+                        f"code_{i}": c.code,
+                        f"name_{i}": c.name,
+                        f"weight_{i}": c.weight.normalize(),
+                        f"max_score_{i}": c.max_score,
+                    }
+                )
+            criteria_form = StarCriteriaForm(initial=initial, rows=len(current) + 3)
+        if bands_form is None:
+            initial = {"region_code": region, "year": year}
+            upper = Decimal(100)
+            for b in bands:  # highest first
+                initial[f"min_score_{b.stars}"] = b.min_score
+                initial[f"max_score_{b.stars}"] = upper
+                upper = b.min_score - TENTH
+            bands_form = StarBandsForm(initial=initial)
+        table = Table(
+            _("Criteria in force on %(day)s") % {"day": day},
+            [_("Region"), _("Code"), _("Criterion"), _("Weight"), _("Full score"), _("From")],
+            testid="criteria-in-force",
+        )
+        for c in current:
+            table.add(c.region_code or "*", c.code, _(c.name), c.weight, c.max_score, c.valid_from)
+        band_table = Table(
+            _("Bands in force on %(day)s") % {"day": day},
+            [_("Region"), _("Stars"), _("From score"), _("From")],
+        )
+        for b in bands:
+            band_table.add(b.region_code or "*", "★" * b.stars, b.min_score, b.valid_from)
+        return page(
+            request,
+            _("Star criteria and bands"),
+            intro=_(
+                "Saved for a region from 1 January of a year: the region's rows in force then end the day "
+                "before, and the assessments already made keep their criteria and bands."
+            ),
+            filters=[
+                {"name": "region_code", "label": _("Region code"), "value": region},
+                {"name": "year", "label": _("From the year"), "value": year, "type": "number"},
+            ],
+            tables=[table, band_table],
+            forms=[
+                FormBlock(
+                    _("Criteria (the weights must add up to 100; tick Retire to drop one)"),
+                    criteria_form,
+                    reverse("community:star-criteria-save"),
+                    _("Save the criteria"),
+                    testid="criteria-form",
+                ),
+                FormBlock(
+                    _("Score bands (from 0 to 100, one decimal, without gaps or overlaps)"),
+                    bands_form,
+                    reverse("community:star-bands-save"),
+                    _("Save the bands"),
+                    testid="bands-form",
+                ),
+            ],
+            links=[(_("Rules and standards"), reverse("community:rules"))],
+            status=status,
+        )
+
+
+class StarCriteriaSaveView(CanlianView):
+    required_permission = MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        rows = sum(1 for k in request.POST if k.startswith("code_"))
+        form = StarCriteriaForm(request.POST, rows=max(rows, 1))
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                actions.star_criteria_save(
+                    actor=request.user, region_code=d["region_code"], year=d["year"], criteria=form.criteria()
+                )
+            except (NotFound, PermissionDenied):
+                raise
+            except DomainError as exc:
+                _rows_to_form(form, exc, lambda e: f"{e.field}_{e.row - 1}")
+            else:
+                messages.success(request, _("Star criteria saved."))
+                return redirect(
+                    reverse("community:star-rules") + f"?region_code={d['region_code']}&year={d['year']}"
+                )
+        return StarRulesView().get(request, criteria_form=form, status=400)
+
+
+class StarBandsSaveView(CanlianView):
+    required_permission = MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = StarBandsForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            bands = form.bands()
+            try:
+                actions.star_bands_save(
+                    actor=request.user, region_code=d["region_code"], year=d["year"], bands=bands
+                )
+            except (NotFound, PermissionDenied):
+                raise
+            except DomainError as exc:
+                _rows_to_form(form, exc, lambda e: f"{e.field}_{bands[e.row - 1]['stars']}")
+            else:
+                messages.success(request, _("Star bands saved."))
+                return redirect(
+                    reverse("community:star-rules") + f"?region_code={d['region_code']}&year={d['year']}"
+                )
+        return StarRulesView().get(request, bands_form=form, status=400)

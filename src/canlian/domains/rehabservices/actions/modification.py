@@ -44,12 +44,12 @@ from canlian.domains.rehabservices.models import (
     ModificationStandard,
     ModificationStep,
 )
-from canlian.domains.rehabservices.photos import clean_photo
 from canlian.platform.access import lock_for, user_or_none
 from canlian.platform.errors import InvalidState, RowError, ValidationFailed
 from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_amount, as_text, field_error
 from canlian.platform.numbering import allocate_yearly
+from canlian.platform.photos import clean_photo
 from canlian.programs.workdays import add_working_days, deadline_record
 
 PREFIX = "WZA"
