@@ -89,7 +89,25 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
         started_on=D(2026, 9, 1),
         note="MARKER-MATCH-A 监测",
     )
-    out: dict[str, Any] = {"list_upload_id": up, "monitoring_case_id": case}
+    # A list loaded by a job (its page and the API's job view); not compared, so it raises nothing.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from canlian.core.jobs.runner import run_job
+    from canlian.domains.matching.actions import list_upload_submit
+
+    job_file = list_file([["1", "MARKER-MATCH-A", person.id_number, "", "低保"]], name="job.csv")
+    job = list_upload_submit(
+        actor=owner,
+        region_code="370502",
+        department="civil_affairs",
+        list_kind="dibao",
+        as_of=D(2026, 10, 31),
+        upload=SimpleUploadedFile("job.csv", job_file.read_bytes()),
+        run=False,
+    )
+    run_job(job.pk)
+    job.refresh_from_db()
+    out: dict[str, Any] = {"list_upload_id": up, "monitoring_case_id": case, "list_job_id": job}
     if finding is not None:
         out["finding_id"] = finding
     return out

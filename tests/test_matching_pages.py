@@ -82,7 +82,9 @@ def test_a_refused_resolution_shows_the_error_and_changes_nothing(client, englis
     assert Finding.objects.get(pk=finding.pk).status == "open"
 
 
-def test_upload_page_loads_the_list_and_lists_bad_rows(client, english, world, tmp_path):
+def test_upload_page_loads_the_list_and_lists_bad_rows(
+    client, english, world, tmp_path, django_capture_on_commit_callbacks
+):
     person = registered(name="页面", birth="19700101")
     path = list_file(
         [["1", "页面", person.id_number, "", "低保"], ["2", "坏", "123", "", ""]],
@@ -91,19 +93,22 @@ def test_upload_page_loads_the_list_and_lists_bad_rows(client, english, world, t
     )
     client.force_login(world["city"])
     assert client.get(reverse("matching:upload-create")).status_code == 200
-    response = client.post(
-        reverse("matching:upload-create"),
-        {
-            "region_code": "3705",
-            "department": "civil_affairs",
-            "list_kind": "dibao",
-            "as_of": "2026-11-30",
-            "run": "on",
-            "file": SimpleUploadedFile("低保.csv", path.read_bytes()),
-        },
-    )
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("matching:upload-create"),
+            {
+                "region_code": "3705",
+                "department": "civil_affairs",
+                "list_kind": "dibao",
+                "as_of": "2026-11-30",
+                "run": "on",
+                "file": SimpleUploadedFile("低保.csv", path.read_bytes()),
+            },
+        )
+    assert response.status_code == 302 and "/matching/lists/jobs/" in response["Location"]
     up = ListUpload.objects.get()
+    job_page = client.get(response["Location"]).content.decode()
+    assert reverse("matching:upload-detail", args=[up.pk]) in job_page and "123" in job_page
     assert (up.row_count, up.rejected_count) == (1, 1)
     detail = client.get(reverse("matching:upload-detail", args=[up.pk])).content.decode()
     assert "id_number" in detail and "123" in detail
@@ -189,11 +194,11 @@ def test_api_lists_and_resolves(client, world, paid_death):
     assert client.get("/api/v1/matching/rules/").status_code == 200
 
 
-def test_api_upload(client, world, tmp_path):
+def test_api_upload(client, world, tmp_path, django_capture_on_commit_callbacks):
     person = registered(name="接口", birth="19700101")
     path = list_file([["1", "接口", person.id_number, "", ""]], folder=tmp_path)
     client.force_login(world["city"])
-    with path.open("rb") as fh:
+    with path.open("rb") as fh, django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/api/v1/matching/lists/",
             {
@@ -204,6 +209,12 @@ def test_api_upload(client, world, tmp_path):
                 "as_of": str(AS_OF),
             },
         )
-    assert response.status_code == 201, response.content
-    assert response.json()["row_count"] == 1
-    assert Finding.objects.filter(person=person).exists()
+    assert response.status_code == 202, response.content
+    assert response.json()["kind"] == "matching.list_upload"
+    job = client.get(f"/api/v1/matching/jobs/{response.json()['id']}/").json()
+    assert job["status"] == "succeeded" and job["result"]["rows"] == 1 and job["result"]["rejected"] == 0
+    up = ListUpload.objects.get(pk=job["result"]["upload_id"])
+    assert up.row_count == 1
+    assert Finding.objects.filter(person=person, upload=up).exists()
+    client.force_login(world["township"])  # no matching.lists: neither the list nor its job
+    assert client.get(f"/api/v1/matching/jobs/{job['id']}/").status_code == 403

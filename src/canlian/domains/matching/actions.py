@@ -5,6 +5,7 @@ retention. Atomic, audited (``events.py``), keyword-only with the actor first.""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -41,9 +42,10 @@ from canlian.domains.matching.models import (
 )
 from canlian.platform.access import authorize, is_system, lock_for, user_or_none
 from canlian.platform.bulk import drop_temp_table
-from canlian.platform.errors import Conflict, InvalidState, NotFound
+from canlian.platform.errors import Conflict, InvalidState, NotFound, RowError, ValidationFailed
 from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_choice, as_date, as_int, as_text, field_error
+from canlian.platform.progress import NullProgress, Progress
 from canlian.platform.tabular import open_table_stream
 from canlian.programs.choices import ApplicantKind, EnrollmentStatus, RecoveryStatus, StopReason
 from canlian.programs.enrollments import enrollment_apply, enrollment_stop
@@ -116,6 +118,38 @@ def source_save(
     return source
 
 
+def _remembered_mapping(region_code: str, department: str, list_kind: str) -> dict[str, str]:
+    row = (
+        ListSource.objects.filter(region_code=region_code, department=department, list_kind=list_kind)
+        .values_list("mapping", flat=True)
+        .first()
+    )
+    return dict(row or {})
+
+
+def list_header_check(
+    *,
+    actor: Any,
+    region_code: str,
+    department: str,
+    list_kind: str,
+    path: str | Path,
+    filename: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Before a list is submitted as a job: the file opens and its columns resolve (the ID number
+    column is required). Returns field → column header; writes nothing."""
+    region_code = as_text(region_code, "region_code", max_length=12, required=True)
+    authorize(actor, Perm.MATCHING_LISTS, region_code)
+    department = as_choice(department, "department", Department.choices)
+    list_kind = as_choice(list_kind, "list_kind", ListKind.choices)
+    path = Path(path)
+    stream = open_table_stream(path, name=filename or path.name)
+    remembered = _remembered_mapping(region_code, department, list_kind)
+    index = loading.resolve_mapping(stream.header, mapping, remembered)
+    return {key: stream.header[i] for key, i in index.items()}
+
+
 def list_upload(
     *,
     actor: Any,
@@ -129,17 +163,40 @@ def list_upload(
     retention_days: Any = None,
     run: bool = True,
     on: Any = None,
+    progress: Progress | None = None,
+    job: Any = None,
 ) -> ListUpload:
     """Load a department's list as a dated snapshot (set-based), remember its column mapping for
     the source, and (``run``) compare it at once. Bad rows are kept on the upload with row, field
-    and reason; a file without an ID-number column, or with no valid row, is refused."""
+    and reason; a file without an ID-number column, or with no valid row, is refused (every
+    rejected row named) and nothing is written. The rows are checked and staged outside the write
+    transaction (the progress moves); the upload, its rows and the source are written in one.
+    ``job``: the job loading it (``list_upload_job``)."""
+    progress = progress or NullProgress()
     today = _today(on)
     as_of = as_date(as_of, "as_of")
     if as_of > today:
         raise field_error("as_of", _("The list's date cannot be in the future."), as_of)
+    region_code = as_text(region_code, "region_code", max_length=12, required=True)
+    authorize(actor, Perm.MATCHING_LISTS, region_code)
+    department = as_choice(department, "department", Department.choices)
+    list_kind = as_choice(list_kind, "list_kind", ListKind.choices)
+    as_int(retention_days, "retention_days", low=1, high=3650, required=False)
     path = Path(path)
     filename = filename or path.name
     try:
+        stream = open_table_stream(path, name=filename)
+        remembered = _remembered_mapping(region_code, department, list_kind)
+        index = loading.resolve_mapping(stream.header, mapping, remembered)
+        used = {key: stream.header[i] for key, i in index.items()}
+        result = loading.stage(stream, index, today, progress)
+        if not result.staged:
+            raise ValidationFailed(
+                _("No row of the file could be kept (%(count)s rejected).") % {"count": result.rejected},
+                errors=result.errors or [RowError(None, "file", str(_("The file has no rows.")), filename)],
+                field="file",
+            )
+        progress.start(result.staged, str(_("Keeping the snapshot")))
         with transaction.atomic():
             source = source_save(
                 actor=actor,
@@ -148,16 +205,6 @@ def list_upload(
                 list_kind=list_kind,
                 retention_days=retention_days,
             )
-            stream = open_table_stream(path, name=filename)
-            index = loading.resolve_mapping(stream.header, mapping, source.mapping)
-            used = {key: stream.header[i] for key, i in index.items()}
-            result = loading.stage(stream, index, today)
-            if not result.staged:
-                raise field_error(
-                    "file",
-                    _("No row of the file could be kept (%(count)s rejected).") % {"count": result.rejected},
-                    filename,
-                )
             upload = ListUpload.objects.create(
                 source=source,
                 region_code=source.region_code,
@@ -167,6 +214,7 @@ def list_upload(
                 mapping=used,
                 expires_on=as_of + dt.timedelta(days=source.retention_days),
                 uploaded_by=user_or_none(actor),
+                job=job,
             )
             kept = loading.keep_snapshot(
                 upload_id=upload.pk,
@@ -195,9 +243,144 @@ def list_upload(
             )
     finally:
         drop_temp_table(loading.STAGE)
+    progress.advance(result.staged)
+    progress.count(rows=kept, rejected=result.rejected)
     if run:
+        progress.start(None, str(_("Comparing")))
         comparison_run(actor=actor, upload_id=upload.pk, on=today)
     return upload
+
+
+# --- as jobs -----------------------------------------------------------------------------------------
+
+UPLOAD_JOB = "matching.list_upload"
+RUN_JOB = "matching.comparison_run"
+
+
+def list_upload_submit(
+    *,
+    actor: Any,
+    region_code: str,
+    department: str,
+    list_kind: str,
+    as_of: Any,
+    upload: Any,
+    mapping: dict[str, str] | None = None,
+    retention_days: Any = None,
+    run: bool = True,
+) -> Any:
+    """Keep the uploaded file and submit its load (and comparison) as a job; the job's page shows
+    the progress, then the list. What can be checked at once (the region, the choices, the date,
+    the columns) is refused here, before anything is stored. Returns the job."""
+    from django.core.files import File
+
+    from canlian.core.jobs.actions import job_submit
+
+    as_of = as_date(as_of, "as_of")
+    if as_of > timezone.localdate():
+        raise field_error("as_of", _("The list's date cannot be in the future."), as_of)
+    days = as_int(retention_days, "retention_days", low=1, high=3650, required=False)
+    name = Path(getattr(upload, "name", "") or "list.csv").name
+    suffix = Path(name).suffix.lower() or ".csv"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        list_header_check(
+            actor=actor,
+            region_code=region_code,
+            department=department,
+            list_kind=list_kind,
+            path=handle.name,
+            filename=name,
+            mapping=mapping,
+        )
+        handle.seek(0)
+        return job_submit(
+            actor=actor,
+            kind=UPLOAD_JOB,
+            region_code=region_code,
+            params={
+                "department": department,
+                "list_kind": list_kind,
+                "as_of": as_of.isoformat(),
+                "mapping": mapping or {},
+                "retention_days": days,
+                "run": bool(run) and actor.has_canlian_perm(Perm.MATCHING_MANAGE),
+            },
+            upload=File(handle, name=name),
+        )
+
+
+def list_upload_job(*, job: Any, progress: Any) -> dict[str, Any]:
+    """The handler of job kind ``matching.list_upload``. Idempotent: a retry after the load finds the
+    list loaded (``ListUpload.job``) and only compares. The stored file is deleted once loaded."""
+    params = job.params or {}
+    upload = ListUpload.objects.filter(job=job).first()
+    if upload is None:
+        upload = list_upload(
+            actor=job.actor,
+            region_code=job.region_code,
+            department=params["department"],
+            list_kind=params["list_kind"],
+            as_of=params["as_of"],
+            path=params["path"],
+            filename=params.get("filename"),
+            mapping=params.get("mapping") or None,
+            retention_days=params.get("retention_days"),
+            run=False,
+            progress=progress,
+            job=job,
+        )
+    elif params.get("run"):
+        progress.log(_("The list was loaded by an earlier attempt."))
+    # The file named people: once its rows are the snapshot (deleted at the end of the retention),
+    # the copy in the job's folder goes.
+    Path(params["path"]).unlink(missing_ok=True)
+    totals: dict[str, int] = {}
+    if params.get("run") and not upload.runs.exists():
+        progress.start(None, str(_("Comparing")))
+        run = comparison_run(actor=job.actor, upload_id=upload.pk)
+        totals = {key: sum(int(c.get(key, 0)) for c in run.counts.values()) for key in ("new", "lapsed")}
+    progress.count(rows=upload.row_count, rejected=upload.rejected_count, **totals)
+    progress.log(
+        _("%(rows)s rows kept, %(rejected)s rejected.")
+        % {"rows": upload.row_count, "rejected": upload.rejected_count}
+    )
+    return {
+        "upload_id": upload.pk,
+        "rows": upload.row_count,
+        "rejected": upload.rejected_count,
+        "compared": bool(totals),
+        **totals,
+    }
+
+
+def comparison_run_submit(*, actor: Any, upload_id: Any) -> Any:
+    """Submit a comparison of a loaded list as a job (it may take long at province scale)."""
+    from canlian.core.jobs.actions import job_submit
+
+    upload = lock_for(actor, ListUpload, upload_id, view=Perm.MATCHING_LISTS, act=Perm.MATCHING_MANAGE)
+    if upload.status != UploadStatus.LOADED:
+        raise InvalidState(
+            _("The rows of this list were deleted at the end of its retention."), code="list_purged"
+        )
+    return job_submit(
+        actor=actor, kind=RUN_JOB, region_code=upload.region_code, params={"upload_id": upload.pk}
+    )
+
+
+def comparison_run_job(*, job: Any, progress: Any) -> dict[str, Any]:
+    """The handler of job kind ``matching.comparison_run`` (a re-run changes only the evidence)."""
+    upload_id = (job.params or {})["upload_id"]
+    progress.start(None, str(_("Comparing")))
+    run = comparison_run(actor=job.actor, upload_id=upload_id)
+    totals = {
+        key: sum(int(c.get(key, 0)) for c in run.counts.values()) for key in ("hits", "new", "kept", "lapsed")
+    }
+    progress.count(**totals)
+    progress.log(_("Comparison run."))
+    return {"upload_id": upload_id, "run_id": run.pk, **totals}
 
 
 @transaction.atomic

@@ -3,16 +3,16 @@
 - ``matching/findings``: list (?status, ?rule, ?list, ?overdue=1), retrieve (audited), ``resolve``
   (matching.resolve; the engine's and the registry's own permissions apply to what it calls);
 - ``matching/lists``: list, retrieve (matching.lists), create = upload a list (multipart: file,
-  region_code, department, list_kind, as_of, mapping as JSON, retention_days, run), ``rows`` (the
-  snapshot's rows, ID numbers masked), ``run`` (matching.manage);
+  region_code, department, list_kind, as_of, mapping as JSON, retention_days, run: 202 with the job
+  that loads it), ``rows`` (the snapshot's rows, ID numbers masked), ``run`` (matching.manage: 202
+  with the job), ``runs``;
+- ``matching/jobs``: those jobs, with progress and result (matching.lists);
 - ``matching/rules``: the comparison rules in force or defined for one's region (list).
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -23,6 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from canlian.core.audit.actions import audit_sensitive_read
+from canlian.core.jobs.api.views import JobSerializer
+from canlian.core.jobs.models import Job
 from canlian.core.permissions import Perm
 from canlian.domains.matching import actions, selectors
 from canlian.domains.matching.choices import Department, FindingStatus, ListKind, Outcome
@@ -231,7 +233,7 @@ class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def visible(self):  # type: ignore[no-untyped-def]
         return selectors.uploads_visible(user=self.request.user).order_by("-id")
 
-    @extend_schema(request={"multipart/form-data": UploadCreateSerializer}, responses=UploadSerializer)
+    @extend_schema(request={"multipart/form-data": UploadCreateSerializer}, responses={202: JobSerializer})
     def create(self, request: Request) -> Response:
         data = UploadCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -244,24 +246,18 @@ class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
                 raise ValidationFailed("The mapping is not JSON.", field="mapping") from exc
             if not isinstance(mapping, dict):
                 raise ValidationFailed("The mapping is not a JSON object.", field="mapping")
-        upload = v["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower() or ".csv") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-            handle.flush()
-            result = actions.list_upload(
-                actor=request.user,
-                region_code=v["region_code"],
-                department=v["department"],
-                list_kind=v["list_kind"],
-                as_of=v["as_of"],
-                path=handle.name,
-                filename=upload.name,
-                mapping=mapping,
-                retention_days=v.get("retention_days"),
-                run=v.get("run", True) and request.user.has_canlian_perm(Perm.MATCHING_MANAGE),
-            )
-        return Response(UploadSerializer(result).data, status=status.HTTP_201_CREATED)
+        job = actions.list_upload_submit(
+            actor=request.user,
+            region_code=v["region_code"],
+            department=v["department"],
+            list_kind=v["list_kind"],
+            as_of=v["as_of"],
+            upload=v["file"],
+            mapping=mapping,
+            retention_days=v.get("retention_days"),
+            run=v.get("run", True),
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=ListRowSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -271,12 +267,34 @@ class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ListRowSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def run(self, request: Request, list_upload_id: Any = None) -> Response:
         upload = self.get_object()
-        run = actions.comparison_run(actor=request.user, upload_id=upload.pk)
-        return Response(RunSerializer(run).data)
+        job = actions.comparison_run_submit(actor=request.user, upload_id=upload.pk)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=RunSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def runs(self, request: Request, list_upload_id: Any = None) -> Response:
+        upload = self.get_object()
+        return Response(RunSerializer(upload.runs.order_by("-id")[:50], many=True).data)
+
+
+class ListJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The jobs loading lists and running comparisons, with their progress and result (``upload_id``,
+    rows kept and rejected; a refused file's rows by row and field in ``result.errors``)."""
+
+    required_permission = Perm.MATCHING_LISTS
+    lookup_url_kwarg = "list_job_id"
+    serializer_class = JobSerializer
+
+    def visible(self):  # type: ignore[no-untyped-def]
+        return (
+            Job.objects.for_user(self.request.user, Perm.MATCHING_LISTS)
+            .filter(kind__in=(actions.UPLOAD_JOB, actions.RUN_JOB))
+            .order_by("-id")
+        )
 
 
 class RuleViewSet(mixins.ListModelMixin, ScopedViewSet):
@@ -293,4 +311,5 @@ def register(router: Any) -> None:
     """Called by config/api.py."""
     router.register("matching/findings", FindingViewSet, basename="matching-finding")
     router.register("matching/lists", UploadViewSet, basename="matching-list")
+    router.register("matching/jobs", ListJobViewSet, basename="matching-job")
     router.register("matching/rules", RuleViewSet, basename="matching-rule")

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from django.db import connection
@@ -23,11 +24,16 @@ from canlian.core.registry.importing import parse_ledger_date
 from canlian.platform.bulk import append_rows, create_temp_table, is_postgres
 from canlian.platform.dates import add_months
 from canlian.platform.errors import RowError, ValidationFailed
+from canlian.platform.progress import NullProgress, Progress
 from canlian.platform.tabular import TableStream
 
 STAGE = "matching_stage"
 #: Rejected rows kept with their reasons (the count is always exact).
 MAX_ERRORS_KEPT = 1000
+#: Rows checked and copied per round (one COPY each); a small file goes in about 40 rounds so
+#: that its progress moves.
+ROUND_ROWS = 100_000
+ROUND_MIN_ROWS = 1_000
 
 #: The fields a list may give; the ID number is required.
 FIELDS: dict[str, Any] = {
@@ -142,13 +148,13 @@ def _month_after(day: dt.date) -> dt.date:
 
 
 def _rows(
-    stream: TableStream, index: dict[str, int], result: LoadResult, today: dt.date
+    rows: Iterator[tuple[int, list[str]]], index: dict[str, int], result: LoadResult, today: dt.date
 ) -> Iterator[tuple[Any, ...]]:
     """The staged tuples of the valid rows; each bad row is recorded once (its first bad field)."""
     i_id = index["id_number"]
     i_name, i_birth = index.get("name"), index.get("birth_date")
     i_event, i_status = index.get("event_date"), index.get("status")
-    for number, row in stream.rows():
+    for number, row in rows:
         width = len(row)
         raw = row[i_id] if i_id < width else ""
         try:
@@ -185,8 +191,13 @@ def _rows(
         yield (number, number_18, name, birth, event, stop, status)
 
 
-def stage(stream: TableStream, index: dict[str, int], today: dt.date) -> LoadResult:
-    """Check and copy the file's rows into the staging table ``STAGE`` (recreated)."""
+def stage(
+    stream: TableStream, index: dict[str, int], today: dt.date, progress: Progress | None = None
+) -> LoadResult:
+    """Check and copy the file's rows into the staging table ``STAGE`` (recreated), in rounds of at
+    most ``ROUND_ROWS`` rows (one COPY each), the progress moving once per round: outside a write
+    transaction (a job's), the job's page sees it move; memory holds one round."""
+    progress = progress or NullProgress()
     result = LoadResult()
     create_temp_table(
         STAGE,
@@ -200,11 +211,17 @@ def stage(stream: TableStream, index: dict[str, int], today: dt.date) -> LoadRes
             ("status", "varchar(60)"),
         ],
     )
-    append_rows(
-        STAGE,
-        ["row_no", "id_number", "name", "birth_date", "event_date", "stop_from", "status"],
-        _rows(stream, index, result, today),
-    )
+    columns = ["row_no", "id_number", "name", "birth_date", "event_date", "stop_from", "status"]
+    estimated = stream.estimated_rows()
+    size = ROUND_ROWS if not estimated else max(ROUND_MIN_ROWS, min(ROUND_ROWS, estimated // 40))
+    progress.start(estimated, str(_("Checking rows")))
+    rows = stream.rows()
+    while True:
+        chunk = list(islice(rows, size))
+        if not chunk:
+            break
+        append_rows(STAGE, columns, _rows(iter(chunk), index, result, today))
+        progress.advance(len(chunk))
     return result
 
 

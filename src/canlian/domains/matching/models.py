@@ -90,6 +90,15 @@ class ListUpload(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    #: The job that loaded it (a retry of the job finds the list already loaded).
+    job = models.OneToOneField(
+        "jobs.Job",
+        verbose_name=_("job"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="matching_upload",
+    )
 
     objects = RegionScopedQuerySet.as_manager()
     permission_prefix = "matching"

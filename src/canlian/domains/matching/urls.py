@@ -13,6 +13,7 @@ urlpatterns = [
     path("lists/new/", views.UploadCreateView.as_view(), name="upload-create"),
     path("lists/<int:list_upload_id>/", views.UploadDetailView.as_view(), name="upload-detail"),
     path("lists/<int:list_upload_id>/run/", views.UploadRunView.as_view(), name="upload-run"),
+    path("lists/jobs/<int:list_job_id>/", views.UploadJobView.as_view(), name="upload-job"),
     path("rules/", views.RuleListView.as_view(), name="rule-list"),
     path("rules/new/", views.RuleCreateView.as_view(), name="rule-create"),
     path("monitoring/", views.CaseListView.as_view(), name="case-list"),

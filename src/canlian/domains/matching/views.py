@@ -4,8 +4,6 @@ rejected rows, the runs, the rows themselves for holders of ``matching.lists``),
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_sensitive_read
+from canlian.core.jobs.models import Job
 from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
 from canlian.core.registry.selectors import region_names
@@ -196,37 +195,57 @@ class UploadCreateView(CanlianView):
         form = UploadForm(request.POST, request.FILES, regions=_regions(request.user, Perm.MATCHING_LISTS))
         if form.is_valid():
             data = form.cleaned_data
-            upload = data["file"]
-            suffix = Path(upload.name).suffix.lower() or ".csv"
             try:
-                with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-                    for chunk in upload.chunks():
-                        handle.write(chunk)
-                    handle.flush()
-                    result = actions.list_upload(
-                        actor=request.user,
-                        region_code=data["region_code"],
-                        department=data["department"],
-                        list_kind=data["list_kind"],
-                        as_of=data["as_of"],
-                        path=handle.name,
-                        filename=upload.name,
-                        mapping=form.mapping(),
-                        retention_days=data.get("retention_days"),
-                        run=bool(data.get("run")) and request.user.has_canlian_perm(Perm.MATCHING_MANAGE),
-                    )
+                job = actions.list_upload_submit(
+                    actor=request.user,
+                    region_code=data["region_code"],
+                    department=data["department"],
+                    list_kind=data["list_kind"],
+                    as_of=data["as_of"],
+                    upload=data["file"],
+                    mapping=form.mapping(),
+                    retention_days=data.get("retention_days"),
+                    run=bool(data.get("run")),
+                )
             except DomainError as exc:
                 if isinstance(exc, NotFound):
                     raise
                 form_errors_from(form, exc, {"id_number": "col_id_number", "file": "file", "mapping": None})
             else:
                 messages.success(
-                    request,
-                    _("%(rows)s rows kept, %(rejected)s rejected.")
-                    % {"rows": result.row_count, "rejected": result.rejected_count},
+                    request, _("The list was received; it is loaded by job #%(id)s.") % {"id": job.pk}
                 )
-                return redirect("matching:upload-detail", list_upload_id=result.pk)
+                return redirect("matching:upload-job", list_job_id=job.pk)
         return _page(request, "matching/upload_form.html", {"form": form})
+
+
+class UploadJobView(CanlianView):
+    """A list's load (or a comparison run) as a job: its progress, then the list's counts and the
+    rejected rows by row and field, or the error that refused the file."""
+
+    required_permission = Perm.MATCHING_LISTS
+
+    def get(self, request: HttpRequest, list_job_id: int) -> HttpResponse:
+        job = Job.objects.get_for_user(
+            request.user, Perm.MATCHING_LISTS, pk=list_job_id, kind__in=(actions.UPLOAD_JOB, actions.RUN_JOB)
+        )
+        result = job.result or {}
+        upload_id = result.get("upload_id") or job.params.get("upload_id")
+        upload = None
+        if upload_id and not job.is_active:
+            upload = selectors.uploads_visible(user=request.user).filter(pk=upload_id).first()
+        context = {
+            "job": job,
+            "result": result,
+            "upload": upload,
+            "errors": (upload.errors if upload is not None and job.kind == actions.UPLOAD_JOB else None)
+            or result.get("errors")
+            or [],
+            "is_upload": job.kind == actions.UPLOAD_JOB,
+        }
+        htmx = getattr(request, "htmx", False)
+        template = "matching/upload_job.html#progress" if htmx else "matching/upload_job.html"
+        return _page(request, template, context)
 
 
 class UploadDetailView(CanlianView):
@@ -266,12 +285,12 @@ class UploadRunView(CanlianView):
     def post(self, request: HttpRequest, list_upload_id: int) -> HttpResponse:
         upload = ListUpload.objects.get_for_user(request.user, Perm.MATCHING_LISTS, pk=list_upload_id)
         try:
-            actions.comparison_run(actor=request.user, upload_id=upload.pk)
+            job = actions.comparison_run_submit(actor=request.user, upload_id=upload.pk)
         except DomainError as exc:
             flash_error(request, exc)
-        else:
-            messages.success(request, _("Comparison run."))
-        return redirect("matching:upload-detail", list_upload_id=upload.pk)
+            return redirect("matching:upload-detail", list_upload_id=upload.pk)
+        messages.success(request, _("The comparison runs as job #%(id)s.") % {"id": job.pk})
+        return redirect("matching:upload-job", list_job_id=job.pk)
 
 
 # --- rules -----------------------------------------------------------------------------------------

@@ -28,11 +28,19 @@ from canlian.domains.outreach.models import (
 )
 from canlian.platform.access import authorize, is_system, lock_for, user_or_none
 from canlian.platform.errors import Conflict, InvalidState, PermissionDenied
+from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_amount, as_choice, as_date, as_int, as_text, field_error
 from canlian.platform.numbering import NumberingExhausted, allocate_yearly
 
 MANAGE = Perm.OUTREACH_MANAGE
 RECEIPT_PREFIX = "JZ"
+#: What the indicators of ``indicators.py`` read: every write here marks them stale from its month.
+SOURCE = "outreach"
+
+
+def _changed(day: dt.date | None) -> None:
+    day = day or timezone.localdate()
+    sources_changed(SOURCE, year=day.year, month=day.month)
 
 
 def _region(actor: Any, region_code: Any) -> str:
@@ -100,6 +108,7 @@ def volunteer_register(
         region_code=region_code,
         new={"name": volunteer.name, "organisation": volunteer.organisation},
     )
+    _changed(volunteer.registered_on)
     return volunteer
 
 
@@ -180,6 +189,7 @@ def activity_record(
             "hours": sum((r.hours for r in rows), Decimal("0")),
         },
     )
+    _changed(activity.on)
     return activity
 
 
@@ -251,6 +261,7 @@ def donation_receive(
             "purpose": purpose,
         },
     )
+    _changed(day)
     return donation
 
 
@@ -309,6 +320,7 @@ def donation_use(
             "balance": balance - value,
         },
     )
+    _changed(day)
     return use
 
 
@@ -414,6 +426,8 @@ def case_review(*, actor: Any, case_id: Any, publish: bool, note: str = "", on: 
         region_code=case.region_code,
         new={"status": case.status, "note": note},
     )
+    if publish:
+        _changed(case.published_on)
     return case
 
 

@@ -12,5 +12,8 @@ class OutreachConfig(AppConfig):
     def ready(self) -> None:
         from canlian.core.audit.events import register_events
         from canlian.domains.outreach.events import OutreachEvent
+        from canlian.domains.outreach.indicators import INDICATORS
+        from canlian.platform.indicators import register_all
 
         register_events(OutreachEvent)
+        register_all(INDICATORS)

@@ -289,6 +289,10 @@ class TypicalCase(models.Model):
         name = self.person.name
         return name if self.consent == Consent.NAMED else (name[:1] + "某" * max(len(name) - 1, 1))
 
+    @property
+    def shown_title(self) -> str:
+        return self.shown(self.title)
+
     def shown(self, text: str) -> str:
         """``text`` with the person's full name masked unless the consent allows it."""
         if self.person is None or self.consent == Consent.NAMED or not self.person.name:
