@@ -107,6 +107,28 @@ class RegionScopedQuerySet(models.QuerySet):
             raise NotFound() from exc
 
 
+class ReferenceScopedQuerySet(RegionScopedQuerySet):
+    """Reference data owned by the region it names ("" = national): standards, rule settings, criteria.
+
+    Changing a row (any action but ``view``) needs its region in scope; reading (``<prefix>.view``) also
+    reaches the rows that apply there: those of the regions above (a county reads its province's
+    standards, not a neighbour's) and the national rows. ``national_rows_for_every_reader`` lets a
+    model show its national rows even to a reader whose scope holds no region for the permission (the
+    views still require the permission itself)."""
+
+    national_rows_for_every_reader = False
+
+    def for_user(self, user: Any, action: str = "view") -> RegionScopedQuerySet:
+        permission = self._permission(action)
+        if permission != f"{self.model.permission_prefix}.view":
+            return super().for_user(user, action)
+        field = getattr(self.model, "scope_field", "region_code")
+        visible = scope_of(user, permission).q_with_ancestors(field)
+        if self.national_rows_for_every_reader:
+            visible |= Q(**{field: ""})
+        return self.filter(visible)
+
+
 def institutions_of(user: Any, permission: str) -> frozenset[int]:
     """The institutions a user reaches for ``permission`` through institution-bound assignments
     (institution staff): their own institution only, never its region."""

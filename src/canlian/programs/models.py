@@ -10,8 +10,6 @@ that write ``PaymentLine`` rows set-based. Rows that belong to a region carry it
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from canlian.platform.batches import MakerCheckerBatch
 from canlian.platform.dates import add_months, month_start  # noqa: F401  (re-exported: callers import them from here)
-from canlian.platform.scoping import RegionScopedQuerySet, scope_of
+from canlian.platform.scoping import ReferenceScopedQuerySet, RegionScopedQuerySet
 from canlian.programs.choices import (
     OPEN_STATUSES,
     ApplicantKind,
@@ -97,17 +95,9 @@ class Program(models.Model):
         return short
 
 
-class ProgramDataQuerySet(RegionScopedQuerySet):
+class ProgramDataQuerySet(ReferenceScopedQuerySet):
     """Rule settings and standards are owned by the region they name (``region_code``; "" =
-    national). Writing (``programs.manage``) reaches the rows inside one's scope; reading
-    (``programs.view``) also reaches the rows that apply there: the national row and those of the
-    regions above (a county sees its province's standards, not a neighbour's)."""
-
-    def for_user(self, user: Any, action: str = "view") -> RegionScopedQuerySet:
-        permission = self._permission(action)
-        if permission != f"{self.model.permission_prefix}.view":
-            return super().for_user(user, action)
-        return self.filter(scope_of(user, permission).q_with_ancestors("region_code"))
+    national): changed inside one's scope, read also from the regions above and the national row."""
 
 
 class RuleSetting(models.Model):

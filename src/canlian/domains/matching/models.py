@@ -29,7 +29,7 @@ from canlian.domains.matching.choices import (
     RuleShape,
     UploadStatus,
 )
-from canlian.platform.scoping import RegionScopedQuerySet, scope_of
+from canlian.platform.scoping import ReferenceScopedQuerySet, RegionScopedQuerySet
 
 
 class ListSource(models.Model):
@@ -155,14 +155,8 @@ class ListRow(models.Model):
         return mask_id(self.id_number)
 
 
-class RuleQuerySet(RegionScopedQuerySet):
+class RuleQuerySet(ReferenceScopedQuerySet):
     """Rules are owned by the region they name ("" = national); a region reads those above it too."""
-
-    def for_user(self, user, action="view"):  # type: ignore[no-untyped-def]
-        permission = self._permission(action)
-        if permission != "matching.view":
-            return super().for_user(user, action)
-        return self.filter(scope_of(user, permission).q_with_ancestors("region_code"))
 
     def in_force(self, region_code: str, on):  # type: ignore[no-untyped-def]
         prefixes = {region_code[:n] for n in (0, 2, 4, 6, 9, 12) if n <= len(region_code)}

@@ -13,8 +13,6 @@ Scope: rows carry the child's residence ``region_code`` (federation users reach 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,7 +32,11 @@ from canlian.domains.rehab.choices import (
     TrainingMode,
 )
 from canlian.platform.batches import MakerCheckerBatch
-from canlian.platform.scoping import InstitutionScopedQuerySet, RegionScopedQuerySet, scope_of
+from canlian.platform.scoping import (
+    InstitutionScopedQuerySet,
+    ReferenceScopedQuerySet,
+    RegionScopedQuerySet,
+)
 
 
 class RehabPlan(models.Model):
@@ -284,16 +286,12 @@ class Attendance(models.Model):
         return f"{self.plan_id} {self.on}"
 
 
-class SettlementRuleQuerySet(RegionScopedQuerySet):
+class SettlementRuleQuerySet(ReferenceScopedQuerySet):
     """Rules are owned by the region they name ("" = national). Changing one needs its region in
-    scope; reading (``rehab.view``) also reaches the rules that apply there: those of the regions
-    above (a county sees its province's) and the national rules, which every reader sees."""
+    scope; reading (``rehab.view``) also reaches the rules of the regions above and the national
+    rules, which every reader sees."""
 
-    def for_user(self, user: Any, action: str = "view") -> RegionScopedQuerySet:
-        permission = self._permission(action)
-        if permission != f"{self.model.permission_prefix}.view":
-            return super().for_user(user, action)
-        return self.filter(scope_of(user, permission).q_with_ancestors("region_code") | Q(region_code=""))
+    national_rows_for_every_reader = True
 
 
 class SettlementRule(models.Model):

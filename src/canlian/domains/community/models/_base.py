@@ -7,19 +7,14 @@ from typing import Any
 
 from django.db.models import Q
 
-from canlian.platform.scoping import RegionScopedQuerySet, scope_of
+from canlian.platform.scoping import ReferenceScopedQuerySet
 
 
-class ReferenceQuerySet(RegionScopedQuerySet):
-    """Standards, rules and criteria owned by the region they name ("" = national). Changing one needs
-    its region in scope; reading (``community.view``) also reaches the rows of the regions above and
-    the national rows."""
+class ReferenceQuerySet(ReferenceScopedQuerySet):
+    """Standards, rules and criteria owned by the region they name ("" = national); the national
+    rows are read by every reader."""
 
-    def for_user(self, user: Any, action: str = "view") -> RegionScopedQuerySet:
-        permission = self._permission(action)
-        if permission != f"{self.model.permission_prefix}.view":
-            return super().for_user(user, action)
-        return self.filter(scope_of(user, permission).q_with_ancestors("region_code") | Q(region_code=""))
+    national_rows_for_every_reader = True
 
 
 def effective_q(on: Any) -> Q:
