@@ -167,11 +167,15 @@ CANLIAN_LOGIN_USER_FAILURE_LIMIT = int(os.environ.get("CANLIAN_LOGIN_USER_FAILUR
 CANLIAN_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("CANLIAN_LOGIN_IP_FAILURE_LIMIT", "100"))
 # The client address: REMOTE_ADDR, unless the site sits behind reverse proxies named here (their
 # count, or their addresses): only then is X-Forwarded-For believed, and only their entries of it.
-_TRUSTED_PROXY_IPS = [ip.strip() for ip in os.environ.get("CANLIAN_TRUSTED_PROXY_IPS", "").split(",") if ip.strip()]
+_TRUSTED_PROXY_IPS = [
+    ip.strip() for ip in os.environ.get("CANLIAN_TRUSTED_PROXY_IPS", "").split(",") if ip.strip()
+]
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("CANLIAN_TRUSTED_PROXY_COUNT", "0")) or None
 AXES_IPWARE_PROXY_TRUSTED_IPS = _TRUSTED_PROXY_IPS or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if (AXES_IPWARE_PROXY_COUNT or _TRUSTED_PROXY_IPS) else ("REMOTE_ADDR",)
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    if (AXES_IPWARE_PROXY_COUNT or _TRUSTED_PROXY_IPS)
+    else ("REMOTE_ADDR",)
 )
 
 LANGUAGE_CODE = "zh-hans"
@@ -254,6 +258,9 @@ LOGGING = {
 # CANLIAN_JOB_STALE_SECONDS (or whose worker process on this host is gone) is failed so it can be retried.
 CANLIAN_JOB_HEARTBEAT_SECONDS = int(os.environ.get("CANLIAN_JOB_HEARTBEAT_SECONDS", "30"))
 CANLIAN_JOB_STALE_SECONDS = int(os.environ.get("CANLIAN_JOB_STALE_SECONDS", "600"))
+# The files uploaded with a job (lists of people) are deleted this many days after the job finished
+# (daily task jobs.purge_files); a failed job older than that cannot be retried: upload it again.
+CANLIAN_JOB_FILE_DAYS = int(os.environ.get("CANLIAN_JOB_FILE_DAYS", "30"))
 
 # Who may see full identities is decided in canlian.core.permissions; masking happens in lists.
 # An export showing more than this many full ID numbers needs a stated reason (recorded in the audit

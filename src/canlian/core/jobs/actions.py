@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
@@ -87,6 +90,12 @@ def job_retry(*, actor: Any, job_id: int) -> Job:
         assert_in_scope(actor, "jobs.manage", job.region_code)
     if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
         raise InvalidState(_("Only a failed or cancelled job can be retried."), code="job_not_failed")
+    if job.params.get("file_purged"):
+        raise InvalidState(
+            _("The file uploaded with this job was deleted on %(day)s; upload it again.")
+            % {"day": job.params["file_purged"]},
+            code="job_file_purged",
+        )
     job.status = JobStatus.QUEUED
     job.error = job.error_code = ""
     job.finished_at = None
@@ -110,3 +119,29 @@ def job_cancel(*, actor: Any, job_id: int) -> Job:
     job.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, event=EventType.JOB_CANCELLED, obj=job)
     return job
+
+
+FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+def jobs_purge_files(*, now: Any = None) -> int:
+    """Delete the files uploaded with jobs that finished more than ``CANLIAN_JOB_FILE_DAYS`` days ago
+    (they hold lists of people: kept no longer than needed to correct and retry). The job keeps its
+    counts, log and result; ``params["file_purged"]`` records the day, and a retry is then refused.
+    Returns how many jobs' files were deleted."""
+    now = now or timezone.now()
+    limit = now - dt.timedelta(days=settings.CANLIAN_JOB_FILE_DAYS)
+    root = Path(settings.MEDIA_ROOT) / "jobs"
+    day = timezone.localtime(now).date().isoformat()
+    purged = 0
+    candidates = Job.objects.filter(status__in=FINISHED_STATUSES, finished_at__lt=limit).exclude(
+        params__has_key="file_purged"
+    )
+    for pk, params in candidates.filter(params__has_key="path").values_list("pk", "params"):
+        folder = root / str(pk)
+        if not folder.is_dir():
+            continue  # a file the job read from elsewhere (the command line, the package's data)
+        shutil.rmtree(folder)
+        Job.objects.filter(pk=pk).update(params={**params, "file_purged": day})
+        purged += 1
+    return purged
