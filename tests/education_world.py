@@ -1,5 +1,6 @@
 """Education objects for tests, and region A's objects (东营区 370502) for tests/test_authorization.py's
-world: ``build`` returns them under their URL keyword names (education routes take none);
+world: ``build`` returns them under their URL keyword names (the API's ``school_id`` and
+``placement_id``; the pages take none);
 ``snapshot`` what a refused request must leave unchanged."""
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
     school = actions.school_create(
         actor=owner, name="MARKER-EDU-A 实验小学", region_code="370502", resource_room=True
     )
-    actions.placement_record(
+    placement = actions.placement_record(
         actor=owner, person_id=person.pk, school_year=2025, placement="regular_class", school_id=school.pk
     )
-    return {}
+    return {"school_id": school, "placement_id": placement}
 
 
 def snapshot() -> tuple[Any, ...]:

@@ -27,7 +27,9 @@ _names = iter("甲乙丙丁戊己庚辛壬癸子丑寅卯")
 def enrol(program, *, grade, birth="19800101", dibao=False):
     person = registered(name="投保" + next(_names), grade=grade, birth=birth)
     if dibao:
-        HardshipStatus.objects.create(person=person, kind="dibao", valid_from=dt.date(2024, 1, 1), source="manual")
+        HardshipStatus.objects.create(
+            person=person, kind="dibao", valid_from=dt.date(2024, 1, 1), source="manual"
+        )
     return Enrollment.objects.create(
         program=program,
         person=person,
@@ -60,7 +62,10 @@ def test_the_seeded_program_and_its_options():
     assert RuleSetting.objects.get(program=program, region_code="").rules == compile_rules({})
     assert compile_rules({})[-1] == {
         "rule": "any_of",
-        "rules": [{"rule": "certificate", "grades": [1, 2]}, {"rule": "hardship_any", "kinds": ["dibao", "tekun"]}],
+        "rules": [
+            {"rule": "certificate", "grades": [1, 2]},
+            {"rule": "hardship_any", "kinds": ["dibao", "tekun"]},
+        ],
     }
     assert compile_rules({"all_grades": True}) == [{"rule": "alive"}, {"rule": "certificate_valid"}]
     assert {"rule": "age", "min": 16, "max": 59} in compile_rules({"working_age_only": True})
@@ -75,7 +80,9 @@ def test_january_cycle_pays_the_yearly_premium_once(setup):
     mild = enrol(program, grade=3)  # grade 3, no hardship: not insured
     old = enrol(program, grade=1, birth="19400101")  # no age limit by default: insured
     with pytest.raises(InvalidState):  # December of the year before: no premium in force
-        cycles.cycle_generate(actor=setup["maker"], region_code="370502", month=dt.date(2025, 12, 1), program=program)
+        cycles.cycle_generate(
+            actor=setup["maker"], region_code="370502", month=dt.date(2025, 12, 1), program=program
+        )
     result = cycles.cycle_generate(actor=setup["maker"], region_code="370502", month=JAN, program=program)
     lines = {line.enrollment_id: line for line in PaymentLine.objects.filter(cycle=result.cycle)}
     assert {pk: line.amount for pk, line in lines.items()} == {
@@ -85,7 +92,9 @@ def test_january_cycle_pays_the_yearly_premium_once(setup):
     }
     assert mild.pk not in lines and result.total_amount == Decimal("360.00")
     with pytest.raises(InvalidState):  # February pays nobody again
-        cycles.cycle_generate(actor=setup["maker"], region_code="370502", month=dt.date(2026, 2, 1), program=program)
+        cycles.cycle_generate(
+            actor=setup["maker"], region_code="370502", month=dt.date(2026, 2, 1), program=program
+        )
 
 
 def test_working_age_option_and_a_grade_banded_premium(setup, make_user):
@@ -100,13 +109,13 @@ def test_working_age_option_and_a_grade_banded_premium(setup, make_user):
     )
     # grade 1 insured at 150 in the county (more keys win over the city's flat 120)
     insurance_year_set(actor=province, region_code="370502", year=2026, amount="150.00", grades="1")
-    at_59 = enrol(program, grade=1, birth="19660101")  # 60 on 1 Jan 2026 … born 1966-01-02 would be 59
+    at_60 = enrol(program, grade=1, birth="19660101")  # 60 on 1 Jan 2026: past working age all January
     young = enrol(program, grade=1, birth="19660102")  # 59 on 1 Jan 2026 (60 on the 2nd): insured
     two = enrol(program, grade=2, birth="19900101")
     result = cycles.cycle_generate(actor=setup["maker"], region_code="370502", month=JAN, program=program)
     amounts = {line.enrollment_id: line.amount for line in PaymentLine.objects.filter(cycle=result.cycle)}
     assert amounts == {young.pk: Decimal("150.00"), two.pk: Decimal("120.00")}
-    assert at_59.pk not in amounts  # 60 all of January
+    assert at_60.pk not in amounts
 
 
 def test_refusals_leave_nothing(setup):
@@ -130,7 +139,9 @@ def test_the_list_sent_to_the_insurer_and_its_result_file(setup):
     generated = cycles.cycle_generate(actor=setup["maker"], region_code="370502", month=JAN, program=program)
     cycles.cycle_approve(actor=setup["checker"], cycle_id=generated.cycle.pk)
     content, _name = cycles.cycle_export(actor=setup["checker"], cycle_id=generated.cycle.pk, fmt="xlsx")
-    cells = {str(c) for r in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True) for c in r if c}
+    cells = {
+        str(c) for r in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True) for c in r if c
+    }
     assert {first.person.id_number, second.person.id_number} <= cells
     table = Table(
         header=["ID number", "period", "status", "reason"],

@@ -526,6 +526,16 @@ RULES: dict[str, type[Rule]] = {
 }
 
 
+def register_rule(rule: type[Rule]) -> None:
+    """Make a domain's rule primitive known to the engine (from its app's ``ready()``; idempotent). A
+    domain rule reads its own tables (e.g. education's placement of the school year) in ``evaluate``
+    and in ``sql`` alike; a code already taken by another class is refused."""
+    taken = RULES.get(rule.code)
+    if taken is not None and taken is not rule and taken.__qualname__ != rule.__qualname__:
+        raise ValueError(f"rule code {rule.code!r} is already registered by {taken.__qualname__}")
+    RULES[rule.code] = rule
+
+
 def build_rule(spec: dict[str, Any]) -> Rule:
     try:
         return RULES[spec["rule"]](spec)

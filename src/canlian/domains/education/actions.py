@@ -35,6 +35,12 @@ PLACEMENT_WORDS = {
     "学前教育": Placement.PRESCHOOL,
     "幼儿园": Placement.PRESCHOOL,
     "未入学": Placement.NOT_ENROLLED,
+    "中职": Placement.VOCATIONAL,
+    "中等职业学校": Placement.VOCATIONAL,
+    "职业学校": Placement.VOCATIONAL,
+    "高校": Placement.HIGHER,
+    "高等教育": Placement.HIGHER,
+    "大学": Placement.HIGHER,
 }
 REASON_WORDS = {
     "身体原因": "health",
@@ -291,3 +297,46 @@ def placements_import(
         new={"school_year": year, **result.as_dict()},
     )
     return result
+
+
+@transaction.atomic
+def term_standard_set(
+    *,
+    actor: Any,
+    program: str,
+    region_code: str,
+    year: Any,
+    term: str,
+    amount: Any,
+    grades: str = "",
+    hardship: str = "",
+    note: str = "",
+) -> Any:
+    """The amount of one term of a per-term program (the kindergarten fee subsidy, the student grant)
+    in a region: an engine standard in force for the whole of the term's paying month only (spring:
+    March, autumn: September), so that month's cycle pays the term once (audited by the engine,
+    refused there without the programs' permission in the region)."""
+    import datetime as dt
+
+    from canlian.domains.education.presets import TERM_MONTHS, TERM_PROGRAMS
+    from canlian.platform.dates import month_end
+    from canlian.programs.program_actions import standard_create
+
+    code = as_choice(program, "program", [(p, p) for p in TERM_PROGRAMS])
+    term = as_choice(term, "term", [(t, t) for t in TERM_MONTHS])
+    start = dt.date(_year_of(year), TERM_MONTHS[term], 1)
+    return standard_create(
+        actor=actor,
+        program=code,
+        region_code=region_code,
+        valid_from=start,
+        valid_to=month_end(start),
+        amount=amount,
+        grades=grades,
+        hardship=hardship,
+        note=note or f"{start.year} {'春季' if term == 'spring' else '秋季'}学期",
+    )
+
+
+def _year_of(value: Any) -> int:
+    return as_int(value, "year", low=2000, high=2100, required=True)  # type: ignore[return-value]

@@ -11,12 +11,14 @@ class EducationConfig(AppConfig):
 
     def ready(self) -> None:
         from canlian.core.audit.events import register_events
-        from canlian.domains.education import presets
+        from canlian.domains.education import presets, rules
         from canlian.domains.education.events import EducationEvent
         from canlian.programs.families import register_family
 
         register_events(EducationEvent)
-        register_family(presets.FAMILY, options=presets.OPTIONS, compile=presets.compile_rules)
+        rules.register()  # the engine rule primitive "education_placement"
+        for code, options, compile_rules in presets.FAMILIES:
+            register_family(code, options=options, compile=compile_rules)
         from canlian.domains.education import timeline  # noqa: F401  (registers the person page's entries)
         from canlian.domains.education.indicators import INDICATORS
         from canlian.platform.indicators import register_all

@@ -10,6 +10,8 @@ class SchoolKind(models.TextChoices):
     REGULAR = "regular", _("Regular school")
     SPECIAL = "special", _("Special school")
     KINDERGARTEN = "kindergarten", _("Kindergarten")
+    VOCATIONAL = "vocational", _("Vocational school")
+    UNIVERSITY = "university", _("University or college")
 
 
 class Placement(models.TextChoices):
@@ -17,8 +19,13 @@ class Placement(models.TextChoices):
     SPECIAL_SCHOOL = "special_school", _("Special school")
     HOME_TEACHING = "home_teaching", _("Home teaching (送教上门)")
     PRESCHOOL = "preschool", _("Preschool")
+    VOCATIONAL = "vocational", _("Vocational school (中职)")
+    HIGHER = "higher_education", _("University or college (高校)")
     NOT_ENROLLED = "not_enrolled", _("Not enrolled")
 
+
+#: The placements of students after compulsory education (the grants of vocational schools and universities).
+BEYOND_COMPULSORY = (Placement.VOCATIONAL, Placement.HIGHER)
 
 #: The placements that count as enrolled in compulsory education.
 COMPULSORY_ENROLLED = (Placement.REGULAR_CLASS, Placement.SPECIAL_SCHOOL, Placement.HOME_TEACHING)

@@ -19,6 +19,9 @@ class EmploymentConfig(AppConfig):
 
         # The engine edits and compiles the pension premium's rule settings through this family.
         register_family(presets.FAMILY, options=presets.OPTIONS, compile=presets.compile_rules)
+        from canlian.domains.employment import insurance
+
+        insurance.register()  # commercial insurance's rule family
         from canlian.domains.employment import timeline  # noqa: F401  (registers the person page's entries)
         from canlian.domains.employment.indicators import INDICATORS
         from canlian.platform.indicators import register_all

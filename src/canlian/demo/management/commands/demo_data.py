@@ -25,6 +25,7 @@ from canlian.core.regions.models import Region
 from canlian.demo.care import generate_demo_care
 from canlian.demo.community import generate_demo_community
 from canlian.demo.edu_employment import generate_demo_edu_employment
+from canlian.demo.edu_programs import generate_demo_edu_programs
 from canlian.demo.matching import generate_demo_matching
 from canlian.demo.persons import generate_demo_persons
 from canlian.demo.programs import generate_demo_programs
@@ -107,6 +108,7 @@ class Command(CanlianCommand):
         self.stdout.write(generate_demo_services(region_code=city_code))
         self.stdout.write(str(generate_demo_matching(region_code=city_code)))
         self.stdout.write(str(generate_demo_edu_employment(region_code=city_code)))
+        self.stdout.write(generate_demo_edu_programs(region_code=city_code))
         # --- end domains
         self._steering(city_code)
         self._print(accounts)
