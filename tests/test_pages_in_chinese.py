@@ -41,7 +41,13 @@ ALLOWED = {
     "canlian",
 }
 #: Words a page shows on purpose: the import page names the English column headers it accepts.
-ROUTE_ALLOWED = {"regions:import": {"code", "name"}}
+ROUTE_ALLOWED = {
+    "regions:import": {"code", "name"},
+    # the codes of the seeded star criteria (identifiers a region edits) and a stored choice code
+    "community:star-rules": {"facilities", "management", "satisfaction", "services", "staff"},
+    "audit:list": {"insurance"},
+    "audit:detail": {"insurance"},
+}
 #: Routes whose body is not a page (files, fragments for scripts, the API browser).
 SKIP_PREFIXES = ("api:", "api-")
 
