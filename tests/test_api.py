@@ -43,13 +43,14 @@ def test_user_create_via_api_and_error_codes(client, county_admin):
         {"username": "zhou", "role": "township_worker", "region": "370602001", "password": "Wenhui-Road-88"},
         content_type="application/json",
     )
-    assert outside.status_code == 400 and outside.json()["error"]["code"] == "region_out_of_scope"
+    # Well-formed but refused by the domain: 422 (decision 0004); a request missing fields stays 400.
+    assert outside.status_code == 422 and outside.json()["error"]["code"] == "region_out_of_scope"
     weak = client.post(
         "/api/v1/users/",
         {"username": "wu", "role": "cadre", "region": "370502", "password": "1"},
         content_type="application/json",
     )
-    assert weak.status_code == 400 and weak.json()["error"]["code"] == "weak_password"
+    assert weak.status_code == 422 and weak.json()["error"]["code"] == "weak_password"
     assert weak.json()["error"]["field"] == "password"
     invalid = client.post("/api/v1/users/", {"username": "x"}, content_type="application/json")
     assert invalid.status_code == 400 and invalid.json()["error"]["code"] == "validation_failed"

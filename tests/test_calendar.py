@@ -409,7 +409,8 @@ def test_an_edit_through_the_api_is_audited(client, province, schedule):
     response = client.post(
         "/api/v1/calendar/days/", {"date": "2026-10-13", "kind": "workday"}, content_type="application/json"
     )
-    assert response.status_code == 400 and response.json()["error"]["field"] == "kind"
+    # A make-up working day on a weekday: well-formed, refused by the calendar's rule (422).
+    assert response.status_code == 422 and response.json()["error"]["field"] == "kind"
     response = client.post(
         "/api/v1/calendar/days/remove/", {"date": "2026-10-12"}, content_type="application/json"
     )

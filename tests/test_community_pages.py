@@ -220,7 +220,7 @@ def test_api_lists_and_maker_checker(client, regions, county_admin, make_user):
         {"home": home.pk, "person": old.pk, "starts_on": str(JUNE)},
         content_type="application/json",
     )
-    assert refused.status_code == 400 and refused.json()["error"]["code"] == "not_eligible"
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "not_eligible"
     workers = client.get("/api/v1/community/workers/")
     assert workers.status_code == 200
     assert Worker.objects.count() == 0

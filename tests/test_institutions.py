@@ -605,7 +605,7 @@ def test_api_create_and_actions(client, admin, yantai_admin):
         {"code": "API-1", "name": "接口机构", "kind": "care", "region_code": "370502", "credit_code": "bad"},
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422  # well-formed, refused by the domain (decision 0004)
     assert response.json()["error"]["field"] == "credit_code"
     response = client.post(
         reverse("api:institution-list"),

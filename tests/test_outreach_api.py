@@ -85,7 +85,7 @@ def test_volunteer_activity_donation_and_uses_within_the_balance(client, world):
     assert first.status_code == 201 and first.json()["amount"] == "600.00"
     # 400.00 are left: one cent more is refused, naming the field, and nothing is written.
     over = _post(client, use_url, {"on": "2026-03-02", "amount": "400.01", "description": "超额"})
-    assert over.status_code == 400
+    assert over.status_code == 422  # well-formed, refused by the domain (decision 0004)
     assert (_error(over)["code"], _error(over)["field"]) == ("validation_failed", "amount")
     assert "400.00" in _error(over)["message"]
     assert DonationUse.objects.count() == 1
@@ -143,7 +143,7 @@ def test_case_consent_before_submission_and_review_by_another(client, world):
     assert created.status_code == 201, created.content
     case_url = f"{API}/cases/{created.json()['id']}/"
     no_consent = _post(client, f"{case_url}submit/", {})
-    assert no_consent.status_code == 400 and _error(no_consent)["field"] == "consent"
+    assert no_consent.status_code == 422 and _error(no_consent)["field"] == "consent"
     patched = client.patch(
         case_url, {"consent": "masked", "consent_on": "2026-03-01"}, content_type="application/json"
     )

@@ -544,7 +544,7 @@ def test_api_preview(client, county, population, nursing):  # noqa: F811
     result = preview(nursing, "370502", ON)
     assert data["eligible"] == result.eligible and data["people"] == result.people
     assert all("*" in p["id_number"] for p in data["sample"])
-    assert client.get(f"/api/v1/programs/{NURSING}/preview/", {"region": "3706"}).status_code == 400
+    assert client.get(f"/api/v1/programs/{NURSING}/preview/", {"region": "3706"}).status_code == 422
 
 
 def test_api_standards_and_settings(client, county, nursing, regions):
@@ -590,6 +590,6 @@ def test_api_standards_and_settings(client, county, nursing, regions):
         {"program": NURSING, "region_code": "370502", "valid_from": "2027-01-01", "options": {"nope": True}},
         content_type="application/json",
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # well-formed, refused by the domain (decision 0004)
     regions_seen = {s["region_code"] for s in client.get("/api/v1/rule-settings/").json()["results"]}
     assert regions_seen == {"", "370502"}

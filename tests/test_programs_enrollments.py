@@ -571,7 +571,7 @@ def test_api_transitions(client, team, person):
     Enrollment.objects.filter(pk=pk).update(notice_until=D(2026, 10, 13))
     assert post(team["civil"], "notice-end").json()["status"] == "active"
     assert (
-        post(team["county"], "stop", {"reason": "request", "stopped_from": "2026-12-15"}).status_code == 400
+        post(team["county"], "stop", {"reason": "request", "stopped_from": "2026-12-15"}).status_code == 422
     )
     stopped = post(team["county"], "stop", {"reason": "request", "stopped_from": "2026-12-01"}).json()
     assert (stopped["status"], stopped["stopped_from"], stopped["stop_reason"]) == (

@@ -112,7 +112,7 @@ def test_create_and_update_through_the_actions(client, worker, regions):
         },
         content_type="application/json",
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # well-formed, refused: the check digit is the domain's rule
     assert bad.json()["error"]["code"] == "validation_failed" and bad.json()["error"]["field"] == "id_number"
     outside = client.post(
         "/api/v1/persons/",
@@ -127,7 +127,7 @@ def test_create_and_update_through_the_actions(client, worker, regions):
     wrong_region = client.patch(
         f"/api/v1/persons/{body['id']}/", {"region_code": "999999"}, content_type="application/json"
     )
-    assert wrong_region.status_code == 400 and wrong_region.json()["error"]["field"] == "region_code"
+    assert wrong_region.status_code == 422 and wrong_region.json()["error"]["field"] == "region_code"
     assert set(Person.objects.values_list("name", flat=True)) == {"新名"}
 
 

@@ -632,7 +632,7 @@ def test_api_plan_create_and_attendance(client, county, staff_user, inst, kid):
         {"plan": plan_id, "days": ["2025-01-02"]},
         content_type="application/json",
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # well-formed, refused by the domain (decision 0004)
     listed = client.get(f"/api/v1/rehab/attendance/?plan={plan_id}&from=2025-03-03").json()["results"]
     assert [d["on"] for d in listed] == ["2025-03-03"]
     assert client.post("/api/v1/rehab/plans/", {}, content_type="application/json").status_code == 403
@@ -645,7 +645,7 @@ def test_api_device_interval(client, county, kid):
     assert client.post("/api/v1/rehab/devices/", body, content_type="application/json").status_code == 201
     body["provided_on"] = "2025-06-01"
     response = client.post("/api/v1/rehab/devices/", body, content_type="application/json")
-    assert response.status_code == 400 and "2027-06-01" in response.content.decode()
+    assert response.status_code == 422 and "2027-06-01" in response.content.decode()
 
 
 def test_staff_attendance_entry_opens_their_own_sign_in_page(client, staff_user, county, inst):

@@ -228,7 +228,7 @@ def test_transfer_page_and_api(client, county, inst, other_inst, kid):
         {"institution": third.pk, "on": "2025-06-01", "reason": "再次搬迁"},
         content_type="application/json",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422  # well-formed, refused by the domain (decision 0004)
     error = refused.json()["error"]
     assert error["code"] == "validation_failed" and error["field"] == "on" and error["request_id"]
     done = client.post(
@@ -352,7 +352,7 @@ def test_tablet_and_api_refuse_outside_the_window(client, staff_user, windowed, 
         {"plan": windowed.pk, "days": ["2025-03-05"]},
         content_type="application/json",
     )
-    assert api.status_code == 400
+    assert api.status_code == 422  # well-formed, refused by the domain (decision 0004)
     error = api.json()["error"]
     assert error["code"] == "validation_failed" and error["field"] == "days"
     assert (
@@ -443,7 +443,7 @@ def test_holiday_in_an_upload_and_the_api(client, tmp_path, staff_user, county, 
     # The API: 400 holiday_unconfirmed without confirm_holiday, 201 with it.
     body = {"plan": plan.pk, "days": ["2025-10-02"]}
     refused = client.post("/api/v1/rehab/attendance/", body, content_type="application/json")
-    assert refused.status_code == 400 and refused.json()["error"]["code"] == "holiday_unconfirmed"
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "holiday_unconfirmed"
     body["confirm_holiday"] = True
     assert (
         client.post("/api/v1/rehab/attendance/", body, content_type="application/json").json()["added"] == 1

@@ -338,7 +338,7 @@ def test_another_region_sees_none_of_region_a(world, make_user):
     assert "东营区" not in html
     assert page.context["figures"].children_served == 1
     api = client.get("/api/v1/reports/rehab-figures/", {"region": "370502"})
-    assert api.status_code == 400
+    assert api.status_code == 422  # well-formed, refused by the domain (decision 0004)
     # An institution's staff see their own institution's children only.
     staff = make_user("institution_staff", "370502", institution=world["i1"])
     own = rehab_figures(user=staff, region="", first=JAN1, last=DEC31, today=TODAY)
@@ -373,7 +373,7 @@ def test_page_api_and_audited_export(world, make_user):
     assert body["money"]["total"] == "41000.00" and body["money"]["total_wan"] == "4.10"
     assert body["supervision"]["notices_issued"] == 4 and body["institutions"]["designated_rehab"] == 2
     bad = client.get("/api/v1/reports/rehab-figures/", {"from": "2026-12-31", "to": "2026-01-01"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # well-formed, refused by the domain (decision 0004)
     before = AuditEvent.objects.filter(event_type="report.figures_exported").count()
     export = client.get(reverse("reporting:rehab-export"), {**query, "region": "370502"})
     assert export.status_code == 200

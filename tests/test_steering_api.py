@@ -151,7 +151,9 @@ def test_targets_are_written_through_the_actions(client, world, make_user):
         {"indicator": "t.rate", "region_code": "370505", "year": YEAR, "value": "120"},
         content_type="application/json",
     )
-    assert bad.status_code == 400 and bad.json()["error"]["field"] == "value"
+    assert (
+        bad.status_code == 422 and bad.json()["error"]["field"] == "value"
+    )  # well-formed, refused by the domain (decision 0004)
     assert client.delete(f"/api/v1/targets/{pk}/").status_code == 204
     assert not Target.objects.filter(pk=pk).exists()
     kinds = list(

@@ -184,5 +184,8 @@ def test_api(client, payments, city_admin):
         "amount_wan": "1.23",
     }
     bad = client.get("/api/v1/subsidies/statistics/?region=3706")
-    assert bad.status_code == 400 and bad.json()["error"]["field"] == "region"
-    assert client.get("/api/v1/subsidies/statistics/?start=2026-03&end=2026-01").status_code == 400
+    assert (
+        bad.status_code == 422 and bad.json()["error"]["field"] == "region"
+    )  # well-formed, refused by the domain (decision 0004)
+    assert client.get("/api/v1/subsidies/statistics/?start=2026-03&end=2026-01").status_code == 422
+    assert client.get("/api/v1/subsidies/statistics/?start=2026-13").status_code == 400  # malformed

@@ -42,6 +42,8 @@ class DomainError(Exception):
 
     code = "error"
     http_status = 400
+    #: The API's status when it differs from ``http_status`` (None: see ``api_status_of``).
+    api_status: int | None = None
     default_message = _("The request could not be completed.")
 
     def __init__(
@@ -87,6 +89,15 @@ class ValidationFailed(DomainError):
             self.details = [e.as_dict() for e in self.errors]
 
 
+class MalformedInput(ValidationFailed):
+    """The request does not fit its schema (a parameter or field of the wrong shape: a blank value,
+    a number out of its declared range, a date that is not a date). The API answers 400; every other
+    ``ValidationFailed`` is a well-formed request the domain refuses, answered 422
+    (docs/decisions/0004-api-refusal-status.md)."""
+
+    api_status = 400
+
+
 class NotFound(DomainError):
     """Missing, or outside the user's scope: the two are deliberately indistinguishable."""
 
@@ -119,6 +130,15 @@ class InvalidState(DomainError):
     code = "invalid_state"
     http_status = 409
     default_message = _("This is not possible in the object's current state.")
+
+
+def api_status_of(exc: DomainError) -> int:
+    """The API's status for a typed error: 400 only for a request that does not fit its schema
+    (``MalformedInput``); a refusal by the domain (``ValidationFailed`` and the other 400-class
+    errors raised by actions) is 422, "well-formed but refused"; 403, 404, 409, 429 as declared."""
+    if exc.api_status is not None:
+        return exc.api_status
+    return 422 if exc.http_status == 400 else exc.http_status
 
 
 class DomainErrorMiddleware:

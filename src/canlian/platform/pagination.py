@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework.pagination import CursorPagination
 
+from canlian.platform.errors import MalformedInput, ValidationFailed
 from canlian.platform.inputs import as_int
 
 
@@ -21,7 +22,10 @@ class KeysetPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        size = as_int(raw, self.page_size_query_param, low=1, high=self.max_page_size)
+        try:
+            size = as_int(raw, self.page_size_query_param, low=1, high=self.max_page_size)
+        except ValidationFailed as exc:  # a parameter outside its declared range: malformed (400)
+            raise MalformedInput(exc.message, field=exc.field, details=exc.details) from exc
         assert size is not None  # required: a blank value is refused
         return size
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import permissions
 
-from canlian.platform.errors import ValidationFailed
+from canlian.platform.errors import MalformedInput
 
 #: Query parameters that may be blank: the first page's cursor, and Swagger UI's start-up script
 #: (``/api/docs/?script=``, drf-spectacular's split view).
@@ -20,7 +20,7 @@ def refuse_blank_parameters(request: Any) -> None:
     each parameter's values, and "no filter" is leaving the parameter out."""
     for key, values in request.query_params.lists():
         if key not in BLANK_ALLOWED and any(v == "" for v in values):
-            raise ValidationFailed(
+            raise MalformedInput(
                 _("The parameter %(name)s has no value: give one, or leave the parameter out.")
                 % {"name": key},
                 field=key,

@@ -14,13 +14,13 @@ from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
 from canlian.platform.access import region_in_scope
-from canlian.platform.api import HasCanlianPermission
+from canlian.platform.api import HasCanlianPermission, region_filter
 from canlian.platform.errors import ValidationFailed
 from canlian.reporting.rehab_figures import default_period, rehab_figures
 
 
 class RehabFiguresQuerySerializer(serializers.Serializer):
-    region = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    region = region_filter()
     # "from" is a keyword: the field is declared under its query name below.
     to = serializers.DateField(required=False, help_text="YYYY-MM-DD (default: 31 December)")
 
@@ -34,9 +34,11 @@ class RehabFiguresQuerySerializer(serializers.Serializer):
         start = attrs.get("from") or (attrs["to"].replace(month=1, day=1) if attrs.get("to") else first)
         end = attrs.get("to") or dt.date(start.year, 12, 31)
         if end < start:
-            raise serializers.ValidationError({"to": _("The period ends before it starts.")})
+            raise serializers.ValidationError({"to": _("The period ends before it starts.")}, code="refused")
         if (end - start).days > 366 * 5:
-            raise serializers.ValidationError({"to": _("Choose a period of at most five years.")})
+            raise serializers.ValidationError(
+                {"to": _("Choose a period of at most five years.")}, code="refused"
+            )
         attrs["from"], attrs["to"] = start, end
         return attrs
 

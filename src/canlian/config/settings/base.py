@@ -229,6 +229,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
+    # request bodies as their own components: required text is non-blank, uploads are binary
+    "COMPONENT_SPLIT_REQUEST": True,
     "TITLE": "canlian API",
     "DESCRIPTION": _(
         "Smart Disabled Persons' Federation REST API: regions, accounts, audit, jobs and the registry."

@@ -34,7 +34,7 @@ from canlian.core.calendar.importing import NAME_MAX, YEARS
 from canlian.core.calendar.models import CalendarDay, CalendarYear, ProvisionalDeadline
 from canlian.core.permissions import Perm
 from canlian.platform.api import HasCanlianPermission, ScopedViewSet
-from canlian.platform.errors import ValidationFailed
+from canlian.platform.errors import MalformedInput
 from canlian.platform.pagination import KeysetPagination
 
 # --- serializers -----------------------------------------------------------------------------------
@@ -52,7 +52,9 @@ class CalendarDaySerializer(serializers.ModelSerializer):
 class CalendarYearSerializer(serializers.ModelSerializer):
     holidays = serializers.IntegerField(read_only=True)
     workdays = serializers.IntegerField(read_only=True)
-    loaded_by = serializers.CharField(source="loaded_by.username", read_only=True, default=None, allow_null=True)
+    loaded_by = serializers.CharField(
+        source="loaded_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = CalendarYear
@@ -162,13 +164,17 @@ class CalendarDayViewSet(mixins.ListModelMixin, _ReferenceViewSet):
         queryset = CalendarDay.objects.order_by("date")
         year = self.request.query_params.get("year")
         if year:
-            if not year.isdigit():
-                raise ValidationFailed(_("Give the year as four digits."), field="year")
+            if not year.isdigit() or not 1 <= int(year) <= 9999:
+                raise MalformedInput(_("Give the year as four digits."), field="year")
             queryset = queryset.filter(year_id=int(year))
         return queryset
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="only this year")],
+        parameters=[
+            OpenApiParameter(
+                "year", {"type": "integer", "minimum": 1, "maximum": 9999}, description="only this year"
+            )
+        ],
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -232,13 +238,16 @@ class ProvisionalDeadlineViewSet(mixins.ListModelMixin, ScopedViewSet):
         if wanted == "all":
             return queryset
         if wanted not in DeadlineStatus.values:
-            raise ValidationFailed(_("Unknown status."), field="status")
+            raise MalformedInput(_("Unknown status."), field="status")
         return queryset.filter(status=wanted)
 
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "status", OpenApiTypes.STR, description="open (default), recomputed, superseded or all"
+                "status",
+                OpenApiTypes.STR,
+                enum=[*DeadlineStatus.values, "all"],
+                description="open (default), recomputed, superseded or all",
             )
         ],
     )

@@ -48,7 +48,7 @@ from canlian.core.institutions.models import (
 )
 from canlian.core.permissions import Perm
 from canlian.core.registry.identity import mask_id, mask_phone
-from canlian.platform.api import ScopedViewSet
+from canlian.platform.api import ScopedViewSet, TextField
 
 # --- serializers -----------------------------------------------------------------------------------
 
@@ -252,9 +252,9 @@ class TrainingCourseSerializer(serializers.ModelSerializer):
 
 
 class TrainingCourseCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    region_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    organiser = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = TextField(max_length=100)
+    region_code = TextField(max_length=12, required=False, allow_blank=True)
+    organiser = TextField(max_length=100, required=False, allow_blank=True)
     posts = serializers.ListField(child=serializers.ChoiceField(choices=StaffPost.choices), required=False)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()

@@ -22,7 +22,7 @@ from canlian.core.permissions import Perm
 from canlian.domains.care import actions, selectors
 from canlian.domains.care.compliance import cadre_compliance, person_compliance, region_compliance
 from canlian.domains.care.models import Contact, ContactWay, EndReason, Need, NeedStatus, Pairing
-from canlian.platform.api import HasCanlianPermission, ScopedViewSet
+from canlian.platform.api import HasCanlianPermission, ScopedViewSet, region_filter
 
 
 class PairingSerializer(serializers.ModelSerializer):
@@ -253,7 +253,7 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 class ComplianceQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
     on = serializers.DateField(required=False)
-    region = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    region = region_filter()
     status = serializers.ChoiceField(choices=["on_track", "due_soon", "overdue"], required=False)
     level = serializers.IntegerField(required=False, min_value=1, max_value=12)
 

@@ -29,7 +29,7 @@ from canlian.domains.petitions.models import (
     PetitionStatus,
     Satisfaction,
 )
-from canlian.platform.api import ScopedViewSet
+from canlian.platform.api import ScopedViewSet, region_filter
 
 
 class PetitionActionSerializer(serializers.ModelSerializer):
@@ -81,7 +81,7 @@ class PetitionDetailSerializer(PetitionSerializer):
 class PetitionFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PetitionStatus.choices, required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=PetitionCategory.choices, required=False, allow_blank=True)
-    region = serializers.CharField(required=False, allow_blank=True)
+    region = region_filter()
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     overdue = serializers.BooleanField(required=False, default=False)
@@ -341,7 +341,7 @@ class FestivalVisitCreateSerializer(serializers.Serializer):
 
 class FestivalFilterSerializer(serializers.Serializer):
     festival = serializers.ChoiceField(choices=Festival.choices, required=False, allow_blank=True)
-    region = serializers.CharField(required=False, allow_blank=True)
+    region = region_filter()
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
 

@@ -109,6 +109,7 @@ class PlanCreateSerializer(serializers.Serializer):
 
 class AttendanceSerializer(serializers.ModelSerializer):
     class Meta:
+        ref_name = "RehabAttendance"  # a component name of its own (another app has a AttendanceSerializer)
         model = Attendance
         fields = ["id", "plan", "institution", "on", "source", "on_holiday", "recorded_at"]
         read_only_fields = fields
@@ -118,6 +119,9 @@ class AttendanceCreateSerializer(serializers.Serializer):
     plan = serializers.IntegerField()
     days = serializers.ListField(child=serializers.DateField(), min_length=1, max_length=400)
     confirm_holiday = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        ref_name = "RehabAttendanceCreate"  # another app has a AttendanceCreateSerializer
 
 
 class DeviceSerializer(serializers.ModelSerializer):

@@ -52,6 +52,7 @@ class NeedSerializer(serializers.ModelSerializer):
     )
 
     class Meta:
+        ref_name = "ServiceNeed"  # a component name of its own (another app has a NeedSerializer)
         model = Need
         fields = ["id", "kind", "device_type", "services"]
         read_only_fields = fields
@@ -126,6 +127,7 @@ class ItemSerializer(serializers.ModelSerializer):
 
 class StepSerializer(serializers.ModelSerializer):
     class Meta:
+        ref_name = "ServiceProjectStep"  # a component name of its own (another app has a StepSerializer)
         model = ModificationStep
         fields = ["status", "on", "due_on", "note"]
         read_only_fields = fields
@@ -175,6 +177,7 @@ class ProjectDetailSerializer(ProjectSerializer):
 
 class LineSerializer(serializers.ModelSerializer):
     class Meta:
+        ref_name = "ServiceLine"  # a component name of its own (another app has a LineSerializer)
         model = ContractorPayment
         fields = ["project", "region_code", "contractor", "amount"]
         read_only_fields = fields
@@ -182,6 +185,7 @@ class LineSerializer(serializers.ModelSerializer):
 
 class BatchSerializer(serializers.ModelSerializer):
     class Meta:
+        ref_name = "ServiceBatch"  # a component name of its own (another app has a BatchSerializer)
         model = ContractorBatch
         fields = [
             "id",
@@ -201,6 +205,7 @@ class BatchDetailSerializer(BatchSerializer):
     lines = LineSerializer(many=True, read_only=True)
 
     class Meta(BatchSerializer.Meta):
+        ref_name = "ServiceBatchDetail"
         fields = [*BatchSerializer.Meta.fields, "lines"]
         read_only_fields = fields
 

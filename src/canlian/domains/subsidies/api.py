@@ -15,14 +15,14 @@ from canlian.core.permissions import Perm
 from canlian.domains.subsidies.forms import default_months
 from canlian.domains.subsidies.statistics import subsidy_statistics
 from canlian.platform.access import region_in_scope
-from canlian.platform.api import HasCanlianPermission
+from canlian.platform.api import HasCanlianPermission, month_filter, region_filter
 from canlian.platform.errors import ValidationFailed
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
-    region = serializers.CharField(required=False, allow_blank=True, max_length=12)
-    start = serializers.RegexField(r"^\d{4}-\d{2}$", required=False, help_text="YYYY-MM (default: January)")
-    end = serializers.RegexField(r"^\d{4}-\d{2}$", required=False, help_text="YYYY-MM (default: this month)")
+    region = region_filter()
+    start = month_filter("YYYY-MM (default: January)")
+    end = month_filter("YYYY-MM (default: this month)")
 
     def _month(self, value: str | None) -> dt.date | None:
         if not value:
@@ -37,7 +37,9 @@ class StatisticsQuerySerializer(serializers.Serializer):
         start = self._month(attrs.get("start")) or first
         end = self._month(attrs.get("end")) or max(start, last)
         if end < start:
-            raise serializers.ValidationError({"end": _("The last month comes before the first.")})
+            raise serializers.ValidationError(
+                {"end": _("The last month comes before the first.")}, code="refused"
+            )
         attrs["start"], attrs["end"] = start, end
         return attrs
 

@@ -57,6 +57,7 @@ class PlanSerializer(serializers.ModelSerializer):
     institutions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
+        ref_name = "SupervisionPlan"  # a component name of its own (another app has a PlanSerializer)
         model = InspectionPlan
         fields = ["id", "title", "year", "quarter", "region_code", "kind", "status", "institutions", "note"]
         read_only_fields = fields
@@ -68,8 +69,11 @@ class PlanCreateSerializer(serializers.Serializer):
     quarter = serializers.IntegerField(min_value=1, max_value=4, required=False, allow_null=True)
     region_code = serializers.CharField(max_length=12)
     kind = serializers.ChoiceField(choices=PlanKind.choices, default=PlanKind.ROUTINE)
-    institutions = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    institutions = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, min_length=1)
     note = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        ref_name = "SupervisionPlanCreate"  # another app has a PlanCreateSerializer
 
 
 class InspectionItemSerializer(serializers.ModelSerializer):
@@ -204,6 +208,9 @@ class ReinspectSerializer(serializers.Serializer):
 class CloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
     on = serializers.DateField(required=False, allow_null=True)
+
+    class Meta:
+        ref_name = "NoticeClose"  # another app has a CloseSerializer
 
 
 class EscalateSerializer(serializers.Serializer):

@@ -26,12 +26,21 @@ from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
 from canlian.core.registry.identity import mask_id
-from canlian.platform.api import ScopedViewSet
+from canlian.platform.api import (
+    MONTH_PATTERN,
+    REGION_CODE_PATTERN,
+    ScopedViewSet,
+    choice_filter,
+    id_filter,
+    month_filter,
+    read_query,
+    text_filter,
+)
 from canlian.platform.errors import ValidationFailed
 from canlian.platform.tabular import read_table
 from canlian.programs import cycle_selectors as selectors
 from canlian.programs import cycles as actions
-from canlian.programs.choices import LineKind, LineStatus
+from canlian.programs.choices import CycleStatus, LineKind, LineStatus
 from canlian.programs.models import PaymentCycle, PaymentLine
 
 
@@ -80,10 +89,24 @@ class PaymentCycleDetailSerializer(PaymentCycleSerializer):
         ]
 
 
+class CycleFilters(serializers.Serializer):
+    program = text_filter("Program code", max_length=40)
+    month = month_filter()
+    status = choice_filter(CycleStatus.choices)
+
+
+class LineFilters(serializers.Serializer):
+    cycle = id_filter()
+    person = id_filter()
+    period = month_filter()
+    status = choice_filter(LineStatus.choices)
+    kind = choice_filter(LineKind.choices)
+
+
 class GenerateSerializer(serializers.Serializer):
     program = serializers.CharField()
-    region_code = serializers.CharField()
-    month = serializers.CharField(help_text="YYYY-MM")
+    region_code = serializers.RegexField(REGION_CODE_PATTERN)
+    month = serializers.RegexField(MONTH_PATTERN, help_text="YYYY-MM")
 
 
 class GenerateResultSerializer(serializers.Serializer):
@@ -149,22 +172,16 @@ class PaymentCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         queryset = queryset.select_related("program", "generated_by", "approved_by")
         if self.action != "list":
             return queryset
-        params = self.request.query_params
-        if params.get("program"):
+        params = read_query(self.request, CycleFilters)
+        if "program" in params:
             queryset = queryset.filter(program__code=params["program"])
-        if params.get("month"):
+        if "month" in params:
             queryset = queryset.filter(month=_month(params["month"], "month"))
-        if params.get("status"):
+        if "status" in params:
             queryset = queryset.filter(status=params["status"])
         return queryset
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("program", OpenApiTypes.STR),
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
-            OpenApiParameter("status", OpenApiTypes.STR),
-        ]
-    )
+    @extend_schema(parameters=[CycleFilters])
     def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         return super().list(request, *args, **kwargs)
 
@@ -244,34 +261,19 @@ class PaymentLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
 
     def refine_queryset(self, queryset):  # type: ignore[no-untyped-def]
         queryset = queryset.select_related("person", "program")
-        params = self.request.query_params
-        for name, lookup in (("cycle", "cycle_id"), ("person", "person_id")):
-            if params.get(name):
-                try:
-                    queryset = queryset.filter(**{lookup: int(params[name])})
-                except ValueError as exc:
-                    raise ValidationFailed("Give a number.", field=name) from exc
-        if params.get("period"):
+        params = read_query(self.request, LineFilters)
+        if "cycle" in params:
+            queryset = queryset.filter(cycle_id=params["cycle"])
+        if "person" in params:
+            queryset = queryset.filter(person_id=params["person"])
+        if "period" in params:
             queryset = queryset.filter(period=_month(params["period"], "period"))
-        if params.get("status"):
-            if params["status"] not in LineStatus.values:
-                raise ValidationFailed("Unknown status.", field="status")
-            queryset = queryset.filter(status=params["status"])
-        if params.get("kind"):
-            if params["kind"] not in LineKind.values:
-                raise ValidationFailed("Unknown kind.", field="kind")
-            queryset = queryset.filter(kind=params["kind"])
+        for name in ("status", "kind"):
+            if name in params:
+                queryset = queryset.filter(**{name: params[name]})
         return queryset
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("cycle", OpenApiTypes.INT),
-            OpenApiParameter("person", OpenApiTypes.INT),
-            OpenApiParameter("period", OpenApiTypes.STR, description="YYYY-MM"),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(LineStatus.values)),
-            OpenApiParameter("kind", OpenApiTypes.STR, enum=list(LineKind.values)),
-        ]
-    )
+    @extend_schema(parameters=[LineFilters])
     def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         return super().list(request, *args, **kwargs)
 

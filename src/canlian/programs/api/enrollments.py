@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
-from canlian.platform.api import ScopedViewSet, required_permission_for
+from canlian.platform.api import ScopedViewSet, region_filter, required_permission_for
 from canlian.programs import enrollment_selectors as selectors
 from canlian.programs import enrollments as actions
 from canlian.programs.choices import IN_REVIEW, ApplicantKind, EnrollmentStatus, StopReason
@@ -104,7 +104,7 @@ class EnrollmentFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[*EnrollmentStatus.values, *selectors.STATUS_GROUPS], required=False, allow_blank=True
     )
-    region = serializers.CharField(required=False, allow_blank=True)
+    region = region_filter()
     q = serializers.CharField(required=False, allow_blank=True)
     overdue = serializers.BooleanField(required=False, default=False)
 

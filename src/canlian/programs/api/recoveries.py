@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
 from canlian.platform.api import ScopedViewSet
-from canlian.platform.errors import ValidationFailed
+from canlian.platform.errors import MalformedInput
 from canlian.programs.choices import RecoveryStatus
 from canlian.programs.models import RecoveryItem, RecoveryLine
 from canlian.programs.recoveries import recovery_resolve
@@ -60,6 +60,9 @@ class ResolveSerializer(serializers.Serializer):
     on = serializers.DateField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
+    class Meta:
+        ref_name = "RecoveryResolve"  # another app has a ResolveSerializer
+
 
 class RecoveryItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Recovery items in the caller's scope, newest first."""
@@ -77,7 +80,7 @@ class RecoveryItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
             queryset = queryset.filter(program__code=params["program"])
         if params.get("status"):
             if params["status"] not in RecoveryStatus.values:
-                raise ValidationFailed("Unknown status.", field="status")
+                raise MalformedInput("Unknown status.", field="status")
             queryset = queryset.filter(status=params["status"])
         return queryset
 

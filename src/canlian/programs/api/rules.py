@@ -23,8 +23,16 @@ from canlian.core.permissions import Perm
 from canlian.core.registry.actions import person_record_view
 from canlian.core.registry.models import Person
 from canlian.platform.access import region_in_scope, scope_roots
-from canlian.platform.api import HasCanlianPermission, ScopedViewSet
-from canlian.platform.errors import ValidationFailed
+from canlian.platform.api import (
+    REGION_CODE_PATTERN,
+    HasCanlianPermission,
+    ScopedViewSet,
+    date_filter,
+    read_query,
+    region_filter,
+    text_filter,
+)
+from canlian.platform.errors import MalformedInput, ValidationFailed
 from canlian.programs import eligibility, program_actions
 from canlian.programs.families import family_for
 from canlian.programs.models import Program, RuleSetting, Standard
@@ -164,26 +172,28 @@ def _date_param(request: Request, name: str = "on") -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError as exc:
-        raise ValidationFailed("Give a date as YYYY-MM-DD.", field=name) from exc
+        raise MalformedInput("Give a date as YYYY-MM-DD.", field=name) from exc
+
+
+class ProgramFilters(serializers.Serializer):
+    program = text_filter("program code", max_length=40)
+    region = region_filter("exact region code")
+    on = date_filter("in force on this date")
 
 
 def _program_filter(queryset: Any, request: Request) -> Any:
-    params = request.query_params
-    if params.get("program"):
+    params = read_query(request, ProgramFilters)
+    if "program" in params:
         queryset = queryset.filter(program__code=params["program"])
     if "region" in params:
         queryset = queryset.filter(region_code=params["region"])
-    on = _date_param(request)
-    if on is not None:
+    if "on" in params:
+        on = params["on"]
         queryset = queryset.filter(valid_from__lte=on).exclude(valid_to__lt=on)
     return queryset
 
 
-FILTERS = [
-    OpenApiParameter("program", OpenApiTypes.STR, description="program code"),
-    OpenApiParameter("region", OpenApiTypes.STR, description="exact region code ('' = national)"),
-    OpenApiParameter("on", OpenApiTypes.DATE, description="in force on this date"),
-]
+FILTERS = [ProgramFilters]
 
 
 class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -216,9 +226,15 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("region", OpenApiTypes.STR, description="region code in your scope"),
+            OpenApiParameter(
+                "region",
+                {"type": "string", "pattern": REGION_CODE_PATTERN},
+                description="region code in your scope",
+            ),
             OpenApiParameter("on", OpenApiTypes.DATE, description="default today"),
-            OpenApiParameter("sample", OpenApiTypes.INT, description="0–100, default 20"),
+            OpenApiParameter(
+                "sample", {"type": "integer", "minimum": 0, "maximum": 100}, description="0–100, default 20"
+            ),
         ],
         responses=OpenApiTypes.OBJECT,
     )
@@ -238,7 +254,7 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         except ValueError:
             sample = -1
         if not 0 <= sample <= 100:
-            raise ValidationFailed("Give a sample size from 0 to 100.", field="sample")
+            raise MalformedInput("Give a sample size from 0 to 100.", field="sample")
         on = _date_param(request) or dt.date.today()
         return Response(describe(preview(program, region, on, user=request.user, sample=sample)))
 

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
-from canlian.platform.api import HasCanlianPermission, ScopedViewSet
+from canlian.platform.api import HasCanlianPermission, ScopedViewSet, region_filter
 from canlian.platform.errors import NotFound
 from canlian.platform.indicators import get_indicator
 from canlian.reporting.models import BulletinKind, Target
@@ -81,7 +81,7 @@ class IndicatorViewSet(viewsets.ViewSet):
 
 class ValuesQuerySerializer(serializers.Serializer):
     indicator = serializers.CharField(required=False, allow_blank=True, help_text="codes, comma separated")
-    region = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    region = region_filter()
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
     month = serializers.IntegerField(required=False, min_value=1, max_value=12)
 
@@ -285,7 +285,7 @@ class BulletinQuerySerializer(serializers.Serializer):
     )
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
     period = serializers.IntegerField(required=False, min_value=1, max_value=12, help_text="month or quarter")
-    region = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    region = region_filter()
     scheme = serializers.IntegerField(required=False)
 
 

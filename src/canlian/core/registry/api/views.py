@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,8 +28,14 @@ from canlian.core.registry.api.serializers import (
 )
 from canlian.core.registry.choices import RENEWAL_WINDOW_DAYS, ScreeningOutcome
 from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
-from canlian.platform.api import ScopedViewSet, required_permission_for
-from canlian.platform.errors import ValidationFailed
+from canlian.platform.api import (
+    ScopedViewSet,
+    choice_filter,
+    read_query,
+    region_filter,
+    required_permission_for,
+)
+from canlian.platform.errors import MalformedInput
 
 if TYPE_CHECKING:
     from canlian.core.registry.selectors import PersonWithCertificate
@@ -115,7 +121,7 @@ def _int_param(request: Request, name: str, default: int) -> int:
     except ValueError:
         value = -1
     if not 1 <= value <= 3650:
-        raise ValidationFailed("Give a number of days from 1 to 3650.", field=name)
+        raise MalformedInput("Give a number of days from 1 to 3650.", field=name)
     return value
 
 
@@ -139,7 +145,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         if which == "cancelled":
             return selectors.certificates_cancelled_recently(user=user)
         if which:
-            raise ValidationFailed("Choose expiring, expired or cancelled.", field="list")
+            raise MalformedInput("Choose expiring, expired or cancelled.", field="list")
         return super().get_queryset()
 
     def refine_queryset(self, queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
@@ -148,7 +154,11 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @extend_schema(
         parameters=[
             OpenApiParameter("list", OpenApiTypes.STR, enum=["expiring", "expired", "cancelled"]),
-            OpenApiParameter("days", OpenApiTypes.INT, description="expiring within (default 365)"),
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": 3650},
+                description="expiring within (default 365)",
+            ),
         ]
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -162,6 +172,17 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         return Response(self.get_serializer(certificate).data)
 
 
+class HouseholdFilters(serializers.Serializer):
+    flag = choice_filter(list(selectors.HOUSEHOLD_FLAGS))
+    region = region_filter()
+
+
+class ScreeningFilters(serializers.Serializer):
+    open = choice_filter(["1"], help_text="1: only those still awaiting an outcome")
+    outcome = choice_filter(ScreeningOutcome.choices)
+    region = region_filter()
+
+
 class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Households in the caller's scope with their members. Filter with ``flag`` (multi_disabled,
     alone_disabled, elderly_carers) and ``region``."""
@@ -172,22 +193,14 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     lookup_url_kwarg = "household_id"
 
     def refine_queryset(self, queryset: QuerySet[Household]) -> QuerySet[Household]:
-        params = self.request.query_params
-        flag = params.get("flag", "")
-        if flag and flag not in selectors.HOUSEHOLD_FLAGS:
-            raise ValidationFailed("Unknown household flag.", field="flag")
-        if flag:
-            queryset = queryset.filter(**{flag: True})
-        if params.get("region"):
+        params = read_query(self.request, HouseholdFilters) if self.action == "list" else {}
+        if "flag" in params:
+            queryset = queryset.filter(**{params["flag"]: True})
+        if "region" in params:
             queryset = queryset.filter(region_code__startswith=params["region"])
         return selectors.households_for_list(queryset)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("flag", OpenApiTypes.STR, enum=list(selectors.HOUSEHOLD_FLAGS)),
-            OpenApiParameter("region", OpenApiTypes.STR),
-        ]
-    )
+    @extend_schema(parameters=[HouseholdFilters])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -196,7 +209,9 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         household = self.get_object()
         data = self.get_serializer(household).data
         for person in Person.objects.filter(memberships__household=household)[:50]:
-            actions.person_record_view(actor=request.user, person=person, surface="api", household=household.pk)
+            actions.person_record_view(
+                actor=request.user, person=person, surface="api", household=household.pk
+            )
         return Response(data)
 
 
@@ -210,26 +225,15 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     lookup_url_kwarg = "record_id"
 
     def refine_queryset(self, queryset: QuerySet[ScreeningRecord]) -> QuerySet[ScreeningRecord]:
-        params = self.request.query_params
-        outcome = params.get("outcome", "")
-        if outcome and outcome not in ScreeningOutcome.values:
-            raise ValidationFailed("Unknown outcome.", field="outcome")
-        if outcome:
-            queryset = queryset.filter(outcome=outcome)
-        if params.get("open", "1") != "1":
-            raise ValidationFailed("Give open=1, or leave it out.", field="open")
-        if params.get("open") == "1":
+        params = read_query(self.request, ScreeningFilters) if self.action == "list" else {}
+        if "outcome" in params:
+            queryset = queryset.filter(outcome=params["outcome"])
+        if "open" in params:
             queryset = queryset.filter(outcome__in=[ScreeningOutcome.PENDING, ScreeningOutcome.SCHEDULED])
-        if params.get("region"):
+        if "region" in params:
             queryset = queryset.filter(region_code__startswith=params["region"])
         return queryset
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("open", OpenApiTypes.STR, enum=["1"]),
-            OpenApiParameter("outcome", OpenApiTypes.STR, enum=list(ScreeningOutcome.values)),
-            OpenApiParameter("region", OpenApiTypes.STR),
-        ]
-    )
+    @extend_schema(parameters=[ScreeningFilters])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

@@ -29,6 +29,7 @@ from canlian.platform.api import ScopedViewSet
 
 class RuleSerializer(serializers.ModelSerializer):
     class Meta:
+        ref_name = "SettlementRule"  # a component name of its own (another app has a RuleSerializer)
         model = SettlementRule
         fields = [
             "id",
