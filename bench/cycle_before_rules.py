@@ -14,7 +14,7 @@ from typing import Any
 from canlian.core.registry.models import Certificate, HardshipStatus, Person
 from canlian.platform.bulk import is_postgres
 from canlian.programs.choices import EnrollmentStatus, LineKind, LineStatus
-from canlian.programs.cycles import months_of
+from canlian.programs.cycles.actions import months_of
 from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program, Standard, add_months
 
 

@@ -132,7 +132,7 @@ def monthly_cycle_rows(statement: str) -> list[tuple]:
 
 def last_cycle(month: dt.date, plan: list[tuple[str, Any]]) -> tuple[list[int], int]:
     """Every county's cycle of both subsidies for ``month`` through the engine."""
-    from canlian.programs.cycles import cycle_generate
+    from canlian.programs.cycles.actions import cycle_generate
 
     made, lines = [], 0
     for county, program in plan:
@@ -143,7 +143,7 @@ def last_cycle(month: dt.date, plan: list[tuple[str, Any]]) -> tuple[list[int], 
 
 
 def approve(cycles: list[int], approver: Any) -> None:
-    from canlian.programs.cycles import cycle_approve
+    from canlian.programs.cycles.actions import cycle_approve
 
     for pk in cycles:
         cycle_approve(actor=approver, cycle_id=pk)

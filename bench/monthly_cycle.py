@@ -250,7 +250,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from canlian.programs.cycles import cycle_generate
+    from canlian.programs.cycles.actions import cycle_generate
     from canlian.programs.models import PaymentCycle, PaymentLine, Program, add_months
 
     try:
@@ -357,7 +357,7 @@ def main() -> None:
 
             from canlian.core.registry.models import Person
             from canlian.programs.eligibility import rule_setting_for
-            from canlian.programs.rules import annotate_facts, build_rules, eligible_q
+            from canlian.programs.rules.engine import annotate_facts, build_rules, eligible_q
 
             rules = build_rules(rule_setting_for(program, COUNTY, MONTH).rules)
 

@@ -28,7 +28,7 @@ from canlian.programs.models import (
     add_months,
     month_start,
 )
-from canlian.programs.warnings import decorate_warnings, enrollment_gaps, enrollment_warnings
+from canlian.programs.warnings.selectors import decorate_warnings, enrollment_gaps, enrollment_warnings
 
 TODAY = timezone.localdate()
 

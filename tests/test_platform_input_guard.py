@@ -55,7 +55,7 @@ def test_an_integer_filter_still_filters(client, county_admin):
 
 
 def test_an_unexpected_api_error_is_the_json_error_with_the_request_id(client, county_admin, monkeypatch):
-    from canlian.core.regions.api.views import RegionViewSet
+    from canlian.core.regions.api import RegionViewSet
 
     def broken(self, queryset):
         raise RuntimeError("boom")

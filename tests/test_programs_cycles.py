@@ -21,7 +21,7 @@ from canlian.core.audit.models import AuditEvent
 from canlian.core.registry.models import Certificate, HardshipStatus
 from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import Table
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.eligibility import age_at, standard_for
 from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program, Standard
 
@@ -646,7 +646,7 @@ def test_api(client, setup):
 
 
 def test_the_generate_form_defaults_to_the_users_county_or_one_with_people(setup, make_user):
-    from canlian.programs.views_cycles import GenerateForm
+    from canlian.programs.cycles.views import GenerateForm
 
     county = make_user("county_admin", "370505")
     assert GenerateForm(user=county).fields["region"].initial == "370505"  # its own county

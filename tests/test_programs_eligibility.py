@@ -22,11 +22,12 @@ from canlian.core.registry.identity import mask_certificate
 from canlian.core.registry.models import Person
 from canlian.domains.subsidies.presets import LIVING, NURSING, OPTIONS
 from canlian.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from canlian.programs import eligibility, program_actions
+from canlian.programs import eligibility
 from canlian.programs.families import family_for, registered_families
 from canlian.programs.models import Program, RuleSetting, Standard
 from canlian.programs.preview import preview
-from canlian.programs.rules import build_rules
+from canlian.programs.rules import actions as program_actions
+from canlian.programs.rules.engine import build_rules
 
 D = dt.date
 
@@ -304,7 +305,7 @@ def test_preview_counts_equal_python_evaluation(population, nursing, living):  #
         # Failures per rule: the number of people whose explanation fails that rule.
         setting = RuleSetting.objects.get(program=program, region_code="")
         rules = build_rules(setting.rules)
-        from canlian.programs.rules import Facts
+        from canlian.programs.rules.engine import Facts
 
         fails = [0] * len(rules)
         for person in Person.objects.all():

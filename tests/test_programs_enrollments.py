@@ -15,9 +15,9 @@ from registry_factories import registered
 from canlian.core.audit.models import AuditEvent
 from canlian.core.registry.selectors import person_timeline
 from canlian.platform.errors import Conflict, InvalidState, NotFound, PermissionDenied, ValidationFailed
-from canlian.programs import enrollment_selectors as selectors
 from canlian.programs import enrollments as actions
 from canlian.programs import workdays
+from canlian.programs.enrollments import selectors
 from canlian.programs.models import Enrollment, EnrollmentStep, PaymentCycle, PaymentLine
 
 D = dt.date

@@ -18,7 +18,7 @@ from canlian.core.registry import actions as registry
 from canlian.core.registry.choices import CancelReason, HardshipKind, LifeStatus
 from canlian.core.registry.models import Certificate, Person
 from canlian.domains.subsidies.presets import LIVING, NURSING, VARIANTS, compile_rules
-from canlian.programs.cycles import month_verdicts
+from canlian.programs.cycles.actions import month_verdicts
 from canlian.programs.eligibility import explain_month, month_days
 from canlian.programs.models import Enrollment, Program, RuleSetting, Standard
 

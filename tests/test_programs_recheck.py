@@ -25,11 +25,11 @@ from canlian.core.registry.models import Certificate
 from canlian.domains.subsidies.presets import NURSING, compile_rules
 from canlian.domains.subsidies.statistics import subsidy_statistics
 from canlian.platform.errors import PermissionDenied, ValidationFailed
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.enrollments import enrollment_stop
 from canlian.programs.models import Enrollment, PaymentLine, RecoveryItem, RuleSetting, Standard
-from canlian.programs.recoveries import recoveries_detect, recovery_resolve
-from canlian.programs.warnings import WarningKind, decorate_warnings, enrollment_warnings
+from canlian.programs.recoveries.actions import recoveries_detect, recovery_resolve
+from canlian.programs.warnings.selectors import WarningKind, decorate_warnings, enrollment_warnings
 
 D = dt.date
 AUG, SEP, OCT, NOV = D(2026, 8, 1), D(2026, 9, 1), D(2026, 10, 1), D(2026, 11, 1)

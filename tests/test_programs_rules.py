@@ -18,7 +18,7 @@ from canlian.domains.subsidies.presets import LIVING, NURSING, VARIANTS, compile
 from canlian.platform.errors import ValidationFailed
 from canlian.programs import eligibility
 from canlian.programs.models import Enrollment, Program, RuleSetting, Standard
-from canlian.programs.rules import (
+from canlian.programs.rules.engine import (
     Facts,
     annotate_facts,
     build_rules,

@@ -15,7 +15,12 @@ from registry_factories import registered
 from canlian.core.registry import actions as registry
 from canlian.programs.choices import EnrollmentStatus, StopReason
 from canlian.programs.models import Enrollment, Program, add_months, month_start
-from canlian.programs.warnings import WarningKind, decorate_warnings, enrollment_gaps, enrollment_warnings
+from canlian.programs.warnings.selectors import (
+    WarningKind,
+    decorate_warnings,
+    enrollment_gaps,
+    enrollment_warnings,
+)
 
 TODAY = timezone.localdate()
 START = dt.date(2024, 1, 1)

@@ -1,20 +1,16 @@
-"""The /api/v1/ tree: one router over every app's viewsets."""
+"""The /api/v1/ tree: one router over every app's viewsets. Every app has one ``api.py`` whose
+``register(router)`` adds its viewsets (docs/adding-a-domain.md)."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from canlian.core.accounts.api.views import MeView, UserViewSet
-from canlian.core.audit.api import AuditEventViewSet
+from canlian.core.accounts import api as accounts_api
+from canlian.core.audit import api as audit_api
 from canlian.core.calendar import api as calendar_api
 from canlian.core.institutions import api as institutions_api
-from canlian.core.jobs.api.views import JobViewSet
-from canlian.core.regions.api.views import RegionViewSet
-from canlian.core.registry.api.views import (
-    CertificateViewSet,
-    HouseholdViewSet,
-    PersonViewSet,
-    ScreeningViewSet,
-)
+from canlian.core.jobs import api as jobs_api
+from canlian.core.regions import api as regions_api
+from canlian.core.registry import api as registry_api
 from canlian.domains.care import api as care_api
 from canlian.domains.community import api as community_api
 from canlian.domains.education import api as education_api
@@ -26,25 +22,21 @@ from canlian.domains.rehab import api as rehab_api
 from canlian.domains.rehabservices import api as rehabservices_api
 from canlian.domains.subsidies import api as subsidies_api
 from canlian.domains.supervision import api as supervision_api
-from canlian.programs.api import cycles as cycles_api
-from canlian.programs.api import enrollments as enrollments_api
-from canlian.programs.api import recoveries as recoveries_api
-from canlian.programs.api import rules as rules_api
+from canlian.programs.cycles import api as cycles_api
+from canlian.programs.enrollments import api as enrollments_api
+from canlian.programs.recoveries import api as recoveries_api
+from canlian.programs.rules import api as rules_api
 from canlian.reporting import api as reporting_api
 from canlian.reporting.steering import api as steering_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("regions", RegionViewSet, basename="region")
-router.register("users", UserViewSet, basename="user")
-router.register("audit-events", AuditEventViewSet, basename="audit-event")
-router.register("jobs", JobViewSet, basename="job")
-router.register("persons", PersonViewSet, basename="person")
-router.register("certificates", CertificateViewSet, basename="certificate")
-router.register("households", HouseholdViewSet, basename="household")
-router.register("screenings", ScreeningViewSet, basename="screening")
-# The program engine and the domains register their own viewsets.
 for module in (
+    regions_api,
+    accounts_api,
+    audit_api,
+    jobs_api,
+    registry_api,
     calendar_api,
     rules_api,
     enrollments_api,
@@ -67,4 +59,4 @@ for module in (
 ):
     module.register(router)
 
-urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [path("me/", accounts_api.MeView.as_view(), name="me"), *router.urls]

@@ -422,7 +422,12 @@ def _premiums(*, region_code: str, today: dt.date, admin: Any) -> dict[str, int]
     from canlian.domains.employment.presets import PENSION
     from canlian.platform.errors import DomainError
     from canlian.programs import enrollments as engine
-    from canlian.programs.cycles import cycle_approve, cycle_export, cycle_generate, cycle_record_results
+    from canlian.programs.cycles.actions import (
+        cycle_approve,
+        cycle_export,
+        cycle_generate,
+        cycle_record_results,
+    )
     from canlian.programs.models import Enrollment, PaymentLine, Program
 
     approver = User.objects.filter(username="sheng_admin").first()

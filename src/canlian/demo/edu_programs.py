@@ -151,7 +151,12 @@ def _terms(region_code: str, *, today: dt.date, admin: Any, approver: Any) -> di
 
 def _insurance(region_code: str, *, today: dt.date, admin: Any, approver: Any) -> dict[str, int]:
     from canlian.domains.employment.insurance import INSURANCE, insurance_year_set
-    from canlian.programs.cycles import cycle_approve, cycle_export, cycle_generate, cycle_record_results
+    from canlian.programs.cycles.actions import (
+        cycle_approve,
+        cycle_export,
+        cycle_generate,
+        cycle_record_results,
+    )
     from canlian.programs.models import Enrollment, PaymentLine, Program, Standard
 
     program = Program.objects.filter(code=INSURANCE).first()

@@ -40,7 +40,7 @@ from canlian.domains.matching.actions import list_upload
 from canlian.domains.matching.models import Finding, ListUpload
 from canlian.platform.dates import add_months, month_start
 from canlian.programs.choices import OPEN_STATUSES, LineStatus
-from canlian.programs.cycles import FROZEN
+from canlian.programs.cycles.actions import FROZEN
 from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
@@ -175,6 +176,24 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class UploadField(serializers.FileField):
+    """An uploaded file. An empty file fits the schema (``format: binary`` says nothing of size), so
+    it is refused as a well-formed request the domain cannot use, a 422 naming the field, rather
+    than DRF's 400 (decision 0004)."""
+
+    default_error_messages = {"refused_empty": _("The submitted file is empty.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["allow_empty_file"] = True
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not getattr(value, "size", 0):
+            raise serializers.ValidationError(self.error_messages["refused_empty"], code="refused")
+        return value
 
 
 def read_query(request: Any, filters: type[serializers.Serializer]) -> dict[str, Any]:

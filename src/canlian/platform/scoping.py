@@ -53,6 +53,12 @@ class Scope:
             return False
         return any(code.startswith(p) for p in self.prefixes)
 
+    def widened(self, digits: int) -> Scope:
+        """The scope cut to regions of ``digits`` digits: a township's scope widened to its county (6)."""
+        if self.everything or not self.prefixes:
+            return self
+        return Scope.of({p[:digits] for p in self.prefixes})
+
     def q(self, field: str) -> Q:
         """The rows whose ``field`` lies in the scope. The national scope is a tautology, not an empty
         ``Q()``: ``Q() | X`` is ``X``, so an empty Q would make a national user see only ``X``."""
@@ -97,6 +103,12 @@ class RegionScopedQuerySet(models.QuerySet):
 
     def for_user(self, user: Any, action: str = "view") -> RegionScopedQuerySet:
         scope = scope_of(user, self._permission(action))
+        return self.filter(scope.q(getattr(self.model, "scope_field", "region_code")))
+
+    def for_user_widened(self, user: Any, action: str = "view", *, digits: int) -> RegionScopedQuerySet:
+        """The rows of the regions of ``digits`` digits that hold the user's scope, for reference data
+        a worker names but does not own (a township worker sends people to its county's station)."""
+        scope = scope_of(user, self._permission(action)).widened(digits)
         return self.filter(scope.q(getattr(self.model, "scope_field", "region_code")))
 
     def get_for_user(self, user: Any, action: str = "view", **lookup: Any) -> Any:

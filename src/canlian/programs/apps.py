@@ -21,6 +21,6 @@ class ProgramsConfig(AppConfig):
             handlers,  # noqa: F401  (registers job kinds)
             timeline,  # noqa: F401  (the person page's timeline entries)
         )
-        from canlian.programs.recoveries import persons_changed
+        from canlian.programs.recoveries.actions import persons_changed
 
         register_person_change_hook(persons_changed)

@@ -1,7 +1,7 @@
 """Which rules and which amount apply, and one person's explained verdict.
 
 Effective-dated lookups, shared by the explanation (Python, one person) and mirrored by the cycle
-generator's SQL (``canlian.programs.cycles``): for a region and date, the row of the *longest
+generator's SQL (``canlian.programs.cycles.actions``): for a region and date, the row of the *longest
 matching region prefix* wins, then (standards only) the one with *most keys*, then the *latest start*.
 """
 
@@ -18,7 +18,7 @@ from canlian.core.registry.models import Person
 from canlian.platform.dates import month_end
 from canlian.platform.errors import NotFound
 from canlian.programs.models import Program, RuleSetting, Standard
-from canlian.programs.rules import Facts, RuleResult, Verdict, build_rules, evaluate
+from canlian.programs.rules.engine import Facts, RuleResult, Verdict, build_rules, evaluate
 
 
 def _prefixes(region_code: str) -> list[str]:

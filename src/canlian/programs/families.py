@@ -3,7 +3,7 @@
 The engine never imports the domains (layers point down). A domain app registers each family it
 builds from its ``AppConfig.ready()``: the options an administrator sets (each with a key, a label
 and a default) and a function compiling chosen options into the engine's rule list
-(``canlian.programs.rules``). A program names its family in ``Program.family``.
+(``canlian.programs.rules.engine``). A program names its family in ``Program.family``.
 """
 
 from __future__ import annotations

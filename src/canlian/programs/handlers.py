@@ -16,7 +16,7 @@ from canlian.platform.access import SYSTEM
 def payments_generate_job(*, job: Any, progress: Any) -> dict[str, Any]:
     """params: {"program": code, "month": "YYYY-MM-DD"}; the job's region is the cycle's. One
     transaction (the cycle's lines, totals and audit row), so a retry after a failure is safe."""
-    from canlian.programs.cycles import cycle_generate
+    from canlian.programs.cycles.actions import cycle_generate
 
     progress.start(None, str(_("Writing the payment lines")))
     result = cycle_generate(
@@ -56,7 +56,7 @@ def _recheck_changed(today: dt.date) -> int:
     from django.db.models import Q
 
     from canlian.core.registry.models import Certificate, HardshipStatus, Person
-    from canlian.programs.recoveries import _monthly_enrollments, recheck_enrollments
+    from canlian.programs.recoveries.actions import _monthly_enrollments, recheck_enrollments
 
     since = today - dt.timedelta(days=2)
     person_ids = set(Person.objects.filter(updated_at__date__gte=since).values_list("pk", flat=True))

@@ -103,7 +103,7 @@ class ProgramDataQuerySet(ReferenceScopedQuerySet):
 class RuleSetting(models.Model):
     """Which eligibility rules apply to a program in a region from a date. ``options`` is what an
     administrator chose on the family's form (e.g. "include low-income families"); ``rules`` is the
-    rule list compiled from it that the engine evaluates (``canlian.programs.rules``). For a person
+    rule list compiled from it that the engine evaluates (``canlian.programs.rules.engine``). For a person
     and date the setting of the longest matching region prefix, then the latest start, applies."""
 
     program = models.ForeignKey(

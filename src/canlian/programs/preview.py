@@ -22,7 +22,7 @@ from canlian.core.registry.models import Person
 from canlian.platform.bulk import is_postgres
 from canlian.programs.eligibility import rule_setting_for
 from canlian.programs.models import Program, RuleSetting
-from canlian.programs.rules import Declared, Rule, annotate_facts, build_rules, eligible_q
+from canlian.programs.rules.engine import Declared, Rule, annotate_facts, build_rules, eligible_q
 
 
 @dataclass

@@ -4,9 +4,9 @@ from django.urls import include, path
 
 app_name = "programs"
 urlpatterns = [
-    path("", include("canlian.programs.urls_rules")),
-    path("", include("canlian.programs.urls_enrollments")),
-    path("", include("canlian.programs.urls_cycles")),
-    path("", include("canlian.programs.urls_warnings")),
-    path("", include("canlian.programs.urls_recoveries")),
+    path("", include("canlian.programs.rules.urls")),
+    path("", include("canlian.programs.enrollments.urls")),
+    path("", include("canlian.programs.cycles.urls")),
+    path("", include("canlian.programs.warnings.urls")),
+    path("", include("canlian.programs.recoveries.urls")),
 ]

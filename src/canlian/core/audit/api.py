@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 
@@ -41,3 +43,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             if value:
                 queryset = queryset.filter(**{name: value})
         return queryset
+
+
+def register(router: Any) -> None:
+    router.register("audit-events", AuditEventViewSet, basename="audit-event")

@@ -33,7 +33,7 @@ from canlian.core.calendar.choices import DayKind, DeadlineStatus
 from canlian.core.calendar.importing import NAME_MAX, YEARS
 from canlian.core.calendar.models import CalendarDay, CalendarYear, ProvisionalDeadline
 from canlian.core.permissions import Perm
-from canlian.platform.api import HasCanlianPermission, ScopedViewSet
+from canlian.platform.api import HasCanlianPermission, ScopedViewSet, UploadField
 from canlian.platform.errors import MalformedInput
 from canlian.platform.pagination import KeysetPagination
 
@@ -81,7 +81,7 @@ class DayRemoveSerializer(serializers.Serializer):
 
 
 class ImportSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = UploadField()
     year = serializers.IntegerField(min_value=YEARS[0], max_value=YEARS[1], required=False)
 
 

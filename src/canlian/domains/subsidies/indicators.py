@@ -32,7 +32,7 @@ from canlian.domains.subsidies.statistics import PROGRAMS, counted_lines
 from canlian.platform.indicators import NATIONAL, Indicator, Period, Unit, Window
 from canlian.programs.choices import EnrollmentStatus
 from canlian.programs.models import Enrollment, Program, RecoveryItem, RecoveryLine
-from canlian.programs.warnings import enrollment_gaps
+from canlian.programs.warnings.selectors import enrollment_gaps
 
 AREA = _("Two subsidies")
 PERMISSION = Perm.ENROLLMENTS_VIEW  # the permission of the statistics and the warnings pages

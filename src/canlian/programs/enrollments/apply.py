@@ -38,7 +38,7 @@ from canlian.programs.enrollments._common import (
     _step,
 )
 from canlian.programs.models import Enrollment, Program, month_start
-from canlian.programs.rules import build_rules
+from canlian.programs.rules.engine import build_rules
 
 # --- application -----------------------------------------------------------------------------------
 

@@ -99,7 +99,7 @@ def enrollment_stop(
         },
     )
     if enrollment.program.kind == ProgramKind.MONTHLY_CASH:
-        from canlian.programs.recoveries import recheck_enrollments
+        from canlian.programs.recoveries.actions import recheck_enrollments
 
         recheck_enrollments(
             actor=actor,

@@ -33,7 +33,7 @@ class Command(CanlianCommand):
         parser.add_argument("--user", help="act as this user (their scope applies); default: the operator")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from canlian.programs.cycles import cycle_generate
+        from canlian.programs.cycles.actions import cycle_generate
 
         month = _month(options["month"])
         actor = self.actor_from(options.get("user"))

@@ -22,8 +22,8 @@ class Command(CanlianCommand):
         parser.add_argument("--user", help="act as this user (their scope applies); default: the operator")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from canlian.programs.cycles import _program
-        from canlian.programs.recoveries import recoveries_detect
+        from canlian.programs.cycles.actions import _program
+        from canlian.programs.recoveries.actions import recoveries_detect
 
         program = _program(options["program"], None)
         actor = self.actor_from(options.get("user"))

@@ -16,10 +16,10 @@ from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
 from canlian.platform.widgets import DateInput
-from canlian.programs import recovery_selectors as selectors
 from canlian.programs.choices import ProgramKind, RecoveryStatus
 from canlian.programs.models import Program
-from canlian.programs.recoveries import recovery_resolve
+from canlian.programs.recoveries import selectors
+from canlian.programs.recoveries.actions import recovery_resolve
 
 PER_PAGE = 50
 

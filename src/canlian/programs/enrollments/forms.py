@@ -16,7 +16,7 @@ from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
 from canlian.platform.widgets import DateInput
 from canlian.programs.choices import ApplicantKind, EnrollmentStatus, StopReason
-from canlian.programs.enrollment_selectors import EnrollmentFilters
+from canlian.programs.enrollments.selectors import EnrollmentFilters
 from canlian.programs.models import Program
 
 STATUS_CHOICES = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canlian.programs import views_recoveries as views
+from canlian.programs.recoveries import views
 
 urlpatterns: list = [
     path("recoveries/", views.RecoveryListView.as_view(), name="recovery-list"),

@@ -91,3 +91,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         target = self.get_object()
         user = actions.user_set_active(actor=request.user, user_id=target.pk, active=False)
         return Response(UserSerializer(user).data)
+
+
+def register(router: Any) -> None:
+    router.register("users", UserViewSet, basename="user")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canlian.programs import views_warnings as views
+from canlian.programs.warnings import views
 
 urlpatterns = [
     path("warnings/", views.WarningIndexView.as_view(), name="warnings"),

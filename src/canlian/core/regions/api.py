@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -54,3 +56,7 @@ class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         region = self.get_object()
         children = self.get_queryset().filter(parent=region).active().order_by("code")
         return Response(RegionSerializer(children, many=True).data)
+
+
+def register(router: Any) -> None:
+    router.register("regions", RegionViewSet, basename="region")

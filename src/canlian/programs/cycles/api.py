@@ -30,6 +30,7 @@ from canlian.platform.api import (
     MONTH_PATTERN,
     REGION_CODE_PATTERN,
     ScopedViewSet,
+    UploadField,
     choice_filter,
     id_filter,
     month_filter,
@@ -38,9 +39,8 @@ from canlian.platform.api import (
 )
 from canlian.platform.errors import ValidationFailed
 from canlian.platform.tabular import read_table
-from canlian.programs import cycle_selectors as selectors
-from canlian.programs import cycles as actions
 from canlian.programs.choices import CycleStatus, LineKind, LineStatus
+from canlian.programs.cycles import actions, selectors
 from canlian.programs.models import PaymentCycle, PaymentLine
 
 
@@ -117,7 +117,7 @@ class GenerateResultSerializer(serializers.Serializer):
 
 
 class ResultsUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = UploadField()
 
 
 class PaymentLineSerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from canlian.platform.api import ScopedViewSet
 from canlian.platform.errors import MalformedInput
 from canlian.programs.choices import RecoveryStatus
 from canlian.programs.models import RecoveryItem, RecoveryLine
-from canlian.programs.recoveries import recovery_resolve
+from canlian.programs.recoveries.actions import recovery_resolve
 
 
 class RecoveryLineSerializer(serializers.ModelSerializer):

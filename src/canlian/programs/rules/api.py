@@ -33,11 +33,12 @@ from canlian.platform.api import (
     text_filter,
 )
 from canlian.platform.errors import MalformedInput, ValidationFailed
-from canlian.programs import eligibility, program_actions
+from canlian.programs import eligibility
 from canlian.programs.families import family_for
 from canlian.programs.models import Program, RuleSetting, Standard
 from canlian.programs.preview import describe, preview
-from canlian.programs.rules import build_rules
+from canlian.programs.rules import actions as program_actions
+from canlian.programs.rules.engine import build_rules
 
 
 class ProgramSerializer(serializers.ModelSerializer):

@@ -38,7 +38,7 @@ from canlian.core.registry.models import Certificate, HardshipStatus, Person
 from canlian.programs.choices import OPEN_STATUSES, EnrollmentStatus, StopReason
 from canlian.programs.eligibility import explain_month, refusal_text, rule_setting_for
 from canlian.programs.models import Enrollment, Program, RuleSetting, add_months, month_start
-from canlian.programs.rules import annotate_facts, build_rules, eligible_q
+from canlian.programs.rules.engine import annotate_facts, build_rules, eligible_q
 
 #: Default warning window for certificates about to expire (days).
 EXPIRING_DAYS = 90

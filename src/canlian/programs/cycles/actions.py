@@ -34,6 +34,7 @@ from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
 from canlian.platform.indicators import sources_changed
 from canlian.platform.tabular import Table
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
+from canlian.programs.cycles.month_sql import verdict_ctes
 from canlian.programs.models import (
     Enrollment,
     PaymentCycle,
@@ -42,7 +43,6 @@ from canlian.programs.models import (
     add_months,
     month_start,
 )
-from canlian.programs.month_sql import verdict_ctes
 
 #: Audit event codes of cycles (stable strings; see canlian.core.audit.events).
 EVENT_GENERATED = "cycle.generated"

@@ -36,7 +36,7 @@ from canlian.core.registry.models import Certificate, HardshipStatus, Person
 from canlian.platform.bulk import is_postgres
 from canlian.platform.dates import month_end
 from canlian.programs.models import Enrollment, Program, RuleSetting, Standard
-from canlian.programs.rules import SqlContext, age_sql, build_rules, rules_sql
+from canlian.programs.rules.engine import SqlContext, age_sql, build_rules, rules_sql
 
 
 def _date(expr: str) -> str:

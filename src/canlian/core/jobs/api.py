@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -53,3 +55,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
     def retry(self, request: Request, job_id: str | None = None) -> Response:
         job = self.get_object()
         return Response(JobSerializer(job_retry(actor=request.user, job_id=job.pk)).data)
+
+
+def register(router: Any) -> None:
+    router.register("jobs", JobViewSet, basename="job")

@@ -41,7 +41,8 @@ from canlian.programs.choices import (
     RecoveryStatus,
     StopReason,
 )
-from canlian.programs.cycles import CENT, FROZEN, cycle_retotal, write_lines
+from canlian.programs.cycles.actions import CENT, FROZEN, cycle_retotal, write_lines
+from canlian.programs.cycles.month_sql import verdict_ctes
 from canlian.programs.eligibility import explain_month, refusal_text
 from canlian.programs.models import (
     Enrollment,
@@ -52,7 +53,6 @@ from canlian.programs.models import (
     RecoveryLine,
     month_start,
 )
-from canlian.programs.month_sql import verdict_ctes
 
 EVENT_WITHDRAWN = "cycle.lines_withdrawn"
 EVENT_RECOVERY_FOUND = "recovery.found"

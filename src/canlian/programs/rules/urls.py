@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canlian.programs import views_rules as views
+from canlian.programs.rules import views
 
 urlpatterns = [
     path("", views.ProgramListView.as_view(), name="program-list"),

@@ -27,7 +27,7 @@ from canlian.platform.errors import (
 )
 from canlian.programs.families import family_for
 from canlian.programs.models import Program, RuleSetting, Standard
-from canlian.programs.rules import validate_rules
+from canlian.programs.rules.engine import validate_rules
 
 MANAGE = "programs.manage"
 

@@ -18,10 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from canlian.core.permissions import Perm
-from canlian.platform.api import ScopedViewSet, region_filter, required_permission_for
-from canlian.programs import enrollment_selectors as selectors
+from canlian.platform.api import ScopedViewSet, UploadField, region_filter, required_permission_for
 from canlian.programs import enrollments as actions
 from canlian.programs.choices import IN_REVIEW, ApplicantKind, EnrollmentStatus, StopReason
+from canlian.programs.enrollments import selectors
 from canlian.programs.models import Enrollment, EnrollmentStep
 
 
@@ -132,23 +132,23 @@ class ApplySerializer(serializers.Serializer):
     account_holder = serializers.CharField(required=False, allow_blank=True, default="")
     care_tier = serializers.CharField(required=False, allow_blank=True, default="")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    attachment = serializers.FileField(required=False, allow_null=True, default=None)
+    attachment = UploadField(required=False, allow_null=True, default=None)
 
 
 class StepSerializer(serializers.Serializer):
     approve = serializers.BooleanField(default=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    attachment = serializers.FileField(required=False, allow_null=True, default=None)
+    attachment = UploadField(required=False, allow_null=True, default=None)
 
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    attachment = serializers.FileField(required=False, allow_null=True, default=None)
+    attachment = UploadField(required=False, allow_null=True, default=None)
 
 
 class ObjectionSerializer(serializers.Serializer):
     comment = serializers.CharField()
-    attachment = serializers.FileField(required=False, allow_null=True, default=None)
+    attachment = UploadField(required=False, allow_null=True, default=None)
 
 
 class StopSerializer(serializers.Serializer):

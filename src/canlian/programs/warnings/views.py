@@ -25,11 +25,11 @@ from canlian.core.registry.selectors import region_names
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 from canlian.platform.views import CanlianView, keyset_page
 from canlian.platform.widgets import MonthInput
-from canlian.programs import warnings
 from canlian.programs.choices import StopReason
 from canlian.programs.eligibility import program_by_code
 from canlian.programs.enrollments import enrollment_stop
 from canlian.programs.models import Enrollment, Program
+from canlian.programs.warnings import selectors as warnings
 
 PER_PAGE = 50
 

@@ -3,7 +3,7 @@
 person's explained eligibility; and the eligibility preview over a region.
 
 Standards and rule settings are read through ``for_user`` (a region's own rows, plus the rows that
-apply there from above) and written through ``canlian.programs.program_actions``."""
+apply there from above) and written through ``canlian.programs.rules.actions``."""
 
 from __future__ import annotations
 
@@ -29,11 +29,12 @@ from canlian.platform.access import region_in_scope, scope_roots
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, form_errors_from
 from canlian.platform.widgets import DateInput
-from canlian.programs import eligibility, program_actions
+from canlian.programs import eligibility
 from canlian.programs.families import Family, family_for
 from canlian.programs.models import Program, RuleSetting, Standard
 from canlian.programs.preview import preview
-from canlian.programs.rules import build_rules
+from canlian.programs.rules import actions as program_actions
+from canlian.programs.rules.engine import build_rules
 
 # --- helpers ---------------------------------------------------------------------------------------
 

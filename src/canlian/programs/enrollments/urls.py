@@ -3,7 +3,7 @@ namespace, under /programs/)."""
 
 from django.urls import path
 
-from canlian.programs import views_enrollments as views
+from canlian.programs.enrollments import views
 
 urlpatterns: list = [
     path("enrollments/", views.EnrollmentListView.as_view(), name="enrollment-list"),

@@ -97,7 +97,7 @@ def _kind_names(values: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class SqlContext:
-    """The aliases a rule's SQL predicate reads in the monthly cycle (``canlian.programs.month_sql``):
+    """The aliases a rule's SQL predicate reads in the monthly cycle (``canlian.programs.cycles.month_sql``):
     ``day`` (an SQL date expression), the person row ``person``, the certificate in force on the day
     ``cert`` (LEFT JOINed: its columns are NULL when none is), the enrollment row ``enrollment``."""
 

@@ -28,9 +28,8 @@ from canlian.platform.errors import DomainError, NotFound, PermissionDenied, Val
 from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
 from canlian.platform.widgets import MonthInput
-from canlian.programs import cycle_selectors as selectors
-from canlian.programs import cycles as actions
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
+from canlian.programs.cycles import actions, selectors
 from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program
 
 PER_PAGE = 50

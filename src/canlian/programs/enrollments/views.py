@@ -27,10 +27,9 @@ from canlian.core.registry.models import Person
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.views import CanlianView, form_errors_from, keyset_page
 from canlian.programs import eligibility
-from canlian.programs import enrollment_selectors as selectors
 from canlian.programs import enrollments as actions
-from canlian.programs import forms_enrollments as forms
 from canlian.programs.choices import EnrollmentStatus, StepKind
+from canlian.programs.enrollments import forms, selectors
 from canlian.programs.models import Enrollment
 
 PER_PAGE = 50

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canlian.programs import views_cycles as views
+from canlian.programs.cycles import views
 
 urlpatterns: list = [
     path("cycles/", views.CycleListView.as_view(), name="cycle-list"),
