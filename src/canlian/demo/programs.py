@@ -74,7 +74,7 @@ STANDARDS: list[tuple[str, str, str, str, str, str]] = [
 VARIANT = "extended"
 #: Buckets (of 100) not enrolled: the gaps (应享未享) of the demo.
 NOT_ENROLLED = 8
-#: One bank line in this many fails (by line id), re-issued by the next month's cycle.
+#: One bank line in this many (by its place in the cycle) fails, re-issued by the next month's cycle.
 FAIL_EVERY = 97
 BANKS = "中国农业银行"
 
@@ -393,8 +393,11 @@ WHERE e.program_id = %s AND e.region_code LIKE %s AND {where}""",
 
 def _bank_results(cycle: PaymentCycle, paid_on: dt.date) -> Table:
     rows = []
-    for pk in PaymentLine.objects.filter(cycle=cycle).order_by("id").values_list("id", flat=True):
-        failed = pk % FAIL_EVERY == 0
+    # The place in the cycle, not the line's id, picks the failures: ids depend on what the database
+    # handed out before (PostgreSQL's sequences do not roll back), the place does not.
+    ids = PaymentLine.objects.filter(cycle=cycle).order_by("id").values_list("id", flat=True)
+    for n, pk in enumerate(ids, start=1):
+        failed = n % FAIL_EVERY == 0
         rows.append(
             [str(pk), "失败" if failed else "成功", "账户已销户" if failed else "", f"{paid_on:%Y-%m-%d}"]
         )
