@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from canlian.platform.errors import NotFound
 
@@ -185,3 +186,26 @@ def assert_in_scope(user: Any, permission: str, code: str | None) -> None:
     """Re-check inside a write's transaction that the object still lies in the user's scope."""
     if not scope_of(user, permission).contains(code):
         raise NotFound()
+
+
+# --- the region-owned model ------------------------------------------------------------------------
+
+
+def region_pattern_index(name: str, field: str = "region_code") -> models.Index:
+    """The index a prefix filter (``region_code LIKE '3705%'``) uses on PostgreSQL, whatever the
+    collation: every region-owned table has one (a model's ``Meta.indexes``)."""
+    return models.Index(fields=[field], opclasses=["varchar_pattern_ops"], name=name)
+
+
+class RegionOwned(models.Model):
+    """A row owned by a region: its ``region_code`` (the owning region's code, 2–12 digits) and the
+    scoped manager (``objects.for_user``). A subclass names its ``permission_prefix``, may replace
+    ``objects`` with a queryset of its own (derived from ``RegionScopedQuerySet``) and adds
+    ``region_pattern_index`` to its ``Meta.indexes``."""
+
+    region_code = models.CharField(_("region"), max_length=12)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

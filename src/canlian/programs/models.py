@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from canlian.platform.batches import MakerCheckerBatch
 from canlian.platform.dates import add_months, month_start  # noqa: F401  (re-exported: callers import them from here)
-from canlian.platform.scoping import ReferenceScopedQuerySet, RegionScopedQuerySet
+from canlian.platform.scoping import (
+    ReferenceScopedQuerySet,
+    RegionOwned,
+    RegionScopedQuerySet,
+    region_pattern_index,
+)
 from canlian.programs.choices import (
     OPEN_STATUSES,
     ApplicantKind,
@@ -213,7 +218,7 @@ class EnrollmentQuerySet(RegionScopedQuerySet):
         return self.filter(status=EnrollmentStatus.ACTIVE)
 
 
-class Enrollment(models.Model):
+class Enrollment(RegionOwned):
     """A person's application to a program and, once decided and noticed, their enrollment in it.
     ``application_month`` (the first day of the month applied in) is the first month paid;
     ``stopped_from`` the first month not paid. ``grade``/``category`` snapshot the certificate
@@ -226,7 +231,6 @@ class Enrollment(models.Model):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="enrollments"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     status = models.CharField(
         _("status"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.APPLIED
     )
@@ -290,7 +294,7 @@ class Enrollment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="enrollment_region"),
+            region_pattern_index("enrollment_region"),
             models.Index(fields=["program", "status"], name="enrollment_program_status"),
             models.Index(fields=["person"], name="enrollment_person"),
         ]
@@ -340,7 +344,7 @@ class PaymentCycleQuerySet(RegionScopedQuerySet):
     pass
 
 
-class PaymentCycle(MakerCheckerBatch):
+class PaymentCycle(RegionOwned, MakerCheckerBatch):
     """One program's payments for one month in one region (usually a county): generated set-based,
     reviewed and approved by someone other than the generator, exported to the bank, closed with
     the bank's results."""
@@ -348,7 +352,6 @@ class PaymentCycle(MakerCheckerBatch):
     program = models.ForeignKey(
         Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="cycles"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     month = models.DateField(_("month"))
     status = models.CharField(
         _("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.GENERATING
@@ -370,7 +373,7 @@ class PaymentCycle(MakerCheckerBatch):
             models.CheckConstraint(condition=Q(month__day=1), name="cycle_month_first_day"),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="cycle_region"),
+            region_pattern_index("cycle_region"),
         ]
 
     def __str__(self) -> str:
@@ -381,7 +384,7 @@ class PaymentLineQuerySet(RegionScopedQuerySet):
     pass
 
 
-class PaymentLine(models.Model):
+class PaymentLine(RegionOwned):
     """One month's payment to one enrollment. ``period`` is the month paid for (the cycle's month,
     or an earlier one for arrears and re-issues). The partial unique key (period, enrollment) over
     lines that did not fail makes re-running a cycle idempotent; a failed line is re-issued by a
@@ -410,7 +413,6 @@ class PaymentLine(models.Model):
         related_name="payment_lines",
         db_index=False,
     )
-    region_code = models.CharField(_("region"), max_length=12)
     period = models.DateField(_("month paid for"))
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
     standard = models.ForeignKey(
@@ -468,7 +470,7 @@ class RecoveryItemQuerySet(RegionScopedQuerySet):
     pass
 
 
-class RecoveryItem(models.Model):
+class RecoveryItem(RegionOwned):
     """追缴: money already paid (in an approved cycle) for months the person was not entitled to,
     found when a stop, a death, a move, a re-assessment or a lost status is recorded with an earlier
     date. One item per enrollment and finding, with its months (``RecoveryLine``), the amount, the
@@ -483,7 +485,6 @@ class RecoveryItem(models.Model):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="recoveries"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     amount = models.DecimalField(_("amount to recover"), max_digits=12, decimal_places=2)
     months = models.JSONField(_("months"), default=list)
     reason = models.CharField(_("reason"), max_length=300)
@@ -521,7 +522,7 @@ class RecoveryItem(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="recovery_region"),
+            region_pattern_index("recovery_region"),
             models.Index(fields=["status", "detected_on"], name="recovery_status"),
         ]
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from canlian.platform.scoping import RegionScopedQuerySet
+from canlian.platform.scoping import RegionOwned, RegionScopedQuerySet, region_pattern_index
 
 
 class SteeringQuerySet(RegionScopedQuerySet):
@@ -75,12 +75,11 @@ class IndicatorRefresh(models.Model):
         return f"{self.indicator} {self.year} @ {self.refreshed_at:%Y-%m-%d %H:%M}"
 
 
-class Target(models.Model):
+class Target(RegionOwned):
     """A yearly target of one indicator for one region (a count, an amount in yuan, or a rate as a
     fraction: 0.98 = 98%). Set by the region itself or by the level above, and cascaded down."""
 
     indicator = models.CharField(_("indicator"), max_length=60)
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.DecimalField(_("target"), max_digits=18, decimal_places=4)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -106,7 +105,7 @@ class Target(models.Model):
             models.CheckConstraint(condition=models.Q(value__gte=0), name="target_not_negative"),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="target_region"),
+            region_pattern_index("target_region"),
         ]
 
     def __str__(self) -> str:
@@ -119,11 +118,10 @@ class BulletinKind(models.TextChoices):
     YEARLY = "yearly", _("Yearly summary (年总结)")
 
 
-class BulletinScheme(models.Model):
+class BulletinScheme(RegionOwned):
     """Which indicators rank the sub-regions in a bulletin, and with what weights. Owned by the
     region that publishes it; ``items`` is a list of ``{"indicator": code, "weight": number}``."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     name = models.CharField(_("name"), max_length=80)
     items = models.JSONField(_("indicators and weights"), default=list)
     created_by = models.ForeignKey(

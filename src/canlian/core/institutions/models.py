@@ -22,7 +22,7 @@ from canlian.core.institutions.choices import (
     QualificationKind,
     StaffPost,
 )
-from canlian.platform.scoping import InstitutionScopedQuerySet
+from canlian.platform.scoping import InstitutionScopedQuerySet, RegionOwned, region_pattern_index
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -34,13 +34,12 @@ class InstitutionQuerySet(InstitutionScopedQuerySet):
         return self.filter(status__in=[InstitutionStatus.ACTIVE, InstitutionStatus.WARNED])
 
 
-class Institution(models.Model):
+class Institution(RegionOwned):
     """A designated institution the federation works with, under a service agreement."""
 
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=InstitutionKind.choices)
-    region_code = models.CharField(_("region"), max_length=12)
     address = models.CharField(_("address"), max_length=200, blank=True)
     operator = models.CharField(_("operator"), max_length=100, blank=True)
     #: Unified social credit code (统一社会信用代码) of the operator, validated with python-stdnum.
@@ -77,9 +76,7 @@ class Institution(models.Model):
         verbose_name_plural = _("institutions")
         ordering = ["region_code", "name"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="institution_region"
-            ),
+            region_pattern_index("institution_region"),
             models.Index(fields=["kind", "status"], name="institution_kind_status"),
         ]
 

@@ -33,7 +33,7 @@ from canlian.core.registry.choices import (
     Sex,
 )
 from canlian.core.registry.identity import mask_id, mask_phone
-from canlian.platform.scoping import RegionScopedQuerySet
+from canlian.platform.scoping import RegionOwned, RegionScopedQuerySet, region_pattern_index
 
 
 class PersonReachQuerySet(RegionScopedQuerySet):
@@ -104,7 +104,7 @@ class Person(models.Model):
         # the database collation; SQLite ignores opclasses. The unique id_number gets Django's own
         # "_like" pattern index on PostgreSQL. Lists use keyset order on the primary key.
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="person_region"),
+            region_pattern_index("person_region"),
             models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="person_name"),
             models.Index(fields=["name_pinyin"], opclasses=["varchar_pattern_ops"], name="person_pinyin"),
             models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="person_initials"),
@@ -364,11 +364,10 @@ class HardshipStatus(models.Model):
         return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
 
 
-class Household(models.Model):
+class Household(RegionOwned):
     """A household (户): its members with relationship and head. The priority flags are derived from
     the members (``household_refresh_flags``) and stored so that lists filter on them at scale."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     number = models.CharField(_("household number"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     multi_disabled = models.BooleanField(_("several disabled members (一户多残)"), default=False)
@@ -385,7 +384,7 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="household_region")
+            region_pattern_index("household_region")
         ]
 
     def __str__(self) -> str:
@@ -442,14 +441,13 @@ class HouseholdMember(models.Model):
         return self.name
 
 
-class ScreeningRecord(models.Model):
+class ScreeningRecord(RegionOwned):
     """A suspected disabled person found in screening (摸排), not yet certified: the home-assessment
     appointment and its outcome, which may become a certificate."""
 
     name = models.CharField(_("name"), max_length=50)
     id_number = models.CharField(_("ID number"), max_length=18, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    region_code = models.CharField(_("region"), max_length=12)
     address = models.CharField(_("address"), max_length=200, blank=True)
     suspected_category = models.PositiveSmallIntegerField(
         _("suspected category"), choices=Category.choices, null=True, blank=True
@@ -500,7 +498,7 @@ class ScreeningRecord(models.Model):
         verbose_name_plural = _("screening records")
         ordering = ["region_code", "-found_on", "id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="screening_region"),
+            region_pattern_index("screening_region"),
             models.Index(fields=["outcome", "appointment_on"], name="screening_outcome_appt"),
         ]
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.platform.access import is_system
-from canlian.platform.scoping import RegionScopedQuerySet, Scope, scope_of
+from canlian.platform.scoping import RegionOwned, RegionScopedQuerySet, Scope, region_pattern_index, scope_of
 
 
 class EndReason(models.TextChoices):
@@ -109,7 +109,7 @@ class PairingQuerySet(CareScopedQuerySet):
         return self.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
 
 
-class Pairing(models.Model):
+class Pairing(RegionOwned):
     """A cadre paired with a person (结对). A person has at most one active pairing; a cadre may have
     several. Re-assignment ends the old pairing (reason "reassigned") and starts a new one, so the
     history stays. ``ended_on`` is the last day the pairing was in force."""
@@ -123,7 +123,6 @@ class Pairing(models.Model):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="care_pairings"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=16, choices=EndReason.choices, blank=True)
@@ -157,9 +156,7 @@ class Pairing(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="care_pairing_region"
-            ),
+            region_pattern_index("care_pairing_region"),
             models.Index(fields=["cadre", "ended_on"], name="care_pairing_cadre"),
             models.Index(fields=["person", "started_on"], name="care_pairing_person"),
         ]
@@ -183,7 +180,7 @@ class ContactQuerySet(CareScopedQuerySet):
         return self.filter(way=ContactWay.HOME_VISIT)
 
 
-class Contact(models.Model):
+class Contact(RegionOwned):
     """One contact with a person: a call, a WeChat or SMS exchange, or a home visit, with what came of
     it. Contacts belong to the person (a re-assignment does not move them); ``pairing`` records under
     which pairing the contact was made, if any."""
@@ -205,7 +202,6 @@ class Contact(models.Model):
         on_delete=models.PROTECT,
         related_name="care_contacts",
     )
-    region_code = models.CharField(_("region"), max_length=12)
     way = models.CharField(_("way"), max_length=12, choices=ContactWay.choices)
     on = models.DateField(_("date"))
     discussed = models.TextField(_("what was discussed"), blank=True)
@@ -229,9 +225,7 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
         ordering = ["-on", "-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="care_contact_region"
-            ),
+            region_pattern_index("care_contact_region"),
             models.Index(fields=["person", "on"], name="care_contact_person_on"),
             models.Index(fields=["cadre", "on"], name="care_contact_cadre_on"),
             models.Index(fields=["follow_up_on"], name="care_contact_follow_up"),
@@ -252,7 +246,7 @@ class NeedQuerySet(CareScopedQuerySet):
         return self.open().filter(due_on__lt=today)
 
 
-class Need(models.Model):
+class Need(RegionOwned):
     """A need found during a contact (or entered directly), followed up to a resolution."""
 
     person = models.ForeignKey(
@@ -266,7 +260,6 @@ class Need(models.Model):
         blank=True,
         related_name="needs",
     )
-    region_code = models.CharField(_("region"), max_length=12)
     description = models.TextField(_("description"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -291,7 +284,7 @@ class Need(models.Model):
         verbose_name_plural = _("needs")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="care_need_region"),
+            region_pattern_index("care_need_region"),
             models.Index(fields=["status", "due_on"], name="care_need_status_due"),
             models.Index(fields=["owner", "status"], name="care_need_owner"),
         ]

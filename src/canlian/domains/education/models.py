@@ -14,16 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.domains.education.choices import NotEnrolledReason, Placement, PlacementSource, SchoolKind
-from canlian.platform.scoping import RegionScopedQuerySet
+from canlian.platform.scoping import RegionOwned, RegionScopedQuerySet, region_pattern_index
 
 
-class School(models.Model):
+class School(RegionOwned):
     """A school or kindergarten disabled children attend; ``resource_room`` marks a school with a
     special-education resource room (资源教室)."""
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=14, choices=SchoolKind.choices, default=SchoolKind.REGULAR)
-    region_code = models.CharField(_("region"), max_length=12)
     resource_room = models.BooleanField(_("resource room"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -36,21 +35,20 @@ class School(models.Model):
         ordering = ["region_code", "name"]
         constraints = [models.UniqueConstraint(fields=["region_code", "name"], name="edu_school_name")]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="edu_school_region"),
+            region_pattern_index("edu_school_region"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class PlacementRecord(models.Model):
+class PlacementRecord(RegionOwned):
     """A child's placement in a school year (``school_year`` 2025 = 2025–2026, counted on 1 September)."""
 
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="+"
     )
     school_year = models.PositiveSmallIntegerField(_("school year"))
-    region_code = models.CharField(_("region"), max_length=12)
     placement = models.CharField(_("placement"), max_length=16, choices=Placement.choices)
     school = models.ForeignKey(
         School,
@@ -89,9 +87,7 @@ class PlacementRecord(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="edu_placement_region"
-            ),
+            region_pattern_index("edu_placement_region"),
             models.Index(fields=["school_year", "placement"], name="edu_placement_year"),
         ]
 

@@ -38,7 +38,7 @@ from canlian.domains.employment.choices import (
     WorkStatus,
 )
 from canlian.platform.batches import MakerCheckerBatch
-from canlian.platform.scoping import RegionScopedQuerySet, scope_of
+from canlian.platform.scoping import RegionOwned, RegionScopedQuerySet, region_pattern_index, scope_of
 
 
 class ReferenceQuerySet(RegionScopedQuerySet):
@@ -115,7 +115,7 @@ class QuotaRule(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="emp_quota_region"),
+            region_pattern_index("emp_quota_region"),
         ]
 
     def __str__(self) -> str:
@@ -151,7 +151,7 @@ class LocalWage(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="emp_wage_region"),
+            region_pattern_index("emp_wage_region"),
         ]
 
     def __str__(self) -> str:
@@ -162,7 +162,7 @@ class EmployerQuerySet(RegionScopedQuerySet):
     pass
 
 
-class Employer(models.Model):
+class Employer(RegionOwned):
     """An employer liable to the proportional-employment rule, identified by its unified social
     credit code (统一社会信用代码). ``staff_known``/``wage_known`` are the figures the tax authority
     or social insurance reports, used when the employer does not declare."""
@@ -172,7 +172,6 @@ class Employer(models.Model):
     kind = models.CharField(
         _("kind"), max_length=12, choices=EmployerKind.choices, default=EmployerKind.ENTERPRISE
     )
-    region_code = models.CharField(_("region"), max_length=12)
     address = models.CharField(_("address"), max_length=200, blank=True)
     contact = models.CharField(_("contact person"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -195,16 +194,14 @@ class Employer(models.Model):
         verbose_name_plural = _("employers")
         ordering = ["name", "id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="emp_employer_region"
-            ),
+            region_pattern_index("emp_employer_region"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Declaration(models.Model):
+class Declaration(RegionOwned):
     """An employer's yearly declaration (年审申报) of the employment year ``year``: average in-post
     staff, average yearly wage and the disabled employees; the fund is levied the year after. The
     review stores every figure of the computation, with the rule and the wage figures it used."""
@@ -213,7 +210,6 @@ class Declaration(models.Model):
         Employer, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="declarations"
     )
     year = models.PositiveSmallIntegerField(_("employment year"))
-    region_code = models.CharField(_("region"), max_length=12)
     source = models.CharField(_("source"), max_length=14, choices=DeclarationSource.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=DeclarationStatus.choices, default=DeclarationStatus.SUBMITTED
@@ -256,7 +252,7 @@ class Declaration(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="emp_decl_region"),
+            region_pattern_index("emp_decl_region"),
             models.Index(fields=["year", "status"], name="emp_decl_year_status"),
         ]
 
@@ -469,14 +465,13 @@ class JobOffer(models.Model):
 # --- 爱心屋 kiosks and employment bases ---------------------------------------------------------------
 
 
-class Site(models.Model):
+class Site(RegionOwned):
     """The employment profile of an institution of kind 爱心屋 kiosk or employment base: the sponsor
     (name and unified social credit code), the opening date, the address."""
 
     institution = models.OneToOneField(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     sponsor_name = models.CharField(_("sponsor"), max_length=120)
     sponsor_uscc = models.CharField(_("sponsor's unified social credit code"), max_length=18, blank=True)
     opened_on = models.DateField(_("opened on"))
@@ -494,19 +489,18 @@ class Site(models.Model):
         verbose_name_plural = _("employment sites")
         ordering = ["region_code", "id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="emp_site_region"),
+            region_pattern_index("emp_site_region"),
         ]
 
     def __str__(self) -> str:
         return str(self.sponsor_name)
 
 
-class SiteWorker(models.Model):
+class SiteWorker(RegionOwned):
     """A person a site employs: a registered disabled person, or a relative of one registered by name
     and ID number and linked to the disabled person; dates, post, monthly pay."""
 
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="workers")
-    region_code = models.CharField(_("region"), max_length=12)
     kind = models.CharField(_("worker"), max_length=10, choices=WorkerKind.choices)
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("disabled person"), on_delete=models.PROTECT, related_name="+"
@@ -558,12 +552,11 @@ class SiteWorker(models.Model):
         return mask_id(self.relative_id_number) if self.relative_id_number else ""
 
 
-class SiteFund(MakerCheckerBatch):
+class SiteFund(RegionOwned, MakerCheckerBatch):
     """A support fund granted to a site for a year (amount in ``total_amount``, purpose): proposed by
     one user, approved by another (maker-checker)."""
 
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="funds")
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
     purpose = models.CharField(_("purpose"), max_length=200)
     status = models.CharField(
@@ -618,11 +611,10 @@ class QuotaSubsidyStandard(models.Model):
         return f"{self.region_code or '—'} {self.valid_from:%Y-%m-%d} {self.amount}"
 
 
-class QuotaSubsidyBatch(MakerCheckerBatch):
+class QuotaSubsidyBatch(RegionOwned, MakerCheckerBatch):
     """The above-quota subsidies of a region's reviewed declarations of an employment year: generated
     by one user, approved by another."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("employment year"))
     status = models.CharField(
         _("status"), max_length=10, choices=SubsidyBatchStatus.choices, default=SubsidyBatchStatus.GENERATED
@@ -642,7 +634,7 @@ class QuotaSubsidyBatch(MakerCheckerBatch):
         return f"{self.region_code} {self.year}"
 
 
-class QuotaSubsidyLine(models.Model):
+class QuotaSubsidyLine(RegionOwned):
     """One employer's subsidy in a batch: its reviewed declaration, the whole persons counted above
     the quota, the standard and the amount. A declaration is subsidised once."""
 
@@ -652,7 +644,6 @@ class QuotaSubsidyLine(models.Model):
     declaration = models.OneToOneField(
         Declaration, verbose_name=_("declaration"), on_delete=models.PROTECT, related_name="subsidy_line"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     above = models.PositiveIntegerField(_("persons above the quota"))
     standard = models.ForeignKey(QuotaSubsidyStandard, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)

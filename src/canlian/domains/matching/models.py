@@ -29,14 +29,18 @@ from canlian.domains.matching.choices import (
     RuleShape,
     UploadStatus,
 )
-from canlian.platform.scoping import ReferenceScopedQuerySet, RegionScopedQuerySet
+from canlian.platform.scoping import (
+    ReferenceScopedQuerySet,
+    RegionOwned,
+    RegionScopedQuerySet,
+    region_pattern_index,
+)
 
 
-class ListSource(models.Model):
+class ListSource(RegionOwned):
     """Where a list comes from: a department of a region and the kind of list it sends. The column
     mapping of its last upload is remembered (``mapping``: field → header) for the next one."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     department = models.CharField(_("department"), max_length=20, choices=Department.choices)
     list_kind = models.CharField(_("list kind"), max_length=20, choices=ListKind.choices)
     name = models.CharField(_("name"), max_length=120, blank=True)
@@ -57,23 +61,20 @@ class ListSource(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="matching_source_region"
-            )
+            region_pattern_index("matching_source_region")
         ]
 
     def __str__(self) -> str:
         return self.name or f"{self.get_department_display()} · {self.get_list_kind_display()}"
 
 
-class ListUpload(models.Model):
+class ListUpload(RegionOwned):
     """One list as of a date: its file, counts, the rejected rows (row, field, reason) and when its
     rows are deleted (``expires_on``). The rows are readable with ``matching.lists`` only."""
 
     source = models.ForeignKey(
         ListSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="uploads"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     list_kind = models.CharField(_("list kind"), max_length=20, choices=ListKind.choices)
     as_of = models.DateField(_("as of"))
     filename = models.CharField(_("file"), max_length=200)
@@ -108,9 +109,7 @@ class ListUpload(models.Model):
         verbose_name_plural = _("list uploads")
         ordering = ["-as_of", "-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="matching_upload_region"
-            ),
+            region_pattern_index("matching_upload_region"),
             models.Index(fields=["status", "expires_on"], name="matching_upload_expiry"),
         ]
 
@@ -118,14 +117,13 @@ class ListUpload(models.Model):
         return f"{self.source} {self.as_of:%Y-%m-%d}"
 
 
-class ListRow(models.Model):
+class ListRow(RegionOwned):
     """One row of a department's list, as sent (normalised ID number, dates parsed). Never a
     registry row: it is read only by the comparison and by holders of ``matching.lists``."""
 
     upload = models.ForeignKey(
         ListUpload, verbose_name=_("list"), on_delete=models.CASCADE, related_name="rows", db_index=False
     )
-    region_code = models.CharField(_("region"), max_length=12)
     row_no = models.PositiveIntegerField(_("row"))
     id_number = models.CharField(_("ID number"), max_length=18)
     name = models.CharField(_("name"), max_length=50, blank=True)
@@ -220,14 +218,13 @@ class ComparisonRule(models.Model):
         return translation.gettext(self.name)
 
 
-class ComparisonRun(models.Model):
+class ComparisonRun(RegionOwned):
     """One comparison of an upload with the registry and the engine: what each run found, kept,
     added and closed (``counts``: {rule code: {"hits", "new", "kept", "lapsed"}})."""
 
     upload = models.ForeignKey(
         ListUpload, verbose_name=_("list"), on_delete=models.PROTECT, related_name="runs"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     ran_on = models.DateField(_("run on"))
     counts = models.JSONField(_("counts"), default=dict)
     seconds = models.DecimalField(_("seconds"), max_digits=8, decimal_places=3, default=0)
@@ -244,9 +241,7 @@ class ComparisonRun(models.Model):
         verbose_name_plural = _("comparison runs")
         ordering = ["-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="matching_run_region"
-            )
+            region_pattern_index("matching_run_region")
         ]
 
     def __str__(self) -> str:
@@ -258,7 +253,7 @@ class FindingQuerySet(RegionScopedQuerySet):
         return self.filter(status=FindingStatus.OPEN)
 
 
-class Finding(models.Model):
+class Finding(RegionOwned):
     """A gap found by a rule for one person (and, for money, one enrollment: ``subject``): the
     evidence of both sides, the amount paid after the event, the township that must act (the
     person's residence, ``region_code``), the deadline in working days, and the outcome. At most one
@@ -273,7 +268,6 @@ class Finding(models.Model):
         on_delete=models.PROTECT,
         related_name="matching_findings",
     )
-    region_code = models.CharField(_("region"), max_length=12)
     subject = models.CharField(_("subject"), max_length=20, blank=True, default="")
     enrollment = models.ForeignKey(
         "programs.Enrollment",
@@ -354,9 +348,7 @@ class Finding(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="matching_finding_region"
-            ),
+            region_pattern_index("matching_finding_region"),
             models.Index(fields=["rule", "status"], name="matching_finding_rule"),
             models.Index(fields=["status", "due_on"], name="matching_finding_due"),
         ]
@@ -377,7 +369,7 @@ class Finding(models.Model):
         )
 
 
-class MonitoringCase(models.Model):
+class MonitoringCase(RegionOwned):
     """防止返贫动态监测: a person (and their household) monitored against a return to poverty, with
     the risk causes, the visit cadence (``next_visit_due``), the assistance measures taken, and the
     exit from monitoring with its evidence. At most one open case per person."""
@@ -393,7 +385,6 @@ class MonitoringCase(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    region_code = models.CharField(_("region"), max_length=12)
     monitored_type = models.CharField(_("monitored type"), max_length=12, choices=MonitoredType.choices)
     risk_causes = models.JSONField(_("risk causes"), default=list)
     started_on = models.DateField(_("monitored since"))
@@ -435,9 +426,7 @@ class MonitoringCase(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="matching_case_region"
-            ),
+            region_pattern_index("matching_case_region"),
             models.Index(fields=["status", "next_visit_due"], name="matching_case_due"),
         ]
 

@@ -13,13 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from canlian.core.registry.identity import mask_id, mask_phone
 from canlian.domains.outreach.choices import ActivityKind, CaseStatus, Consent, DonationKind, DonorKind
-from canlian.platform.scoping import RegionScopedQuerySet
+from canlian.platform.scoping import RegionOwned, RegionScopedQuerySet, region_pattern_index
 
 
-class Volunteer(models.Model):
+class Volunteer(RegionOwned):
     """A registered volunteer: organisation, skills; hours are recorded per activity."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     name = models.CharField(_("name"), max_length=50)
     id_number = models.CharField(_("ID number"), max_length=18, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -37,9 +36,7 @@ class Volunteer(models.Model):
         verbose_name_plural = _("volunteers")
         ordering = ["-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="outreach_volunteer_region"
-            )
+            region_pattern_index("outreach_volunteer_region")
         ]
 
     def __str__(self) -> str:
@@ -54,11 +51,10 @@ class Volunteer(models.Model):
         return mask_phone(self.phone) if self.phone else ""
 
 
-class Activity(models.Model):
+class Activity(RegionOwned):
     """A volunteer activity: when, where (a home or institution), the people served and each
     volunteer's hours."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     title = models.CharField(_("title"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
     on = models.DateField(_("date"))
@@ -88,9 +84,7 @@ class Activity(models.Model):
         verbose_name_plural = _("volunteer activities")
         ordering = ["-on", "-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="outreach_activity_region"
-            )
+            region_pattern_index("outreach_activity_region")
         ]
 
     def __str__(self) -> str:
@@ -121,12 +115,11 @@ class VolunteerHours(models.Model):
         return f"{self.volunteer} {self.hours}"
 
 
-class Donation(models.Model):
+class Donation(RegionOwned):
     """A donation received, with its receipt number (``JZ2026-0001``, per region and year), the donor,
     money or goods (goods valued), the purpose and whether it is restricted to it. Its uses
     (``DonationUse``) go down to an activity or a person; the balance is what is left."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     number = models.CharField(_("receipt number"), max_length=24)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence"))
@@ -159,9 +152,7 @@ class Donation(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="outreach_donation_amount"),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="outreach_donation_region"
-            )
+            region_pattern_index("outreach_donation_region")
         ]
 
     def __str__(self) -> str:
@@ -211,12 +202,11 @@ class DonationUse(models.Model):
         return f"{self.on} {self.amount}"
 
 
-class TypicalCase(models.Model):
+class TypicalCase(RegionOwned):
     """A typical case (典型案例): a story linked to a person, a cadre, a home or institution, with the
     person's consent (the name is masked unless the consent allows it) and the figures behind it;
     reviewed and published to the internal list, exported as .docx."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     title = models.CharField(_("title"), max_length=120)
     story = models.TextField(_("story"))
     figures = models.TextField(_("figures behind it"), blank=True)
@@ -273,9 +263,7 @@ class TypicalCase(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="outreach_case_region"
-            )
+            region_pattern_index("outreach_case_region")
         ]
 
     def __str__(self) -> str:

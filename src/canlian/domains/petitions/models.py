@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.registry.identity import mask_phone
-from canlian.platform.scoping import RegionScopedQuerySet
+from canlian.platform.scoping import RegionOwned, RegionScopedQuerySet, region_pattern_index
 
 
 class PetitionCategory(models.TextChoices):
@@ -64,12 +64,11 @@ class PetitionQuerySet(RegionScopedQuerySet):
         return self.open().filter(deadline__lt=today)
 
 
-class Petition(models.Model):
+class Petition(RegionOwned):
     """One visit or call at the window (接访): who came, about what, who handles it by when, what was
     done and how it ended."""
 
     received_on = models.DateField(_("received on"))
-    region_code = models.CharField(_("region"), max_length=12)
     person = models.ForeignKey(
         "registry.Person",
         verbose_name=_("person"),
@@ -112,7 +111,7 @@ class Petition(models.Model):
         verbose_name_plural = _("petitions")
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="petition_region"),
+            region_pattern_index("petition_region"),
             models.Index(fields=["status", "deadline"], name="petition_status_deadline"),
             models.Index(fields=["received_on"], name="petition_received"),
         ]
@@ -194,7 +193,7 @@ def key_date(kind: str, year: int) -> dt.date | None:
     return None
 
 
-class InvitationEvent(models.Model):
+class InvitationEvent(RegionOwned):
     """An event to which people are invited (邀访), usually on a key date."""
 
     title = models.CharField(_("title"), max_length=120)
@@ -202,7 +201,6 @@ class InvitationEvent(models.Model):
         _("key date"), max_length=20, choices=KeyDate.choices, default=KeyDate.OTHER
     )
     held_on = models.DateField(_("held on"))
-    region_code = models.CharField(_("region"), max_length=12)
     place = models.CharField(_("place"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
@@ -218,7 +216,7 @@ class InvitationEvent(models.Model):
         verbose_name_plural = _("invitation events")
         ordering = ["-held_on", "-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="invitation_region"),
+            region_pattern_index("invitation_region"),
             models.Index(fields=["held_on"], name="invitation_held"),
         ]
 
@@ -262,13 +260,12 @@ class Festival(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class FestivalVisit(models.Model):
+class FestivalVisit(RegionOwned):
     """A visit on a festival or occasion (慰问), with condolence money and goods."""
 
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="festival_visits"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     on = models.DateField(_("date"))
     festival = models.CharField(_("festival or occasion"), max_length=12, choices=Festival.choices)
     visited_by = models.CharField(_("visited by"), max_length=100, blank=True)
@@ -288,7 +285,7 @@ class FestivalVisit(models.Model):
         verbose_name_plural = _("festival visits")
         ordering = ["-on", "-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="festival_region"),
+            region_pattern_index("festival_region"),
             models.Index(fields=["on"], name="festival_on"),
         ]
         constraints = [

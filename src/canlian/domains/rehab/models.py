@@ -35,11 +35,13 @@ from canlian.platform.batches import MakerCheckerBatch
 from canlian.platform.scoping import (
     InstitutionScopedQuerySet,
     ReferenceScopedQuerySet,
+    RegionOwned,
     RegionScopedQuerySet,
+    region_pattern_index,
 )
 
 
-class RehabPlan(models.Model):
+class RehabPlan(RegionOwned):
     """A child's service plan for a year at the institution the guardian chose: planned hours and
     goals, the therapist in charge (who must hold a valid staff certificate: "no certificate, no
     duty"). One training category per child per year: a child may have several plans in a year (one
@@ -57,7 +59,6 @@ class RehabPlan(models.Model):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="rehab_plans"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     institution = models.ForeignKey(
         "institutions.Institution",
         verbose_name=_("institution"),
@@ -130,7 +131,7 @@ class RehabPlan(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="rehab_plan_region"),
+            region_pattern_index("rehab_plan_region"),
             models.Index(fields=["institution", "year"], name="rehab_plan_institution_year"),
         ]
 
@@ -156,13 +157,12 @@ class DeviceKind(models.Model):
         return self.name
 
 
-class DeviceProvision(models.Model):
+class DeviceProvision(RegionOwned):
     """An assistive device given to a child; another of the same kind only after the interval."""
 
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="rehab_devices"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     kind = models.ForeignKey(DeviceKind, verbose_name=_("device"), on_delete=models.PROTECT, related_name="+")
     provided_on = models.DateField(_("provided on"))
     institution = models.ForeignKey(
@@ -192,9 +192,7 @@ class DeviceProvision(models.Model):
         verbose_name_plural = _("device provisions")
         ordering = ["-provided_on", "-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="rehab_device_region"
-            ),
+            region_pattern_index("rehab_device_region"),
             models.Index(fields=["person", "kind"], name="rehab_device_person_kind"),
         ]
 
@@ -202,13 +200,12 @@ class DeviceProvision(models.Model):
         return f"{self.kind_id} {self.provided_on}"
 
 
-class SurgeryReferral(models.Model):
+class SurgeryReferral(RegionOwned):
     """A referral for surgery (e.g. cochlear implant, cataract, orthopaedic correction)."""
 
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="rehab_surgeries"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     operation = models.CharField(_("operation"), max_length=100)
     hospital = models.CharField(_("hospital"), max_length=100)
     referred_on = models.DateField(_("referred on"))
@@ -231,16 +228,14 @@ class SurgeryReferral(models.Model):
         verbose_name_plural = _("surgery referrals")
         ordering = ["-referred_on", "-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="rehab_surgery_region"
-            ),
+            region_pattern_index("rehab_surgery_region"),
         ]
 
     def __str__(self) -> str:
         return f"{self.operation} {self.referred_on}"
 
 
-class Attendance(models.Model):
+class Attendance(RegionOwned):
     """One day a child trained at the institution (a sign-in). Absent days have no row. At province
     scale this is the largest table (children × ~200 days a year): narrow rows, two indexes.
     ``on_holiday``: the day is a public holiday and the sign-in was explicitly confirmed (by
@@ -256,7 +251,6 @@ class Attendance(models.Model):
         related_name="+",
         db_index=False,
     )
-    region_code = models.CharField(_("region"), max_length=12)
     on = models.DateField(_("date"))
     source = models.CharField(
         _("source"), max_length=8, choices=AttendanceSource.choices, default=AttendanceSource.PAGE
@@ -362,7 +356,7 @@ class SettlementRule(models.Model):
         return f"{self.get_family_display()} {self.region_code or '*'} {self.valid_from}"
 
 
-class SettlementBatch(MakerCheckerBatch):
+class SettlementBatch(RegionOwned, MakerCheckerBatch):
     """One institution's settlement for a period of whole months within one year: generated
     set-based, approved by someone other than the generator (maker-checker, the columns and the rule
     of ``platform.batches.MakerCheckerBatch``), exported and paid to the institution.
@@ -380,7 +374,6 @@ class SettlementBatch(MakerCheckerBatch):
         on_delete=models.PROTECT,
         related_name="settlement_batches",
     )
-    region_code = models.CharField(_("region"), max_length=12)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))
     status = models.CharField(
@@ -408,16 +401,14 @@ class SettlementBatch(MakerCheckerBatch):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="settlement_batch_region"
-            ),
+            region_pattern_index("settlement_batch_region"),
         ]
 
     def __str__(self) -> str:
         return f"{self.institution_id} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
 
 
-class SettlementLine(models.Model):
+class SettlementLine(RegionOwned):
     """What a batch pays for one child under one rule: the training days counted, the rule, the
     components and what earlier batches of the year already paid. ``amount`` is due in this batch."""
 
@@ -441,7 +432,6 @@ class SettlementLine(models.Model):
         related_name="+",
         db_index=False,
     )
-    region_code = models.CharField(_("region"), max_length=12)
     rule = models.ForeignKey(
         SettlementRule,
         verbose_name=_("rule"),

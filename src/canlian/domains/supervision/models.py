@@ -29,7 +29,12 @@ from canlian.domains.supervision.choices import (
     PlanStatus,
     rating_band,
 )
-from canlian.platform.scoping import InstitutionScopedQuerySet, RegionScopedQuerySet
+from canlian.platform.scoping import (
+    InstitutionScopedQuerySet,
+    RegionOwned,
+    RegionScopedQuerySet,
+    region_pattern_index,
+)
 
 
 class ChecklistTemplate(models.Model):
@@ -83,7 +88,7 @@ class PlanQuerySet(InstitutionScopedQuerySet):
         return RegionScopedQuerySet.for_user(self, user, action)
 
 
-class InspectionPlan(models.Model):
+class InspectionPlan(RegionOwned):
     """An inspection plan of a year (or a quarter of it) in a region: which institutions, what kind."""
 
     title = models.CharField(_("title"), max_length=120)
@@ -91,7 +96,6 @@ class InspectionPlan(models.Model):
     quarter = models.PositiveSmallIntegerField(
         _("quarter"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
-    region_code = models.CharField(_("region"), max_length=12)
     kind = models.CharField(_("kind"), max_length=12, choices=PlanKind.choices, default=PlanKind.ROUTINE)
     status = models.CharField(
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.PLANNED
@@ -114,7 +118,7 @@ class InspectionPlan(models.Model):
         verbose_name_plural = _("inspection plans")
         ordering = ["-year", "-quarter", "-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="sup_plan_region"),
+            region_pattern_index("sup_plan_region"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -130,7 +134,7 @@ class InspectionPlan(models.Model):
         return f"{self.year} Q{self.quarter}" if self.quarter else str(self.year)
 
 
-class Inspection(models.Model):
+class Inspection(RegionOwned):
     """One inspection of an institution, under a plan or ad hoc, scored on a checklist."""
 
     plan = models.ForeignKey(
@@ -144,7 +148,6 @@ class Inspection(models.Model):
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="inspections"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     template = models.ForeignKey(
         ChecklistTemplate, verbose_name=_("checklist"), on_delete=models.PROTECT, related_name="inspections"
     )
@@ -172,7 +175,7 @@ class Inspection(models.Model):
         verbose_name_plural = _("inspections")
         ordering = ["-inspected_on", "-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="sup_insp_region"),
+            region_pattern_index("sup_insp_region"),
             models.Index(fields=["institution", "-inspected_on"], name="sup_insp_inst"),
         ]
         constraints = [
@@ -229,7 +232,7 @@ class NoticeQuerySet(InstitutionScopedQuerySet):
         return self.running().filter(due_on__lt=on)
 
 
-class RectificationNotice(models.Model):
+class RectificationNotice(RegionOwned):
     """整改通知书: the problems an inspection found, a deadline in working days, the institution's
     response, re-inspection, closure or escalation (warning → suspension → removal)."""
 
@@ -239,7 +242,6 @@ class RectificationNotice(models.Model):
     inspection = models.ForeignKey(
         Inspection, verbose_name=_("inspection"), on_delete=models.PROTECT, related_name="notices"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     number = models.CharField(_("number"), max_length=30, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence"))
@@ -275,7 +277,7 @@ class RectificationNotice(models.Model):
         verbose_name_plural = _("rectification notices")
         ordering = ["-issued_on", "-id"]
         indexes = [
-            models.Index(fields=["region_code"], opclasses=["varchar_pattern_ops"], name="sup_notice_region"),
+            region_pattern_index("sup_notice_region"),
             models.Index(fields=["status", "due_on"], name="sup_notice_status_due"),
         ]
         constraints = [

@@ -15,10 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from canlian.domains.community.choices import AllowanceKind, BatchStatus, CapBasis, CareMode, EndReason
 from canlian.domains.community.models._base import ReferenceQuerySet
 from canlian.platform.batches import MakerCheckerBatch
-from canlian.platform.scoping import InstitutionScopedQuerySet, RegionScopedQuerySet
+from canlian.platform.scoping import (
+    InstitutionScopedQuerySet,
+    RegionOwned,
+    RegionScopedQuerySet,
+    region_pattern_index,
+)
 
 
-class CareResident(models.Model):
+class CareResident(RegionOwned):
     """A person in care at an institution (a care centre or a home) in one mode, from admission to
     discharge, with the next review date and the institution's monthly fee for them."""
 
@@ -31,7 +36,6 @@ class CareResident(models.Model):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="care_stays"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     mode = models.CharField(_("mode"), max_length=12, choices=CareMode.choices)
     admitted_on = models.DateField(_("admitted on"))
     discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
@@ -67,9 +71,7 @@ class CareResident(models.Model):
             models.CheckConstraint(condition=Q(monthly_fee__gte=0), name="community_resident_fee"),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_resident_region"
-            ),
+            region_pattern_index("community_resident_region"),
             models.Index(fields=["institution", "discharged_on"], name="community_resident_inst"),
         ]
 
@@ -77,7 +79,7 @@ class CareResident(models.Model):
         return f"{self.person_id} @ {self.institution_id}"
 
 
-class Allowance(models.Model):
+class Allowance(RegionOwned):
     """A resident's own allowance from civil affairs (低保金, 五保金) with its monthly amount and dates,
     as the fee rule reads it (the registry records the status, not the amount)."""
 
@@ -87,7 +89,6 @@ class Allowance(models.Model):
         on_delete=models.CASCADE,
         related_name="community_allowances",
     )
-    region_code = models.CharField(_("region"), max_length=12)
     #: The institution whose staff recorded it (their reach), or none when the federation did.
     institution = models.ForeignKey(
         "institutions.Institution",
@@ -172,7 +173,7 @@ class FeeRule(models.Model):
         return f"{self.region_code or '*'} {self.valid_from}"
 
 
-class FeeStatement(models.Model):
+class FeeStatement(RegionOwned):
     """A resident's fee for one month under the fee rule, with its parts named (低保金, 五保金, living
     subsidy, nursing subsidy), the cap and the days: regenerated whenever the facts change."""
 
@@ -185,7 +186,6 @@ class FeeStatement(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     month = models.DateField(_("month"))
     rule = models.ForeignKey(FeeRule, verbose_name=_("fee rule"), on_delete=models.PROTECT, related_name="+")
     days_in_month = models.PositiveSmallIntegerField(_("days in the month"))
@@ -215,9 +215,7 @@ class FeeStatement(models.Model):
             models.CheckConstraint(condition=Q(month__day=1), name="community_statement_month"),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_statement_region"
-            ),
+            region_pattern_index("community_statement_region"),
             models.Index(fields=["institution", "month"], name="community_statement_inst"),
         ]
 
@@ -255,14 +253,13 @@ class CareSubsidyStandard(models.Model):
         return f"{self.get_mode_display()} {self.yearly_amount}"
 
 
-class CareSubsidyBatch(MakerCheckerBatch):
+class CareSubsidyBatch(RegionOwned, MakerCheckerBatch):
     """One institution's care subsidy for a year (per resident, by mode and months in care), approved
     by someone else and paid to the institution."""
 
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.GENERATED
@@ -282,16 +279,14 @@ class CareSubsidyBatch(MakerCheckerBatch):
             models.UniqueConstraint(fields=["institution", "year"], name="community_care_batch_unique")
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_care_batch_region"
-            ),
+            region_pattern_index("community_care_batch_region"),
         ]
 
     def __str__(self) -> str:
         return f"{self.institution_id} {self.year}"
 
 
-class CareSubsidyLine(models.Model):
+class CareSubsidyLine(RegionOwned):
     """One resident's care subsidy in a batch: mode, months counted, the standard and the amount."""
 
     batch = models.ForeignKey(
@@ -306,7 +301,6 @@ class CareSubsidyLine(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     mode = models.CharField(_("mode"), max_length=12, choices=CareMode.choices)
     months = models.PositiveSmallIntegerField(_("months counted"))
     standard = models.ForeignKey(

@@ -24,7 +24,12 @@ from canlian.domains.community.choices import (
 )
 from canlian.domains.community.models._base import ReferenceQuerySet
 from canlian.platform.batches import MakerCheckerBatch
-from canlian.platform.scoping import InstitutionScopedQuerySet, RegionScopedQuerySet
+from canlian.platform.scoping import (
+    InstitutionScopedQuerySet,
+    RegionOwned,
+    RegionScopedQuerySet,
+    region_pattern_index,
+)
 
 
 class HomeFunction(models.Model):
@@ -87,9 +92,7 @@ class Home(models.Model):
         verbose_name_plural = _("homes")
         ordering = ["region_code", "institution__name"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_home_region"
-            ),
+            region_pattern_index("community_home_region"),
         ]
 
     def __str__(self) -> str:
@@ -102,7 +105,7 @@ class Home(models.Model):
 
 class EligibilityRuleSet(models.Model):
     """Who may join a home, enter care or work in assisted employment: a rule list in the engine's
-    vocabulary (``canlian.programs.rules``), effective-dated, per region prefix ("" = national). The
+    vocabulary (``canlian.programs.rules.engine``), effective-dated, per region prefix ("" = national). The
     rule set of the longest region prefix in force on the day applies."""
 
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
@@ -129,7 +132,7 @@ class EligibilityRuleSet(models.Model):
         return f"{self.get_purpose_display()} {self.region_code or '*'} {self.valid_from}"
 
 
-class HomeMember(models.Model):
+class HomeMember(RegionOwned):
     """A registered person enrolled at a home, from ``starts_on`` to ``ends_on`` (open while a member).
     A person is a member of at most one home at a time."""
 
@@ -140,7 +143,6 @@ class HomeMember(models.Model):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="home_memberships"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     starts_on = models.DateField(_("member from"))
     ends_on = models.DateField(_("member until"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=10, choices=EndReason.choices, blank=True)
@@ -170,9 +172,7 @@ class HomeMember(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_member_region"
-            ),
+            region_pattern_index("community_member_region"),
             models.Index(fields=["home", "ends_on"], name="community_member_home"),
         ]
 
@@ -183,7 +183,7 @@ class HomeMember(models.Model):
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
-class HomeAttendance(models.Model):
+class HomeAttendance(RegionOwned):
     """One day a member attended the home (a day-care day). Absent days have no row."""
 
     member = models.ForeignKey(
@@ -200,7 +200,6 @@ class HomeAttendance(models.Model):
         related_name="+",
         db_index=False,
     )
-    region_code = models.CharField(_("region"), max_length=12)
     on = models.DateField(_("date"))
     source = models.CharField(
         _("source"), max_length=8, choices=AttendanceSource.choices, default=AttendanceSource.PAGE
@@ -230,7 +229,7 @@ class HomeAttendance(models.Model):
         return f"{self.member_id} {self.on}"
 
 
-class ServiceRecord(models.Model):
+class ServiceRecord(RegionOwned):
     """A service a home delivered under one of its functions: a rehabilitation session, training hours,
     an activity with its participants (day care is counted from attendance)."""
 
@@ -238,7 +237,6 @@ class ServiceRecord(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     function = models.ForeignKey(
         HomeFunction, verbose_name=_("function"), on_delete=models.PROTECT, related_name="+"
     )
@@ -268,9 +266,7 @@ class ServiceRecord(models.Model):
         verbose_name_plural = _("services delivered")
         ordering = ["-on", "-id"]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_service_region"
-            ),
+            region_pattern_index("community_service_region"),
             models.Index(fields=["home", "on"], name="community_service_home"),
         ]
 
@@ -339,7 +335,7 @@ class StarBand(models.Model):
         return f"{self.stars}★ ≥ {self.min_score}"
 
 
-class StarAssessment(models.Model):
+class StarAssessment(RegionOwned):
     """A home's yearly star assessment: a score per criterion, the weighted total, the stars from the
     bands, evidence photos; confirmed once complete (the funding of the next year reads it)."""
 
@@ -349,7 +345,6 @@ class StarAssessment(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
     assessed_on = models.DateField(_("assessed on"))
     total_score = models.DecimalField(_("weighted score"), max_digits=5, decimal_places=1, default=0)
@@ -374,9 +369,7 @@ class StarAssessment(models.Model):
         ordering = ["-year", "home"]
         constraints = [models.UniqueConstraint(fields=["home", "year"], name="community_assessment_yearly")]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_assess_region"
-            ),
+            region_pattern_index("community_assess_region"),
         ]
 
     def __str__(self) -> str:
@@ -460,11 +453,10 @@ class FundingStandard(models.Model):
         return f"{self.stars}★ {self.amount} {self.region_code or '*'}"
 
 
-class FundingBatch(MakerCheckerBatch):
+class FundingBatch(RegionOwned, MakerCheckerBatch):
     """A region's (usually a county's) home funding for a year, set from the stars of the previous
     year's confirmed assessments: generated set-based, approved by someone else, then paid."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("funded year"))
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.GENERATED
@@ -485,16 +477,14 @@ class FundingBatch(MakerCheckerBatch):
             models.UniqueConstraint(fields=["region_code", "year"], name="community_funding_batch_unique")
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_funding_region"
-            ),
+            region_pattern_index("community_funding_region"),
         ]
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.year}"
 
 
-class FundingLine(models.Model):
+class FundingLine(RegionOwned):
     """One home's funding in a batch: the assessment, its stars, the standard and the amount."""
 
     batch = models.ForeignKey(
@@ -506,7 +496,6 @@ class FundingLine(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     assessment = models.ForeignKey(
         StarAssessment, verbose_name=_("assessment"), on_delete=models.PROTECT, related_name="+"
     )

@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from canlian.domains.community.choices import BatchStatus, SubsidyKind
 from canlian.domains.community.models._base import ReferenceQuerySet
 from canlian.platform.batches import MakerCheckerBatch
-from canlian.platform.scoping import InstitutionScopedQuerySet, RegionScopedQuerySet
+from canlian.platform.scoping import (
+    InstitutionScopedQuerySet,
+    RegionOwned,
+    RegionScopedQuerySet,
+    region_pattern_index,
+)
 
 
 class InstitutionSubsidyStandard(models.Model):
@@ -55,7 +60,7 @@ class InstitutionSubsidyStandard(models.Model):
         return f"{self.kind} {self.amount} {self.region_code or '*'}"
 
 
-class SubsidyApplication(models.Model):
+class SubsidyApplication(RegionOwned):
     """An institution's application for a yearly subsidy: the months its premises were rented, the
     cost of the equipment bought, or the people (assisted workers and staff) it insured. The
     construction subsidy needs none: it follows from the home's opening date."""
@@ -63,7 +68,6 @@ class SubsidyApplication(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("subsidy"), max_length=12, choices=SubsidyKind.choices)
     #: Months rented (1–12), people insured, or 1 for equipment.
@@ -93,20 +97,17 @@ class SubsidyApplication(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_subsidy_app_rg"
-            ),
+            region_pattern_index("community_subsidy_app_rg"),
         ]
 
     def __str__(self) -> str:
         return f"{self.institution_id} {self.year} {self.kind}"
 
 
-class InstitutionSubsidyBatch(MakerCheckerBatch):
+class InstitutionSubsidyBatch(RegionOwned, MakerCheckerBatch):
     """A region's institution subsidies of a year: generated set-based, approved by someone else,
     then paid."""
 
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.GENERATED
@@ -126,16 +127,14 @@ class InstitutionSubsidyBatch(MakerCheckerBatch):
             models.UniqueConstraint(fields=["region_code", "year"], name="community_inst_batch_unique")
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_inst_batch_rg"
-            ),
+            region_pattern_index("community_inst_batch_rg"),
         ]
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.year}"
 
 
-class InstitutionSubsidyLine(models.Model):
+class InstitutionSubsidyLine(RegionOwned):
     """One subsidy of one institution in a batch: the standard, the quantity, the amount and its
     basis in words. A home gets one construction subsidy ever; any other kind once a year."""
 
@@ -145,7 +144,6 @@ class InstitutionSubsidyLine(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("subsidy"), max_length=12, choices=SubsidyKind.choices)
     standard = models.ForeignKey(
@@ -174,9 +172,7 @@ class InstitutionSubsidyLine(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_inst_line_rg"
-            ),
+            region_pattern_index("community_inst_line_rg"),
         ]
 
     def __str__(self) -> str:

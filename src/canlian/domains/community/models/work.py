@@ -24,7 +24,7 @@ from canlian.domains.community.choices import (
 )
 from canlian.domains.community.models._base import ReferenceQuerySet
 from canlian.platform.batches import MakerCheckerBatch
-from canlian.platform.scoping import InstitutionScopedQuerySet
+from canlian.platform.scoping import InstitutionScopedQuerySet, RegionOwned, region_pattern_index
 
 
 def mask_account(account: str) -> str:
@@ -36,7 +36,7 @@ def mask_account(account: str) -> str:
     return f"{account[:4]} **** {account[-4:]}"
 
 
-class Project(models.Model):
+class Project(RegionOwned):
     """A work project of the library: the product, the partner company (USCC), how hard, safe and
     valuable it is, the piece rate paid to workers and the institutions using it."""
 
@@ -56,7 +56,6 @@ class Project(models.Model):
     institutions = models.ManyToManyField(
         "institutions.Institution", verbose_name=_("used by"), blank=True, related_name="community_projects"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     status = models.CharField(
         _("status"), max_length=8, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
     )
@@ -74,16 +73,14 @@ class Project(models.Model):
         ordering = ["region_code", "name"]
         constraints = [models.CheckConstraint(condition=Q(piece_rate__gte=0), name="community_project_rate")]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_project_region"
-            ),
+            region_pattern_index("community_project_region"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Worker(models.Model):
+class Worker(RegionOwned):
     """A registered person of working age in assisted employment at an institution, with a signed labour
     agreement (dates, hours, wage basis and rate) and their own bank account (masked in lists,
     revealed with an audit record). At most one open agreement per person."""
@@ -97,7 +94,6 @@ class Worker(models.Model):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="assisted_jobs"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     agreement_number = models.CharField(_("agreement number"), max_length=40)
     agreement_from = models.DateField(_("agreement from"))
     agreement_to = models.DateField(_("agreement until"), null=True, blank=True)
@@ -145,9 +141,7 @@ class Worker(models.Model):
             models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="community_worker_rate"),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_worker_region"
-            ),
+            region_pattern_index("community_worker_region"),
         ]
 
     def __str__(self) -> str:
@@ -158,7 +152,7 @@ class Worker(models.Model):
         return mask_account(self.bank_account)
 
 
-class WorkOutput(models.Model):
+class WorkOutput(RegionOwned):
     """A worker's output (pieces of a project) or hours in a month."""
 
     worker = models.ForeignKey(
@@ -167,7 +161,6 @@ class WorkOutput(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     month = models.DateField(_("month"))
     project = models.ForeignKey(
         Project, verbose_name=_("project"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -230,14 +223,13 @@ class MinimumWage(models.Model):
         return f"{self.region_code or '*'} {self.monthly_amount}"
 
 
-class WageSheet(MakerCheckerBatch):
+class WageSheet(RegionOwned, MakerCheckerBatch):
     """One institution's wages for a month: generated from output and hours, approved by someone
     other than the generator, sent to the bank as a file, closed with the bank's results."""
 
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     month = models.DateField(_("month"))
     status = models.CharField(
         _("status"), max_length=10, choices=SheetStatus.choices, default=SheetStatus.GENERATED
@@ -259,16 +251,14 @@ class WageSheet(MakerCheckerBatch):
             models.CheckConstraint(condition=Q(month__day=1), name="community_wage_sheet_month"),
         ]
         indexes = [
-            models.Index(
-                fields=["region_code"], opclasses=["varchar_pattern_ops"], name="community_sheet_region"
-            ),
+            region_pattern_index("community_sheet_region"),
         ]
 
     def __str__(self) -> str:
         return f"{self.institution_id} {self.month:%Y-%m}"
 
 
-class WageLine(models.Model):
+class WageLine(RegionOwned):
     """One worker's wage in a sheet: pieces and hours, the amount, and the worker's own account as it
     stood when the sheet was generated; the bank's result."""
 
@@ -284,7 +274,6 @@ class WageLine(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
-    region_code = models.CharField(_("region"), max_length=12)
     basis = models.CharField(_("wage basis"), max_length=6, choices=WageBasis.choices)
     pieces = models.DecimalField(_("pieces"), max_digits=10, decimal_places=1, default=0)
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, default=0)
