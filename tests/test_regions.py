@@ -172,3 +172,53 @@ def test_scope_prefix_query(regions):
         "370502001001",
         "370505001",
     }
+
+
+def test_a_load_that_more_than_doubles_the_tree_rebuilds_its_keys_once(regions, monkeypatch):
+    """The first township and village list: on PostgreSQL the indexes and the parent key are
+    dropped for the load and rebuilt after it; the tree comes out the same either way."""
+    from django.db import connection
+
+    from canlian.core.regions import actions
+
+    monkeypatch.setattr(actions, "BULK_ROWS", 5)
+
+    def keys() -> list[str]:
+        if connection.vendor != "postgresql":
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'regions_region' "
+                "UNION ALL SELECT conname FROM pg_constraint WHERE conrelid = 'regions_region'::regclass"
+            )
+            return sorted(r[0] for r in cursor.fetchall())
+
+    before = keys()
+    towns = [(f"370505{t:03d}", f"第{t}镇") for t in range(2, 6)]
+    villages = [(f"{code}{v:03d}", f"第{v}村") for code, _ in towns for v in range(1, 5)]
+    result = regions_import(actor=None, table=table(*villages[:3], *towns, *villages[3:]))
+    assert (result.created, result.updated) == (20, 0)
+    assert keys() == before
+    assert Region.objects.get(code="370505003002").parent.code == "370505003"
+    assert Region.objects.get(code="370505003").parent.code == "370505"
+    assert not Region.objects.filter(code__startswith="370505", parent__isnull=True).exists()
+
+
+def test_progress_of_a_region_file_moves_in_rounds(regions):
+    from canlian.platform.progress import NullProgress
+
+    class Steps(NullProgress):
+        def __init__(self) -> None:
+            super().__init__()
+            self.steps: list[int] = []
+
+        def advance(self, n: int = 1) -> None:
+            super().advance(n)
+            self.steps.append(n)
+
+    progress = Steps()
+    towns = [(f"370502{t}", f"第{t}街道") for t in range(101, 113)]
+    villages = [(f"{code}{v:03d}", f"村{v}") for code, _ in towns for v in range(1, 101)]
+    regions_import(actor=None, table=table(*towns, *villages), progress=progress)
+    checking = progress.steps[:-1]  # the last step is the write
+    assert sum(checking) == 1212 and checking == [500, 500, 212]  # rounds of 500, then the rest

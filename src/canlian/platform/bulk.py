@@ -96,6 +96,11 @@ def drop_secondary_keys(tables: Sequence[str], *, keep_unique: Sequence[tuple[st
         # not its to run, so the load keeps the keys and is slower, not refused.
         return []
     with connection.cursor() as cursor:
+        # Rows written earlier in the transaction leave foreign-key checks pending, and a table with
+        # pending checks cannot be altered: run them now, then defer again (Django's keys are
+        # DEFERRABLE INITIALLY DEFERRED).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(_KEYS_SQL, {"tables": list(tables)})
         keys = cursor.fetchall()
         restore: dict[str, list[str]] = {"i": [], "u": [], "f": []}

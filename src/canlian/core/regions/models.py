@@ -35,6 +35,7 @@ class Region(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+        db_index=False,  # region_parent_code (parent, code) serves every lookup by parent
     )
     valid_from = models.DateField(_("in force from"), null=True, blank=True)
     valid_to = models.DateField(_("abolished after"), null=True, blank=True)
