@@ -27,7 +27,7 @@ from canlian.domains.community.models import (
 )
 from canlian.platform.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import Table
-from canlian.programs.cycles import EXPORT_HEADER
+from canlian.programs.cycles.actions import EXPORT_HEADER
 
 pytestmark = pytest.mark.usefixtures("english")
 D = Decimal

@@ -20,7 +20,7 @@ from canlian.domains.education.models import PlacementRecord, School
 from canlian.domains.education.presets import ALLOWANCE
 from canlian.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import Table
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import Enrollment, PaymentLine, Program
 
 pytestmark = pytest.mark.django_db

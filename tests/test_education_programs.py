@@ -24,10 +24,11 @@ from canlian.domains.education.presets import (
 )
 from canlian.domains.education.rules import school_year_of
 from canlian.platform.errors import InvalidState, PermissionDenied, ValidationFailed
-from canlian.programs import cycles, eligibility
+from canlian.programs import eligibility
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.families import family_for
 from canlian.programs.models import Enrollment, PaymentLine, Program, RuleSetting, Standard
-from canlian.programs.rules import build_rules, eligible_q
+from canlian.programs.rules.engine import build_rules, eligible_q
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)
@@ -156,7 +157,7 @@ def test_the_placement_rule_agrees_in_python_and_as_q(users):
     HardshipStatus.objects.create(person=poor, kind="dibao", valid_from=dt.date(2024, 1, 1), source="manual")
     for options in ({}, {"hardship_only": True}, {"higher_education": False}):
         rules = build_rules(student_grant_compile_rules(options))
-        from canlian.programs.rules import Facts, annotate_facts, evaluate
+        from canlian.programs.rules.engine import Facts, annotate_facts, evaluate
 
         by_q = set(
             annotate_facts(Person.objects.filter(pk__in=[yes.pk, no.pk, poor.pk]), rules, SEPTEMBER)

@@ -16,7 +16,7 @@ from canlian.core.registry.models import HardshipStatus
 from canlian.domains.employment.insurance import INSURANCE, compile_rules, insurance_year_set
 from canlian.platform.errors import InvalidState, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import Table
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import Enrollment, PaymentLine, Program, RuleSetting, Standard
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from canlian.domains.employment import actions
 from canlian.domains.employment.presets import PENSION, compile_rules
 from canlian.platform.errors import InvalidState, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import Table
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.families import family_for
 from canlian.programs.models import Enrollment, PaymentLine, Program, RuleSetting, Standard
 

@@ -18,8 +18,8 @@ from canlian.domains.matching.indicators import INDICATORS
 from canlian.domains.matching.models import ComparisonRun, Finding, ListRow, ListSource, ListUpload
 from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.indicators import window_for
-from canlian.programs import cycles
-from canlian.programs.recoveries import recovery_resolve
+from canlian.programs.cycles import actions as cycles
+from canlian.programs.recoveries.actions import recovery_resolve
 
 D = dt.date
 

@@ -15,7 +15,7 @@ from test_programs_cycles import enroll, generate, make_setup
 
 from canlian.core.audit.models import AuditEvent
 from canlian.domains.matching.models import Finding, ListUpload
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import Enrollment
 
 D = dt.date

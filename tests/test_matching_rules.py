@@ -20,7 +20,7 @@ from canlian.domains.matching import actions, selectors
 from canlian.domains.matching.choices import FindingStatus, Outcome
 from canlian.domains.matching.models import ComparisonRule, Finding, ListRow
 from canlian.platform.errors import InvalidState, PermissionDenied, ValidationFailed
-from canlian.programs import cycles
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import Enrollment, RecoveryItem
 
 D = dt.date

@@ -18,7 +18,7 @@ from canlian.domains.rehab.models import Attendance, DeviceKind, RehabPlan
 from canlian.platform.errors import Conflict, InvalidState, NotFound, PermissionDenied, ValidationFailed
 from canlian.programs import eligibility
 from canlian.programs.models import Program
-from canlian.programs.rules import validate_rules
+from canlian.programs.rules.engine import validate_rules
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -25,9 +25,9 @@ from canlian.domains.rehab import actions as rehab
 from canlian.domains.rehab.models import DeviceKind
 from canlian.domains.supervision import actions as sup
 from canlian.platform.indicators import all_indicators
-from canlian.programs import cycles
 from canlian.programs import enrollments as steps
-from canlian.programs.program_actions import standard_create
+from canlian.programs.cycles import actions as cycles
+from canlian.programs.rules.actions import standard_create
 from canlian.reporting.models import IndicatorRefresh, IndicatorValue
 from canlian.reporting.steering.refresh import indicator_refresh
 

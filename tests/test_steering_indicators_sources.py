@@ -23,10 +23,10 @@ from canlian.domains.rehab.settlement.actions import (
 )
 from canlian.platform.errors import PermissionDenied
 from canlian.platform.tabular import Table
-from canlian.programs import cycles
 from canlian.programs import enrollments as steps
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import PaymentLine
-from canlian.programs.program_actions import standard_create
+from canlian.programs.rules.actions import standard_create
 
 D = dt.date
 

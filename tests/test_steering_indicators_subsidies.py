@@ -16,10 +16,10 @@ from steering_indicators_world import columns_resolve, number, records, refresh,
 from canlian.core.registry.actions import hardship_add, person_set_life_status, person_update
 from canlian.domains.subsidies.statistics import subsidy_statistics
 from canlian.platform.tabular import Table
-from canlian.programs import cycles
 from canlian.programs import enrollments as steps
+from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import Enrollment, PaymentLine
-from canlian.programs.program_actions import standard_create
+from canlian.programs.rules.actions import standard_create
 
 D = dt.date
 TODAY = D(2026, 7, 15)

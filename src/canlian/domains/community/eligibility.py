@@ -1,6 +1,6 @@
 """Who may join a home, enter care or work in assisted employment: the rule list in force for the
 purpose, region and day (``EligibilityRuleSet``, longest region prefix first), evaluated with the
-engine's rule primitives (``canlian.programs.rules``) so that each verdict says why."""
+engine's rule primitives (``canlian.programs.rules.engine``) so that each verdict says why."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from canlian.domains.community.models import EligibilityRuleSet
 from canlian.domains.community.models._base import effective_q, region_prefixes
 from canlian.platform.errors import ValidationFailed
-from canlian.programs.rules import Facts, RuleResult, build_rules, evaluate, validate_rules
+from canlian.programs.rules.engine import Facts, RuleResult, build_rules, evaluate, validate_rules
 
 
 @dataclass

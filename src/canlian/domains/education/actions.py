@@ -320,7 +320,7 @@ def term_standard_set(
 
     from canlian.domains.education.presets import TERM_MONTHS, TERM_PROGRAMS
     from canlian.platform.dates import month_end
-    from canlian.programs.program_actions import standard_create
+    from canlian.programs.rules.actions import standard_create
 
     code = as_choice(program, "program", [(p, p) for p in TERM_PROGRAMS])
     term = as_choice(term, "term", [(t, t) for t in TERM_MONTHS])

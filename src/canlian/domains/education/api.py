@@ -32,7 +32,14 @@ from canlian.domains.education import actions, selectors
 from canlian.domains.education.choices import NotEnrolledReason, Placement, SchoolKind
 from canlian.domains.education.models import PlacementRecord, School
 from canlian.domains.education.rules import school_year_of
-from canlian.platform.api import REGION_CODE_PATTERN, ScopedViewSet, choice_filter, read_query, year_filter
+from canlian.platform.api import (
+    REGION_CODE_PATTERN,
+    ScopedViewSet,
+    UploadField,
+    choice_filter,
+    read_query,
+    year_filter,
+)
 from canlian.platform.errors import DomainError
 from canlian.platform.tabular import read_table
 
@@ -109,7 +116,7 @@ class PlacementCreateSerializer(serializers.Serializer):
 
 
 class PlacementImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The student list (.xlsx, .xls or .csv).")
+    file = UploadField(help_text="The student list (.xlsx, .xls or .csv).")
     school_year = serializers.IntegerField(min_value=2000, max_value=2100)
     col_id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     col_name = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")

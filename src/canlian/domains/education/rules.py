@@ -10,7 +10,7 @@ people as a ``Q`` (previews, gaps) and is an SQL predicate for one day of a mont
 agree (``tests/test_education_programs.py``).
 
 The engine has no public registry of primitives: ``register()`` (called from ``EducationConfig.ready``)
-registers the class with ``canlian.programs.rules.register_rule``; ``build_rule`` reads it at call time.
+registers the class with ``canlian.programs.rules.engine.register_rule``; ``build_rule`` reads it at call time.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from canlian.domains.education.choices import Placement
 from canlian.domains.education.models import PlacementRecord
 from canlian.platform.bulk import is_postgres
 from canlian.platform.errors import ValidationFailed
-from canlian.programs.rules import Facts, Rule, RuleResult, SqlContext, register_rule
+from canlian.programs.rules.engine import Facts, Rule, RuleResult, SqlContext, register_rule
 
 CODE = "education_placement"
 

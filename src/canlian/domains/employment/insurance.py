@@ -87,7 +87,7 @@ def insurance_year_set(
     in force 1–31 January of the year, so the January cycle pays it once (audited by the engine,
     refused there without the programs' permission in the region)."""
     from canlian.platform.inputs import as_int
-    from canlian.programs.program_actions import standard_create
+    from canlian.programs.rules.actions import standard_create
 
     year = as_int(year, "year", low=2000, high=2100)
     return standard_create(

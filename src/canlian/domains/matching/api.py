@@ -23,14 +23,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from canlian.core.audit.actions import audit_sensitive_read
-from canlian.core.jobs.api.views import JobSerializer
+from canlian.core.jobs.api import JobSerializer
 from canlian.core.jobs.models import Job
 from canlian.core.permissions import Perm
 from canlian.domains.matching import actions, selectors
 from canlian.domains.matching.choices import Department, FindingStatus, ListKind, Outcome
 from canlian.domains.matching.events import MatchingEvent
 from canlian.domains.matching.models import ComparisonRule, ComparisonRun, Finding, ListRow, ListUpload
-from canlian.platform.api import ScopedViewSet, query_int
+from canlian.platform.api import ScopedViewSet, UploadField, query_int
 from canlian.platform.errors import ValidationFailed
 
 
@@ -123,7 +123,7 @@ class UploadSerializer(serializers.ModelSerializer):
 
 
 class UploadCreateSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = UploadField()
     region_code = serializers.CharField(max_length=12)
     department = serializers.ChoiceField(choices=Department.choices)
     list_kind = serializers.ChoiceField(choices=ListKind.choices)

@@ -35,7 +35,7 @@ from canlian.domains.matching.models import ComparisonRule, Finding, ListRow, Li
 from canlian.platform.bulk import create_temp_table, drop_temp_table, is_postgres
 from canlian.platform.dates import add_years
 from canlian.programs.choices import OPEN_STATUSES, ProgramKind
-from canlian.programs.cycles import FROZEN
+from canlian.programs.cycles.actions import FROZEN
 from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program, RecoveryLine
 
 HITS = "matching_hits"

@@ -53,9 +53,9 @@ from canlian.domains.supervision.selectors import notices_for
 from canlian.platform.indicators import get_indicator
 from canlian.programs import workdays
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, RecoveryStatus
-from canlian.programs.cycle_selectors import CycleFilters, cycles_for_user
-from canlian.programs.enrollment_selectors import EnrollmentFilters, enrollments_for_user, overdue_steps
-from canlian.programs.recovery_selectors import recoveries_visible
+from canlian.programs.cycles.selectors import CycleFilters, cycles_for_user
+from canlian.programs.enrollments.selectors import EnrollmentFilters, enrollments_for_user, overdue_steps
+from canlian.programs.recoveries.selectors import recoveries_visible
 
 OVERDUE_URGENCY = "overdue"
 DUE_SOON_URGENCY = "due_soon"

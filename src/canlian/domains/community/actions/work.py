@@ -58,7 +58,7 @@ from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
 from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_amount, as_choice, as_date, as_int, as_month, as_text, field_error
 from canlian.platform.tabular import Table
-from canlian.programs.cycles import EXPORT_HEADER, parse_bank_results
+from canlian.programs.cycles.actions import EXPORT_HEADER, parse_bank_results
 
 WORK_KINDS = (
     InstitutionKind.EMPLOYMENT,

@@ -29,7 +29,7 @@ from canlian.domains.community.views._base import attempt
 from canlian.domains.community.views.page import FormBlock, Table, page
 from canlian.platform.views import CanlianView
 from canlian.programs.models import Program
-from canlian.programs.rules import build_rules
+from canlian.programs.rules.engine import build_rules
 
 VIEW, MANAGE = Perm.COMMUNITY_VIEW, Perm.COMMUNITY_MANAGE
 

@@ -26,7 +26,7 @@ def premium_year_set(
     """The yearly pension premium of a region for ``year``: an engine standard of the program in force
     1–31 January of the year, so the January cycle pays it once (audited by the engine)."""
     from canlian.domains.employment.presets import PENSION
-    from canlian.programs.program_actions import standard_create
+    from canlian.programs.rules.actions import standard_create
 
     year = _year(year)
     return standard_create(

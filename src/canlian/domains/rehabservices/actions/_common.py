@@ -85,13 +85,11 @@ def service_points(actor: Any, permission: str, kinds: tuple[str, ...] = ()) -> 
     device station), or every one for a national scope. Institutions are reference data here: the
     rows written (services, fittings) carry the person's region, which is what scopes them."""
     from canlian.core.institutions.models import Institution
-    from canlian.platform.scoping import Scope, scope_of
 
-    qs = Institution.objects.all()
-    if not is_system(actor):
-        scope = scope_of(actor, permission)
-        if not scope.everything:
-            qs = qs.filter(Scope.of({p[:6] for p in scope.prefixes}).q("region_code"))
+    if is_system(actor):
+        qs = Institution.objects.all()
+    else:
+        qs = Institution.objects.for_user_widened(actor, permission, digits=6)
     if kinds:
         qs = qs.filter(kind__in=kinds)
     return qs
