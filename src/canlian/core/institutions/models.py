@@ -67,7 +67,7 @@ class Institution(RegionOwned):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
-    objects = InstitutionQuerySet.as_manager()
+    objects = InstitutionQuerySet.as_manager()  # type: ignore[misc]  # narrows RegionOwned's manager
     permission_prefix = "institutions"
     institution_field = "id"
 

@@ -376,7 +376,6 @@ class Household(RegionOwned):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
-    objects = RegionScopedQuerySet.as_manager()
     permission_prefix = "persons"
 
     class Meta:
@@ -490,7 +489,6 @@ class ScreeningRecord(RegionOwned):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    objects = RegionScopedQuerySet.as_manager()
     permission_prefix = "persons"
 
     class Meta:
