@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export CANLIAN_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install install-dev lint unit browser messages chromium clean bench assets
+.PHONY: demo test install install-dev lint unit browser messages chromium clean bench bench-quick assets
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || PYTHON=python3; $${PYTHON:-python3} -m venv $(VENV) || python3 -m venv $(VENV)
@@ -40,6 +40,7 @@ test: install chromium lint unit
 
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy src/canlian/platform src/canlian/core
 	$(BIN)/canlian makemigrations --check --dry-run -v1 --settings=canlian.config.settings.test
@@ -66,6 +67,19 @@ bench: install
 	$(BIN)/python bench/settlement.py
 	$(BIN)/python bench/indicators.py
 	$(BIN)/python bench/compare_lists.py
+
+## make bench-quick: every benchmark at one tenth of its size (same figures, baselines and ratios),
+## to check a change in a few minutes before the full run.
+bench-quick: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python bench/bench_regions.py --villages 70000
+	$(BIN)/python bench/search_persons.py --persons 300000 --repeat 3 --drop
+	$(BIN)/python bench/demo_persons.py --persons 300000
+	$(BIN)/python bench/import_persons.py --rows 100000
+	$(BIN)/python bench/monthly_cycle.py --enrollments 100000
+	$(BIN)/python bench/settlement.py --children 2000 --institutions 20
+	$(BIN)/python bench/indicators.py --people 300000 --runs 10 --baseline-runs 3
+	$(BIN)/python bench/compare_lists.py --people 30000 --rows 10000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -155,5 +155,3 @@ ON CONFLICT (period, enrollment_id) WHERE NOT (status = 'failed') DO NOTHING"""
         LineStatus.PENDING,
     ]
     return sql, params
-
-

@@ -109,7 +109,9 @@ def make_places() -> list[tuple[str, str]]:
 
     parent = None
     for code, name, level in (("37", "山东省", 1), ("3705", "东营市", 2), (COUNTY[0], COUNTY[1], 3)):
-        parent = Region.objects.create(code=code, name=name, level=level, parent=parent, source=RegionSource.NATIONAL)
+        parent = Region.objects.create(
+            code=code, name=name, level=level, parent=parent, source=RegionSource.NATIONAL
+        )
     rows, pairs = [], []
     for t in range(1, TOWNSHIPS + 1):
         town_name = f"{GIVEN[t * 2 % len(GIVEN)]}{GIVEN[(t * 5 + 1) % len(GIVEN)]}{'镇' if t % 3 else '街道'}"
@@ -125,7 +127,9 @@ def make_places() -> list[tuple[str, str]]:
 # --- the ledger -------------------------------------------------------------------------------------
 
 
-def write_ledger(path: Path, rows: int, encoding: str, places: list[tuple[str, str]], seed: int = 2026) -> None:
+def write_ledger(
+    path: Path, rows: int, encoding: str, places: list[tuple[str, str]], seed: int = 2026
+) -> None:
     """A realistic ledger, written as it is generated (never held in memory)."""
     from canlian.core.registry.importing import LEDGER_TEMPLATE
 
@@ -220,7 +224,17 @@ def copy_baseline(path: Path, encoding: str) -> float:
     """COPY the file as it is into a logged table with bigserial primary key + unique id_number."""
     from django.db import connection
 
-    columns = ["seq", "name", "sex", "ethnicity", "id_number", "cert_number", "category", "grade", "issue_date"]
+    columns = [
+        "seq",
+        "name",
+        "sex",
+        "ethnicity",
+        "id_number",
+        "cert_number",
+        "category",
+        "grade",
+        "issue_date",
+    ]
     columns += ["valid_until", "phone", "hukou_address", "residence_address", "township", "village", "dibao"]
     col_sql = ", ".join(f"{c} varchar(18) NOT NULL" if c == "id_number" else f"{c} text" for c in columns)
     pg_encoding = {"gbk": "GBK", "utf-8": "UTF8", "gb18030": "GB18030"}[encoding]
@@ -229,10 +243,13 @@ def copy_baseline(path: Path, encoding: str) -> float:
         cursor.execute(f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, {col_sql})")
         cursor.execute(f"CREATE UNIQUE INDEX {BASELINE_TABLE}_id_number ON {BASELINE_TABLE} (id_number)")
         start = time.perf_counter()
-        with path.open("rb") as fh, cursor.cursor.copy(
-            f"COPY {BASELINE_TABLE} ({', '.join(columns)}) FROM STDIN "
-            f"(FORMAT csv, HEADER true, ENCODING '{pg_encoding}')"
-        ) as copy:
+        with (
+            path.open("rb") as fh,
+            cursor.cursor.copy(
+                f"COPY {BASELINE_TABLE} ({', '.join(columns)}) FROM STDIN "
+                f"(FORMAT csv, HEADER true, ENCODING '{pg_encoding}')"
+            ) as copy,
+        ):
             while block := fh.read(1 << 20):
                 copy.write(block)
         elapsed = time.perf_counter() - start
@@ -307,7 +324,9 @@ def import_export_run(path: Path, encoding: str, rows: int) -> tuple[float, int,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="ledger rows (default 1000000)")
-    parser.add_argument("--encoding", choices=["gbk", "utf-8"], default="gbk", help="CSV encoding (default gbk)")
+    parser.add_argument(
+        "--encoding", choices=["gbk", "utf-8"], default="gbk", help="CSV encoding (default gbk)"
+    )
     parser.add_argument(
         "--ie-rows", type=int, default=100_000, help="rows for django-import-export (default 100000; 0 skips)"
     )
@@ -336,7 +355,10 @@ def main(argv: list[str] | None = None) -> None:
         write_ledger(path, args.rows, args.encoding, places)
         t_write = time.perf_counter() - t0
         size = path.stat().st_size / 1e6
-        print(f"ledger: {args.rows:,} rows, {size:,.0f} MB {args.encoding.upper()} CSV, written in {t_write:.1f} s", flush=True)
+        print(
+            f"ledger: {args.rows:,} rows, {size:,.0f} MB {args.encoding.upper()} CSV, written in {t_write:.1f} s",
+            flush=True,
+        )
 
         rss_before = peak_rss_mb()
         t_import, result, clock = run_import(path)

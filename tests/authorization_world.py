@@ -279,24 +279,33 @@ def build(regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
         generated_by=owner,
     )
     enrollment, line, recovery = paid_enrollment(person_a, cycle, standard, reason="MARKER-RECOVERY-A")
-    extra = {
-        **care_world.build(owner=owner, person=person_a, make_user=make_user),
-        **petitions_world.build(owner=owner, person=person_a, make_user=make_user),
+    builders = [
+        care_world,
+        petitions_world,
         # Supervision first: institution staff of region A are bound to the first institution there,
         # and only they may answer a notice (the "control" request of that route).
-        **supervision_world.build(owner=owner, person=person_a, make_user=make_user),
-        **institutions_world.build(owner=owner, person=person_a, make_user=make_user),
-        **rehab_world.build(owner=owner, person=person_a, make_user=make_user),
-        **settlement_world.build(owner=owner, person=person_a, make_user=make_user),
-        **calendar_world.build(owner=owner, person=person_a, make_user=make_user),
-        **steering_targets_world.build(owner=owner, person=person_a, make_user=make_user),
-        **community_world.build(owner=owner, person=person_a, make_user=make_user),
-        **rehabservices_world.build(owner=owner, person=person_a, make_user=make_user),
-        **education_world.build(owner=owner, person=person_a, make_user=make_user),
-        **employment_world.build(owner=owner, person=person_a, make_user=make_user),
-        **matching_world.build(owner=owner, person=person_a, make_user=make_user),
-        **outreach_world.build(owner=owner, person=person_a, make_user=make_user),
-    }
+        supervision_world,
+        institutions_world,
+        rehab_world,
+        settlement_world,
+        calendar_world,
+        steering_targets_world,
+        community_world,
+        rehabservices_world,
+        education_world,
+        employment_world,
+        matching_world,
+        outreach_world,
+    ]
+    extra: dict[str, Any] = {}
+    for builder in builders:
+        part = builder.build(owner=owner, person=person_a, make_user=make_user)
+        # A URL keyword names one kind of object: two worlds giving the same keyword objects of two
+        # models would send one domain's pages the other's id (a 404 that depends on the database's
+        # sequences). A later world may replace an object of the same model (rehab's institution).
+        clash = sorted(k for k in set(part) & set(extra) if type(part[k]) is not type(extra[k]))
+        assert not clash, f"{builder.__name__} gives other models under the world keys {clash}"
+        extra.update(part)
     # No role may be assigned at the national level (ROLE_REGION_LEVELS: province and below), so the
     # national scope is a superuser's (User.scope_for: Scope.all()).
     national = User.objects.create_superuser(username="national_user", password="pw-Strong-2026")

@@ -116,7 +116,7 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
         "training_id": training,
         "site_id": site,
         "fund_id": fund,
-        "batch_id": batch,
+        "quota_batch_id": batch,
     }
 
 

@@ -14,7 +14,11 @@ from canlian.domains.petitions.models import FestivalVisit, InvitationEvent, Inv
 def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
     day = dt.date(2026, 9, 1)
     petition = actions.petition_receive(
-        actor=owner, category="subsidy", issue="MARKERPERSONA 反映补贴问题", received_on=day, person_id=person.pk
+        actor=owner,
+        category="subsidy",
+        issue="MARKERPERSONA 反映补贴问题",
+        received_on=day,
+        person_id=person.pk,
     )
     actions.petition_act(actor=owner, petition_id=petition.pk, text="已电话回复", on=day)
     event = actions.invitation_create(

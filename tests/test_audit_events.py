@@ -29,8 +29,8 @@ def test_every_code_written_as_text_in_the_code_is_declared():
         if "migrations" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        found |= set(re.findall(r'event=\"([a-z_]+\.[a-z_]+)\"', text))
-        found |= set(re.findall(r'EVENT_[A-Z_]+ = \"([a-z_]+\.[a-z_]+)\"', text))
+        found |= set(re.findall(r"event=\"([a-z_]+\.[a-z_]+)\"", text))
+        found |= set(re.findall(r"EVENT_[A-Z_]+ = \"([a-z_]+\.[a-z_]+)\"", text))
     assert found, "the scan found nothing"
     assert sorted(c for c in found if not is_registered(c)) == []
 

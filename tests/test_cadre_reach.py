@@ -23,7 +23,9 @@ def pair(regions, county_admin, make_user):
 def test_a_cadre_sees_only_their_paired_people(pair, client):
     cadre, paired, other = pair
     assert list(Person.objects.for_user(cadre, "persons.view")) == [paired]
-    assert set(Certificate.objects.for_user(cadre, "persons.view").values_list("person_id", flat=True)) == {paired.pk}
+    assert set(Certificate.objects.for_user(cadre, "persons.view").values_list("person_id", flat=True)) == {
+        paired.pk
+    }
     assert not HardshipStatus.objects.for_user(cadre, "persons.view").exclude(person=paired).exists()
     client.force_login(cadre)
     assert client.get(f"/registry/persons/{paired.pk}/").status_code == 200
@@ -37,7 +39,9 @@ def test_a_cadre_sees_only_their_paired_people(pair, client):
 def test_an_ended_pairing_ends_the_reach(pair, county_admin):
     cadre, paired, _other = pair
     pairing = paired.care_pairings.get()
-    actions.pairing_end(actor=county_admin, pairing_id=pairing.pk, ended_on=pairing.started_on, reason="other")
+    actions.pairing_end(
+        actor=county_admin, pairing_id=pairing.pk, ended_on=pairing.started_on, reason="other"
+    )
     assert not Person.objects.for_user(cadre, "persons.view").exists()
 
 

@@ -23,7 +23,13 @@ from canlian.domains.care.compliance import (
     required_to_date,
 )
 from canlian.domains.care.models import Contact, ContactRule, Need, NeedStatus, Pairing
-from canlian.domains.care.selectors import contacts_for, needs_for, pairings_for, should_be_paired, unpaired
+from canlian.domains.care.selectors import (
+    contacts_visible,
+    needs_visible,
+    pairings_visible,
+    should_be_paired,
+    unpaired,
+)
 from canlian.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
@@ -151,10 +157,10 @@ def test_cadre_sees_only_their_people_and_county_admin_sees_all(admin, cadre, ca
     )
     actions.pairing_create(actor=admin, person_id=b.pk, cadre_id=cadre2.pk, started_on=dt.date(2026, 1, 1))
     add_contacts(a, pa, cadre, [dt.date(2026, 2, 1)])
-    assert list(pairings_for(cadre)) == [pa]
-    assert pairings_for(admin).count() == 2
-    assert [c.person_id for c in contacts_for(cadre)] == [a.pk]
-    assert contacts_for(cadre2).count() == 0
+    assert list(pairings_visible(user=cadre)) == [pa]
+    assert pairings_visible(user=admin).count() == 2
+    assert [c.person_id for c in contacts_visible(user=cadre)] == [a.pk]
+    assert contacts_visible(user=cadre2).count() == 0
     assert {r.person_id for r in person_compliance(user=cadre, year=2026)} == {a.pk}
     assert {r.person_id for r in person_compliance(user=admin, year=2026)} == {a.pk, b.pk}
     tallies = cadre_compliance(user=admin, year=2026, on=dt.date(2026, 12, 31))
@@ -177,10 +183,10 @@ def test_who_should_be_paired_and_unpaired(admin, cadre):
     for p in (severe, mild):
         hardship_add(actor=None, person_id=p.pk, kind="dibao", valid_from=dt.date(2024, 1, 1))
     person(name="无困难", birth="19840101", grade=2)
-    assert list(should_be_paired(admin)) == [severe]
-    assert list(unpaired(admin)) == [severe]
+    assert list(should_be_paired(user=admin)) == [severe]
+    assert list(unpaired(user=admin)) == [severe]
     actions.pairing_create(actor=admin, person_id=severe.pk, cadre_id=cadre.pk)
-    assert list(unpaired(admin)) == []
+    assert list(unpaired(user=admin)) == []
 
 
 def test_one_active_pairing_per_person(admin, cadre, cadre2):
@@ -254,7 +260,7 @@ def test_contact_record_creates_needs_and_closes_follow_ups(admin, cadre):
     needs = list(Need.objects.filter(contact=contact).order_by("id"))
     assert [n.description for n in needs] == ["轮椅坏了", "需要护理补贴"]
     assert all(n.owner == cadre and n.status == "open" for n in needs)
-    assert needs_for(cadre, open_only=True).count() == 2
+    assert needs_visible(user=cadre, open_only=True).count() == 2
     with pytest.raises(ValidationFailed):
         actions.need_update(actor=cadre, need_id=needs[0].pk, status=NeedStatus.RESOLVED)
     need = actions.need_update(actor=cadre, need_id=needs[0].pk, status="resolved", resolution="已修好")
@@ -480,8 +486,8 @@ def test_a_real_error_in_a_care_page_is_not_turned_into_a_404(client, admin, cad
     def broken(*args, **kwargs):
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(selectors, "contacts_for", broken)
-    monkeypatch.setattr(selectors, "needs_for", broken)
+    monkeypatch.setattr(selectors, "contacts_visible", broken)
+    monkeypatch.setattr(selectors, "needs_visible", broken)
     with pytest.raises(RuntimeError):
         client.get(reverse("care:contact-detail", kwargs={"contact_id": contact.pk}))
     with pytest.raises(RuntimeError):

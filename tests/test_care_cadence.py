@@ -400,8 +400,8 @@ def test_demo_care(demo_city):
     first = demo_snapshot()
     assert all(first), result.counts
     # Who should be paired: most are, some are not (应结尽结).
-    should = selectors.should_be_paired(admin, on=DEMO_TODAY, region="3705").count()
-    unpaired = selectors.unpaired(admin, on=DEMO_TODAY, region="3705").count()
+    should = selectors.should_be_paired(user=admin, on=DEMO_TODAY, region="3705").count()
+    unpaired = selectors.unpaired(user=admin, on=DEMO_TODAY, region="3705").count()
     assert 0 < unpaired < should / 4
     # Every cadre pairs people inside their own region.
     for pairing in Pairing.objects.select_related("cadre"):

@@ -134,3 +134,23 @@ def test_the_student_list_import(world, client):
         "id_number"
     ] != there.id_number
     assert PlacementRecord.objects.get(person=here, school_year=2026).placement == "vocational"
+
+
+def test_an_empty_upload_is_refused_naming_the_file_and_the_schema_says_so(world, client):
+    """An upload is never empty: the schema bounds it (minLength 1) and an empty file is a 422 naming
+    the field, with nothing written."""
+    client.force_login(world["township"])
+    empty = client.post(
+        f"{API}/placements/import/",
+        {"file": SimpleUploadedFile("list.csv", b"", content_type="text/csv"), "school_year": 2026},
+    )
+    assert empty.status_code == 422, empty.content
+    assert "file" in empty.json()["error"]["details"]
+    assert not PlacementRecord.objects.filter(school_year=2026).exists()
+    schema = client.get("/api/schema/?format=json").json()
+    upload = schema["paths"][f"{API}/placements/import/"]["post"]["requestBody"]["content"]
+    file_field = upload["multipart/form-data"]["schema"]
+    if "$ref" in file_field:
+        file_field = schema["components"]["schemas"][file_field["$ref"].rsplit("/", 1)[1]]
+    declared = file_field["properties"]["file"]
+    assert (declared["type"], declared["format"], declared["minLength"]) == ("string", "binary", 1)

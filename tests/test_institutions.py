@@ -239,7 +239,7 @@ def test_qualification_and_agreement_expiry_filters(admin):
     assert err.value.field == "valid_until"
 
     def names(expiry):
-        return sorted(i.name for i in selectors.institutions_for(admin, expiry=expiry))
+        return sorted(i.name for i in selectors.institutions_visible(user=admin, expiry=expiry))
 
     assert names("qualification_expiring") == ["甲"]
     assert names("qualification_expired") == ["乙"]
@@ -576,14 +576,14 @@ def test_missing_expiring_and_expired_lists(client, admin, yantai_admin):
     actions.certificate_issue(actor=admin, staff_id=fine.pk, number="F-1", issued_on=TODAY)
 
     def names(**kw):
-        return [s.name for s in selectors.certificate_gaps(admin, on=TODAY, **kw)]
+        return [s.name for s in selectors.certificate_gaps(user=admin, on=TODAY, **kw)]
 
     assert sorted(names()) == sorted(["无证甲", "将到期乙", "已过期丙"])
     assert names(state="missing") == ["无证甲"]
     assert names(state="expiring") == ["将到期乙"]
     assert names(state="expiring", days=10) == []
     assert names(state="expired") == ["已过期丙"]
-    assert list(selectors.certificate_gaps(yantai_admin)) == []
+    assert list(selectors.certificate_gaps(user=yantai_admin)) == []
     assert missing.pk
 
     client.force_login(admin)

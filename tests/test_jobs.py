@@ -83,7 +83,9 @@ def test_validation_failure_keeps_rejected_rows_in_result(county_admin):
     )
     job = run_job(job.pk)
     assert job.status == JobStatus.FAILED and job.error_code == "validation_failed"
-    assert job.result["errors"][0]["row"] == "2" and job.result["errors"][0]["field"] == "代码"  # the file's own column
+    assert (
+        job.result["errors"][0]["row"] == "2" and job.result["errors"][0]["field"] == "代码"
+    )  # the file's own column
 
 
 def test_running_a_job_twice_is_a_no_op(county_admin):

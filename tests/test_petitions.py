@@ -99,8 +99,8 @@ def test_overdue_list_and_close(admin, people):
         closed_on=dt.date(2026, 9, 30),
     )
     # The deadline day itself is not overdue; the next day is.
-    assert list(selectors.overdue_petitions(admin, dt.date(2026, 10, 23))) == []
-    assert list(selectors.overdue_petitions(admin, dt.date(2026, 10, 24))) == [late]
+    assert list(selectors.petitions_overdue(user=admin, today=dt.date(2026, 10, 23))) == []
+    assert list(selectors.petitions_overdue(user=admin, today=dt.date(2026, 10, 24))) == [late]
     done.refresh_from_db()
     assert (done.status, done.satisfaction, done.closed_on) == ("closed", "satisfied", dt.date(2026, 9, 30))
     assert done.actions.count() == 1
@@ -123,13 +123,18 @@ def test_petition_counts(admin, people):
     ]
     for p, sat in zip(made[:3], ["satisfied", "satisfied", "not_satisfied"], strict=True):
         actions.petition_close(actor=admin, petition_id=p.pk, result="ok", satisfaction=sat, closed_on=day)
-    counts = selectors.petition_counts(admin, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    counts = selectors.petition_counts(user=admin, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30))
     assert counts["received"] == 4 and counts["closed"] == 3 and counts["open"] == 1
     assert counts["overdue"] == 1  # the open one, due 2026-09-22, is late on 09-30
     assert counts["satisfaction"]["satisfied"] == 2
     assert counts["satisfaction_shares"]["satisfied"] == Decimal("0.6667")
     assert counts["satisfaction_shares"]["not_satisfied"] == Decimal("0.3333")
-    assert selectors.petition_counts(admin, dt.date(2026, 10, 1), dt.date(2026, 10, 31))["received"] == 0
+    assert (
+        selectors.petition_counts(user=admin, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))[
+            "received"
+        ]
+        == 0
+    )
 
 
 # --- invitations -----------------------------------------------------------------------------------
@@ -172,14 +177,14 @@ def test_invitees_and_attendance(admin, people):
     assert (
         actions.attendance_record(actor=admin, event_id=event.pk, attended_person_ids=[people["a"].pk]) == 1
     )
-    rows = {e.pk: e for e in selectors.invitations_with_counts(admin)}
+    rows = {e.pk: e for e in selectors.invitations_visible(user=admin)}
     assert (rows[event.pk].invited_count, rows[event.pk].attended_count) == (2, 1)
     # Re-ticking replaces: now only 王二 came.
     actions.attendance_record(actor=admin, event_id=event.pk, attended_person_ids=[people["a2"].pk])
     assert list(Invitee.objects.filter(event=event, attended=True).values_list("person_id", flat=True)) == [
         people["a2"].pk
     ]
-    counts = selectors.invitation_counts(admin, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    counts = selectors.invitation_counts(user=admin, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
     assert counts == {"events": 3, "invited": 4, "attended": 1}
     with pytest.raises(ValidationFailed):
         actions.invitation_create(actor=admin, title="无日期", region_code="370502", key_date_kind="other")
@@ -208,19 +213,24 @@ def test_festival_money_by_region_matches_hand_figures(city, admin, people, djan
         rec(actor=city, person_id=people["b"].pk, festival="spring", money="-5")
     start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
     with django_assert_num_queries(2):  # one GROUP BY, one for the region names
-        rows = selectors.festival_money_by_region(city, start, end, "township")
+        rows = selectors.festival_money_by_region(user=city, start=start, end=end, level="township")
     assert [(r["code"], r["name"], r["visits"], r["people"], r["money"]) for r in rows] == [
         ("370502001", "文汇街道", 3, 2, Decimal("1000.50")),
         ("370505001", "垦利街道", 1, 1, Decimal("200.00")),
     ]
-    county = selectors.festival_money_by_region(city, start, end, RegionLevel.COUNTY, festival="spring")
+    county = selectors.festival_money_by_region(
+        user=city, start=start, end=end, level=RegionLevel.COUNTY, festival="spring"
+    )
     assert [(r["code"], r["money"]) for r in county] == [
         ("370502", Decimal("800.50")),
         ("370505", Decimal("200.00")),
     ]
     # The county admin of 东营区 sees only its own.
-    assert [r["code"] for r in selectors.festival_money_by_region(admin, start, end, "county")] == ["370502"]
-    assert selectors.festival_counts(city, start, end) == {
+    assert [
+        r["code"]
+        for r in selectors.festival_money_by_region(user=admin, start=start, end=end, level="county")
+    ] == ["370502"]
+    assert selectors.festival_counts(user=city, start=start, end=end) == {
         "visits": 4,
         "people": 3,
         "money": Decimal("1200.50"),
@@ -285,8 +295,8 @@ def test_scope(admin, make_user, people):
     p = actions.petition_receive(actor=admin, category="care", issue="z", person_id=people["a"].pk)
     outsider = make_user("county_admin", "370602")
     leader = make_user("leader", "370502")
-    assert list(selectors.petitions_for(outsider)) == []
-    assert list(selectors.petitions_for(leader)) == [p]
+    assert list(selectors.petitions_visible(user=outsider)) == []
+    assert list(selectors.petitions_visible(user=leader)) == [p]
     with pytest.raises(NotFound):
         actions.petition_act(actor=outsider, petition_id=p.pk, text="x")
     with pytest.raises(PermissionDenied):

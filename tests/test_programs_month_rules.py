@@ -77,7 +77,10 @@ def changing(regions):
     )
     p["cancelled"] = registered(name="注销", category=5, grade=1)
     registry.certificate_cancel(
-        actor=None, certificate_id=_cert(p["cancelled"]).pk, reason=CancelReason.OTHER, on=D(2026, 9, 20),
+        actor=None,
+        certificate_id=_cert(p["cancelled"]).pk,
+        reason=CancelReason.OTHER,
+        on=D(2026, 9, 20),
         note="复核不符",
     )
     p["expiring"] = registered(name="到期", category=4, grade=1, issued=D(2016, 9, 11))  # until 2026-09-10
@@ -117,7 +120,12 @@ def _program_with(specs, *, code=NURSING, second: tuple[str, dt.date, list] | No
         region, since, rules = second
         RuleSetting.objects.create(program=program, region_code=region, valid_from=since, rules=rules)
     Standard.objects.filter(program=program).delete()
-    for grades, hardship, amount in (("12", "", "100"), ("34", "", "50"), ("", "dibao", "80"), ("", "low_income", "60")):
+    for grades, hardship, amount in (
+        ("12", "", "100"),
+        ("34", "", "50"),
+        ("", "dibao", "80"),
+        ("", "low_income", "60"),
+    ):
         Standard.objects.create(
             program=program,
             region_code="",

@@ -51,7 +51,9 @@ def _nursing(setup, *, grade=2, category=4, **kw):
 
 def _living(setup, **kw):
     e = enroll(setup["living"], applied=AUG, hardship_basis="dibao", **kw)
-    registry.hardship_add(actor=None, person_id=e.person_id, kind=HardshipKind.DIBAO, valid_from=D(2024, 1, 1))
+    registry.hardship_add(
+        actor=None, person_id=e.person_id, kind=HardshipKind.DIBAO, valid_from=D(2024, 1, 1)
+    )
     return e
 
 
@@ -264,7 +266,9 @@ def test_resolving_a_recovery(setup, make_user):
     assert item.status == "to_recover"
     today = timezone.localdate()
     with pytest.raises(ValidationFailed):  # before it was found
-        recovery_resolve(actor=setup["maker"], item_id=item.pk, status="recovered", on=today - dt.timedelta(days=1))
+        recovery_resolve(
+            actor=setup["maker"], item_id=item.pk, status="recovered", on=today - dt.timedelta(days=1)
+        )
     recovery_resolve(actor=setup["maker"], item_id=item.pk, status="recovered", on=today)
     item.refresh_from_db()
     assert (item.status, item.resolved_on, item.resolved_by) == ("recovered", today, setup["maker"])

@@ -714,7 +714,9 @@ def test_rare_characters_of_every_cjk_extension_in_names(places, county_admin, t
     names = ["李𠀀", "𪚥一", "王𫠊", "赵𬺰", "钱𮯰"]
     for row, name in zip(rows, names, strict=True):
         row[1] = name
-    result = persons_import(actor=county_admin, path=write_csv(tmp_path / "rare.csv", rows, encoding="gb18030"))
+    result = persons_import(
+        actor=county_admin, path=write_csv(tmp_path / "rare.csv", rows, encoding="gb18030")
+    )
     assert result.rejected == 0, result.errors
     stored = dict(Person.objects.filter(id_number__in=[r[4] for r in rows]).values_list("id_number", "name"))
     assert [stored[r[4]] for r in rows] == names

@@ -571,10 +571,12 @@ def test_training_days_equal_a_hand_count(client, county, inst, other_inst, regi
     days_b = [D(Y, 3, 9)]
     actions.rehab_attendance_record(actor=county, plan_id=pa.pk, days=days_a)
     actions.rehab_attendance_record(actor=county, plan_id=pb.pk, days=days_b)
-    rows = {r.plan.pk: r for r in selectors.training_days(county, year=Y)}
+    rows = {r.plan.pk: r for r in selectors.training_days(user=county, year=Y)}
     assert rows[pa.pk].months == [0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1] and rows[pa.pk].total == 4
     assert rows[pb.pk].total == 1
-    assert [r.plan.pk for r in selectors.training_days(county, year=Y, institution_id=inst.pk)] == [pa.pk]
+    assert [r.plan.pk for r in selectors.training_days(user=county, year=Y, institution_id=inst.pk)] == [
+        pa.pk
+    ]
     client.force_login(county)
     response = client.get(reverse("rehab:training-days-export") + f"?year={Y}")
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -675,7 +677,7 @@ def test_national_scope_reaches_the_attendance_pages(client, county, inst, kid, 
     response = client.post(tablet, {"plan": plan.pk, "on": "2025-04-01"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert Attendance.objects.filter(plan=plan, on=D(Y, 4, 1)).exists()
-    assert inst in selectors.attendance_institutions(national)
+    assert inst in selectors.attendance_institutions(user=national)
 
 
 def test_system_actor_writes_like_the_command_line(inst, kid):

@@ -283,7 +283,7 @@ def test_done_when_from_a_fresh_demo_database():
     )
     as_of = min(today, dt.date(year, 12, 31))
     assert notice.due_on < as_of
-    assert notice in notices_overdue(users["shi_admin"], as_of)
+    assert notice in notices_overdue(user=users["shi_admin"], on=as_of)
     overdue, _html = _figures(city, year)
     assert overdue.notices_overdue == before.notices_overdue + 1
     with pytest.raises(PermissionDenied):  # the institution cannot escalate its own notice

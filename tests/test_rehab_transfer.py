@@ -461,7 +461,7 @@ def test_training_days_list_flags_holidays(client, county, inst, other_inst, kid
         actor=county, plan_id=plan.pk, to_institution_id=other_inst.pk, on=D(Y, 10, 9), reason="搬迁"
     )
     actions.rehab_attendance_record(actor=county, plan_id=new.pk, days=[D(Y, 10, 9), D(Y, 10, 10)])
-    rows = {r.plan.pk: r for r in selectors.training_days(county, year=Y)}
+    rows = {r.plan.pk: r for r in selectors.training_days(user=county, year=Y)}
     assert rows[plan.pk].holidays == [HOLIDAY] and rows[new.pk].holidays == []
     assert (rows[plan.pk].total, rows[new.pk].total, rows[new.pk].child_total) == (2, 2, 4)
     client.force_login(county)

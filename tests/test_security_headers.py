@@ -16,9 +16,10 @@ TEMPLATES = pathlib.Path(canlian.__file__).parent
 
 def test_pages_carry_the_policy_and_no_store(client, county_admin):
     login = client.get("/login/")
-    assert "script-src 'self'" in login["Content-Security-Policy"] and "unsafe-inline" not in login[
-        "Content-Security-Policy"
-    ].split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in login["Content-Security-Policy"]
+        and "unsafe-inline" not in login["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
     client.force_login(county_admin)
     static = client.get("/static/canlian/app.js")
     assert static.status_code == 200 and "no-store" not in static.get("Cache-Control", "")
@@ -46,8 +47,13 @@ def test_production_deploy_check_has_no_security_warning():
     env.update(DJANGO_SETTINGS_MODULE="canlian.config.settings.production", CANLIAN_SECRET_KEY="x7#Kq" * 12)
     result = subprocess.run(
         [sys.executable, "-m", "canlian", "check", "--deploy", "--fail-level", "ERROR"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    errors = [line for line in (result.stdout + result.stderr).splitlines() if ".E" in line or "ERROR" in line]
+    errors = [
+        line for line in (result.stdout + result.stderr).splitlines() if ".E" in line or "ERROR" in line
+    ]
     assert result.returncode == 0, errors or result.stderr[-2000:]
     assert "security." not in result.stdout + result.stderr

@@ -114,7 +114,7 @@ def test_pairing_coverage(world):
     assert value(code, "370505", 5) == (Decimal(0), Decimal(1))  # 丙 paired from June
     assert value(code, "370505", 6) == (Decimal(1), Decimal(1))
     assert value(code, "3705", 7) == (Decimal(3), Decimal(4))
-    assert should_be_paired(world["admin"]).count() == 3  # today the selector agrees
+    assert should_be_paired(user=world["admin"]).count() == 3  # today the selector agrees
     rows = records(code, world["admin"], 7, "370502", today=TODAY)
     assert [(p.name, p.paired) for p in rows] == [("戊未结", False), ("甲关爱", True), ("乙关爱", True)]
 

@@ -29,7 +29,7 @@ from canlian.reporting.steering import views_dashboard
 from canlian.reporting.steering.charts import progress_chart
 from canlian.reporting.steering.formatting import change_text, present, value_text
 from canlian.reporting.steering.refresh import indicator_refresh
-from canlian.reporting.steering.selectors import Figure, visible_indicators
+from canlian.reporting.steering.selectors import Figure, indicators_visible
 
 YEAR = 2025
 CODE = "registry.certified"
@@ -229,7 +229,9 @@ def test_records_are_scoped_masked_and_every_page_view_is_audited(client, world,
     other = yi if shown is jia else jia
     assert other.name in html2 and other.masked_id in html2 and other.id_number not in html2
     assert 'data-testid="pager-next"' not in html2
-    events = list(AuditEvent.objects.filter(event_type=ReportingEvent.INDICATOR_RECORDS_VIEWED).order_by("pk"))
+    events = list(
+        AuditEvent.objects.filter(event_type=ReportingEvent.INDICATOR_RECORDS_VIEWED).order_by("pk")
+    )
     assert len(events) == 2
     assert events[0].actor == user and events[0].region_code == "370502" and events[0].object_id == CODE
     assert events[0].new_values == {
@@ -296,7 +298,7 @@ def test_refresh_now_queues_the_job_for_the_region_and_audits_it(client, world, 
     job = Job.objects.get(kind="indicators.refresh")
     assert job.region_code == "370505" and job.actor == county and job.params["year"] == YEAR
     # the dashboard's button: every indicator the user sees
-    assert job.params["indicators"] == [i.code for i in visible_indicators(county)]
+    assert job.params["indicators"] == [i.code for i in indicators_visible(user=county)]
     assert CODE in job.params["indicators"]
     event = AuditEvent.objects.get(event_type=ReportingEvent.INDICATORS_REFRESHED)
     assert event.actor == county and event.region_code == "370505"

@@ -263,22 +263,22 @@ def test_reinspection_failed_stays_open_passed_closes(admin, inst):
         "reinspected_passed",
         "closed",
     ]
-    assert not notices_overdue(admin, dt.date(2026, 11, 1)).exists()
+    assert not notices_overdue(user=admin, on=dt.date(2026, 11, 1)).exists()
     with pytest.raises(InvalidState):
         actions.notice_escalate(actor=admin, notice_id=notice.pk, on=dt.date(2026, 11, 1))
 
 
 def test_overdue_escalates_warning_suspension_removal(admin, inst):
     notice = issue(admin, record(admin, inst, {5: 4}))
-    assert not notices_overdue(admin, dt.date(2026, 10, 10)).exists()
-    assert list(notices_overdue(admin, dt.date(2026, 10, 12))) == [notice]
+    assert not notices_overdue(user=admin, on=dt.date(2026, 10, 10)).exists()
+    assert list(notices_overdue(user=admin, on=dt.date(2026, 10, 12))) == [notice]
 
     notice = actions.notice_escalate(actor=admin, notice_id=notice.pk, on=dt.date(2026, 10, 12))
     inst.refresh_from_db()
     assert inst.status == "warned" and notice.escalated_to == "warned" and notice.status == "escalated"
     # A fresh period of 5 working days: 13, 14, 15, 16, 19 October.
     assert notice.due_on == dt.date(2026, 10, 19)
-    assert not notices_overdue(admin, dt.date(2026, 10, 19)).exists()
+    assert not notices_overdue(user=admin, on=dt.date(2026, 10, 19)).exists()
 
     notice = actions.notice_escalate(actor=admin, notice_id=notice.pk, on=dt.date(2026, 10, 20))
     inst.refresh_from_db()
@@ -409,7 +409,7 @@ def test_lists_and_ratings(admin, inst, other_inst, client):
     assert b"DYZG-2026-001" in overdue.content
     closed = client.get(reverse("supervision:notice-list") + "?state=closed")
     assert b"DYZG-2026-001" not in closed.content
-    rows = institutions_by_rating(admin)
+    rows = institutions_by_rating(user=admin)
     assert [(r.name, r.band, r.open_notices) for r in rows] == [
         ("星星康复中心", "A", 0),
         ("阳光康复中心", "C", 1),

@@ -239,7 +239,9 @@ REGION_EXCLUDED: dict[str, frozenset[str]] = {Role.CADRE: frozenset({Perm.PERSON
 
 def reaches_region(role: str, perm: str) -> bool:
     """Whether ``role``'s assignment grants ``perm`` over its region's subtree."""
-    return perm in ROLE_PERMISSIONS.get(role, frozenset()) and perm not in REGION_EXCLUDED.get(role, frozenset())
+    return perm in ROLE_PERMISSIONS.get(role, frozenset()) and perm not in REGION_EXCLUDED.get(
+        role, frozenset()
+    )
 
 
 #: Which roles an administrator may grant (always only within the administrator's own scope).

@@ -215,7 +215,7 @@ def generate_demo_care(
             (code, u.pk) for u in cadre_users for code in u.region_codes() if code.startswith(region_code)
         ]
         people = list(
-            should_be_paired(overseer, on=today, region=region_code)
+            should_be_paired(user=overseer, on=today, region=region_code)
             .order_by("id")
             .values_list("id", "region_code", "id_number")
         )

@@ -480,9 +480,7 @@ def record_late_death(*, region_code: str, month: dt.date, actor: Any) -> Decima
             on=month.replace(day=10),
             note="民政部门火化信息比对（演示）",
         )
-    return sum(
-        (i.amount for i in RecoveryItem.objects.filter(person_id=line.person_id)), Decimal("0.00")
-    )
+    return sum((i.amount for i in RecoveryItem.objects.filter(person_id=line.person_id)), Decimal("0.00"))
 
 
 def generate_demo_programs(

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
@@ -178,10 +179,13 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
 class UploadField(serializers.FileField):
-    """An uploaded file. An empty file fits the schema (``format: binary`` says nothing of size), so
-    it is refused as a well-formed request the domain cannot use, a 422 naming the field, rather
-    than DRF's 400 (decision 0004)."""
+    """An uploaded file, never empty: the schema says so (``minLength: 1``), and an empty file is
+    refused as a request the domain cannot use, a 422 naming the field, rather than DRF's 400
+    (decision 0004). (The schema's bound also keeps generated requests from sending an empty part,
+    which Werkzeug's test encoder writes without the line break before the next boundary, so the
+    part is lost and the request would read as one without the file.)"""
 
     default_error_messages = {"refused_empty": _("The submitted file is empty.")}
 

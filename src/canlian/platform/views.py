@@ -4,7 +4,7 @@ the generic authorization suite reads that attribute for every route."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +15,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 from django.views import View
 
-from canlian.platform.errors import DomainError, NotFound
+from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 
 
 class CanlianView(LoginRequiredMixin, View):
@@ -29,6 +31,63 @@ class CanlianView(LoginRequiredMixin, View):
         if self.required_permission and not request.user.has_canlian_perm(self.required_permission):
             raise DjangoPermissionDenied()
         return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]
+
+
+class ActionFormView(CanlianView):
+    """A form posted to one action: valid → ``act`` → redirect with a success message; an invalid
+    form, or a domain error put on the form (``form_errors_from``), shows the page again with
+    ``invalid_status``. Out of scope and forbidden pass through (404/403). Subclasses set
+    ``form_class`` (or override ``get_form``), ``required_permission`` and ``act``, and say where
+    to go (``success_url`` or ``get_success_url``) and how to show the form (``render_form``);
+    ``form_error`` may put a refusal elsewhere (an import's rejected rows).
+    The hooks read ``self.request`` and ``self.kwargs``."""
+
+    form_class: Any = None
+    field_map: dict[str, str | None] | None = None  # action fields → form fields (None: the form)
+    success_url = ""  # a URL name without arguments
+    success_message: Any = gettext_lazy("Saved.")
+    invalid_status = 400
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return self.form_class(data, files)
+
+    def act(self, data: dict[str, Any]) -> Any:
+        """Call the action with the cleaned data; its result goes to the success hooks."""
+        raise NotImplementedError
+
+    def get_success_url(self, result: Any) -> str:
+        return self.success_url
+
+    def get_success_message(self, result: Any) -> str:
+        return str(self.success_message)
+
+    def form_error(self, form: Any, exc: DomainError) -> None:
+        """Put the action's refusal on the form (each row error on the field it names)."""
+        form_errors_from(form, exc, self.field_map)
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = self.act(form.cleaned_data)
+            except (NotFound, PermissionDenied):
+                raise
+            except DomainError as exc:
+                self.form_error(form, exc)
+            else:
+                messages.success(request, self.get_success_message(result))
+                return redirect(self.get_success_url(result))
+        return self.render_form(form, self.invalid_status)
+
+
+class FormPageView(ActionFormView):
+    """An ``ActionFormView`` that is also the form's page: GET shows the unbound form."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_form(self.get_form(), 200)
 
 
 def form_error_from(form: Any, exc: DomainError) -> None:
@@ -146,7 +205,7 @@ def _without_cursor(request: HttpRequest) -> HttpRequest:
     return clone
 
 
-def form_errors_from(form: Any, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
+def form_errors_from(form: Any, exc: DomainError, field_map: Mapping[str, str | None] | None = None) -> None:
     """Like ``form_error_from``, but each row error of a ValidationFailed goes to the field it names
     (its bare message, without the "field:" prefix). ``field_map`` renames action fields to form
     fields (e.g. ``{"note": "outcome_note"}``)."""

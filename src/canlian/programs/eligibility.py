@@ -122,7 +122,9 @@ def explain(
             # The kind held on the date (the first of the rules' kinds, 低保 before 低收入), so a move
             # from 低保 to 低收入 is priced as 低收入 from then on; the enrollment's own basis only
             # when the rules name no kind.
-            hardship=hardship_basis(kinds, facts.hardship) if kinds else (enrollment.hardship_basis if enrollment else ""),
+            hardship=hardship_basis(kinds, facts.hardship)
+            if kinds
+            else (enrollment.hardship_basis if enrollment else ""),
             care_tier=enrollment.care_tier if enrollment else "",
         )
         verdict.amount = verdict.standard.amount if verdict.standard else None
@@ -173,7 +175,9 @@ def month_days(program: Program, person: Person, month: dt.date) -> list[dt.date
             inside(first.replace(day=birth.day))
         except ValueError:  # 29–31 in a shorter month: the age grows on the 1st of the next
             pass
-    for valid_from, valid_to in RuleSetting.objects.filter(program=program).values_list("valid_from", "valid_to"):
+    for valid_from, valid_to in RuleSetting.objects.filter(program=program).values_list(
+        "valid_from", "valid_to"
+    ):
         inside(valid_from)
         if valid_to is not None:
             inside(valid_to + dt.timedelta(days=1))

@@ -37,7 +37,7 @@ from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
 from canlian.domains.care import compliance, selectors
 from canlian.domains.care.models import Contact, ContactWay, Need, NeedStatus, Pairing
-from canlian.domains.care.selectors import contacts_for, needs_for, pairings_for
+from canlian.domains.care.selectors import contacts_visible, needs_visible, pairings_visible
 from canlian.domains.petitions.models import FestivalVisit, Petition, PetitionStatus
 from canlian.platform.access import region_in_scope as _region_in_scope
 from canlian.platform.access import scope_roots
@@ -108,15 +108,15 @@ def default_region(user: Any, permission: str = Perm.CARE_VIEW) -> str:
 
 
 def pairings_in_scope(user: Any) -> QuerySet[Pairing]:
-    return pairings_for(user, active=None)
+    return pairings_visible(user=user, active=None)
 
 
 def contacts_in_scope(user: Any) -> QuerySet[Contact]:
-    return contacts_for(user)
+    return contacts_visible(user=user)
 
 
 def needs_in_scope(user: Any) -> QuerySet[Need]:
-    return needs_for(user)
+    return needs_visible(user=user)
 
 
 # --- the ledger (六统一) ----------------------------------------------------------------------------
@@ -496,7 +496,7 @@ def weekly_screening(
         for r in compliance.person_compliance(user=user, year=on.year, on=on, region=code or None)
         if r.status == compliance.OVERDUE
     ]
-    unpaired_q = selectors.unpaired(user, region=code, on=on)
+    unpaired_q = selectors.unpaired(user=user, region=code, on=on)
     needs_q = (
         needs_in_scope(user)
         .filter(

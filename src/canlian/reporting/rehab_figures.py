@@ -282,7 +282,9 @@ def _institutions(figures: RehabFigures, user: Any, region: str) -> None:
 def _service_sources(user: Any, region: str, first: dt.date, last: dt.date) -> list[tuple[QuerySet, str]]:
     """The three services of the period, each with the field naming the child served: training
     days, devices provided, operations done."""
-    trained = _in_region(Attendance.objects.for_user(user, PERMISSION), region).filter(on__gte=first, on__lte=last)
+    trained = _in_region(Attendance.objects.for_user(user, PERMISSION), region).filter(
+        on__gte=first, on__lte=last
+    )
     devices = _in_region(DeviceProvision.objects.for_user(user, PERMISSION), region).filter(
         provided_on__gte=first, provided_on__lte=last
     )

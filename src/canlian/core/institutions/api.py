@@ -330,10 +330,10 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
 
     def visible(self) -> QuerySet[Institution]:
         if self.action != "list":
-            return selectors.institutions_for(self.request.user)
+            return selectors.institutions_visible(user=self.request.user)
         p = self.request.query_params
-        return selectors.institutions_for(
-            self.request.user,
+        return selectors.institutions_visible(
+            user=self.request.user,
             kind=p.get("kind", ""),
             status=p.get("status", ""),
             region_code=p.get("region", ""),
@@ -375,7 +375,9 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def history(self, request: Request, institution_id: Any = None) -> Response:
         institution = self.get_object()
         return Response(
-            InstitutionStatusChangeSerializer(selectors.status_history(institution), many=True).data
+            InstitutionStatusChangeSerializer(
+                selectors.status_history(institution=institution), many=True
+            ).data
         )
 
     @extend_schema(responses=InstitutionQualificationSerializer(many=True))
@@ -433,10 +435,10 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     def visible(self) -> QuerySet[StaffMember]:
         if self.action != "list":
-            return selectors.staff_for(self.request.user, current=None)
+            return selectors.staff_visible(user=self.request.user, current=None)
         p = self.request.query_params
-        return selectors.staff_for(
-            self.request.user,
+        return selectors.staff_visible(
+            user=self.request.user,
             institution_id=p.get("institution") if (p.get("institution") or "").isdigit() else None,
             post=p.get("post", ""),
             current=_flag(p.get("current")),
@@ -497,7 +499,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         on: dt.date = timezone.localdate()
         days = params.validated_data.get("days") or selectors.EXPIRING_DAYS
         qs = selectors.certificate_gaps(
-            request.user,
+            user=request.user,
             state=params.validated_data.get("state", ""),
             days=days,
             on=on,
@@ -522,13 +524,13 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     action_permissions = {"create": Perm.TRAINING_MANAGE, "results": Perm.TRAINING_MANAGE}
 
     def visible(self) -> QuerySet[TrainingCourse]:
-        return selectors.courses_for(self.request.user)
+        return selectors.courses_visible(user=self.request.user)
 
     def retrieve(self, request: Request, course_id: Any = None) -> Response:
         course = self.get_object()
         body = dict(TrainingCourseSerializer(course).data)
         body["results"] = TrainingResultSerializer(
-            selectors.course_results(request.user, course), many=True
+            selectors.course_results(user=request.user, course=course), many=True
         ).data
         return Response(body)
 
@@ -560,7 +562,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
 
     def visible(self) -> QuerySet[StaffCertificate]:
         if self.action != "list":
-            return selectors.certificates_for(self.request.user)
+            return selectors.certificates_visible(user=self.request.user)
         p = self.request.query_params
         valid_on = None
         if p.get("valid_on"):
@@ -568,8 +570,8 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
                 valid_on = dt.date.fromisoformat(p["valid_on"])
             except ValueError:
                 valid_on = None
-        return selectors.certificates_for(
-            self.request.user,
+        return selectors.certificates_visible(
+            user=self.request.user,
             staff_id=p.get("staff") if (p.get("staff") or "").isdigit() else None,
             valid_on=valid_on,
         )

@@ -30,7 +30,7 @@ def certificate_gaps_export(
     sheet.append(["机构", "机构区划", "姓名", "岗位", "身份证号", "联系电话", "情况", "证书有效期至"])
     rows = 0
     for staff in selectors.certificate_gaps(
-        user, state=state, on=on, days=days, region_code=region_code
+        user=user, state=state, on=on, days=days, region_code=region_code
     ).iterator():
         situation = selectors.certificate_state(staff, on, days)
         sheet.append(

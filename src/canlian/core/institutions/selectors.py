@@ -98,9 +98,9 @@ def with_agreement_until(qs: QuerySet) -> QuerySet:
     return qs.annotate(agreement_until=Subquery(latest))
 
 
-def institutions_for(
-    user: Any,
+def institutions_visible(
     *,
+    user: Any,
     kind: str = "",
     status: str = "",
     region_code: str = "",
@@ -137,15 +137,15 @@ def institutions_for(
     return qs
 
 
-def institution_get(user: Any, institution_id: Any, action: str = VIEW) -> Institution:
+def institution_get(*, user: Any, institution_id: Any, action: str = VIEW) -> Institution:
     return Institution.objects.get_for_user(user, action, pk=institution_id)
 
 
-def status_history(institution: Institution) -> QuerySet[InstitutionStatusChange]:
+def status_history(*, institution: Institution) -> QuerySet[InstitutionStatusChange]:
     return institution.status_changes.select_related("actor").order_by("-on", "-id")
 
 
-def may(user: Any, permission: str, institution: Institution) -> bool:
+def may(*, user: Any, permission: str, institution: Institution) -> bool:
     """Whether the user holds ``permission`` over this institution (its region, or it is their own)."""
     return access.may(user, permission, institution.region_code, institution.pk)
 
@@ -158,22 +158,22 @@ class InstitutionRights:
     set_status: bool
 
 
-def rights(user: Any, institution: Institution) -> InstitutionRights:
-    manage = may(user, Perm.INSTITUTIONS_MANAGE, institution)
+def rights(*, user: Any, institution: Institution) -> InstitutionRights:
+    manage = may(user=user, permission=Perm.INSTITUTIONS_MANAGE, institution=institution)
     return InstitutionRights(
         manage=manage,
-        staff=manage or may(user, Perm.INSTITUTIONS_STAFF, institution),
-        training=may(user, Perm.TRAINING_MANAGE, institution),
-        set_status=manage or may(user, Perm.SUPERVISION_INSPECT, institution),
+        staff=manage or may(user=user, permission=Perm.INSTITUTIONS_STAFF, institution=institution),
+        training=may(user=user, permission=Perm.TRAINING_MANAGE, institution=institution),
+        set_status=manage or may(user=user, permission=Perm.SUPERVISION_INSPECT, institution=institution),
     )
 
 
 # --- staff -----------------------------------------------------------------------------------------
 
 
-def staff_for(
-    user: Any,
+def staff_visible(
     *,
+    user: Any,
     institution_id: Any = None,
     post: str = "",
     current: bool | None = True,
@@ -194,7 +194,7 @@ def staff_for(
     return qs
 
 
-def staff_get(user: Any, staff_id: Any, action: str = VIEW) -> StaffMember:
+def staff_get(*, user: Any, staff_id: Any, action: str = VIEW) -> StaffMember:
     return StaffMember.objects.select_related("institution").get_for_user(user, action, pk=staff_id)
 
 
@@ -213,8 +213,8 @@ def with_certificate_state(qs: QuerySet[StaffMember], on: dt.date) -> QuerySet[S
 
 
 def certificate_gaps(
-    user: Any,
     *,
+    user: Any,
     state: str = "",
     on: dt.date | None = None,
     days: int = EXPIRING_DAYS,
@@ -225,7 +225,7 @@ def certificate_gaps(
     ``days`` or expired/revoked on ``on``; ``state`` narrows to one of them (all three by default)."""
     on = on or timezone.localdate()
     until = on + dt.timedelta(days=days)
-    qs = staff_for(user, institution_id=institution_id).filter(post__in=sorted(CERTIFIED_POSTS))
+    qs = staff_visible(user=user, institution_id=institution_id).filter(post__in=sorted(CERTIFIED_POSTS))
     if region_code:
         qs = qs.filter(institution__region_code__startswith=region_code)
     qs = with_certificate_state(qs, on)
@@ -251,7 +251,7 @@ def certificate_state(staff: Any, on: dt.date, days: int = EXPIRING_DAYS) -> str
 # --- training and certificates ---------------------------------------------------------------------
 
 
-def courses_for(user: Any, *, q: str = "", action: str = VIEW) -> QuerySet[TrainingCourse]:
+def courses_visible(*, user: Any, q: str = "", action: str = VIEW) -> QuerySet[TrainingCourse]:
     ids = TrainingCourse.objects.for_user(user, action).values("pk")
     qs = TrainingCourse.objects.filter(pk__in=ids)
     if q:
@@ -259,16 +259,16 @@ def courses_for(user: Any, *, q: str = "", action: str = VIEW) -> QuerySet[Train
     return qs
 
 
-def course_get(user: Any, course_id: Any, action: str = VIEW) -> TrainingCourse:
+def course_get(*, user: Any, course_id: Any, action: str = VIEW) -> TrainingCourse:
     from canlian.platform.errors import NotFound
 
     try:
-        return courses_for(user, action=action).get(pk=course_id)
+        return courses_visible(user=user, action=action).get(pk=course_id)
     except (TrainingCourse.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 
-def course_results(user: Any, course: TrainingCourse) -> QuerySet[TrainingResult]:
+def course_results(*, user: Any, course: TrainingCourse) -> QuerySet[TrainingResult]:
     """The course's results the user may see (an institution's staff: their own colleagues only)."""
     visible = StaffMember.objects.for_user(user, VIEW).values("pk")
     return (
@@ -278,10 +278,10 @@ def course_results(user: Any, course: TrainingCourse) -> QuerySet[TrainingResult
     )
 
 
-def course_candidates(user: Any, course: TrainingCourse) -> QuerySet[StaffMember]:
+def course_candidates(*, user: Any, course: TrainingCourse) -> QuerySet[StaffMember]:
     """Staff a course's results may be entered for: current staff of institutions in the course's
     region that the user may train, in the course's posts (any post when the course names none)."""
-    qs = staff_for(user, action=Perm.TRAINING_MANAGE).filter(
+    qs = staff_visible(user=user, action=Perm.TRAINING_MANAGE).filter(
         institution__region_code__startswith=course.region_code
     )
     posts = [p for p in course.posts.split(",") if p]
@@ -290,8 +290,8 @@ def course_candidates(user: Any, course: TrainingCourse) -> QuerySet[StaffMember
     return qs.order_by("institution__name", "name")
 
 
-def certificates_for(
-    user: Any, *, staff_id: Any = None, q: str = "", valid_on: dt.date | None = None
+def certificates_visible(
+    *, user: Any, staff_id: Any = None, q: str = "", valid_on: dt.date | None = None
 ) -> QuerySet[StaffCertificate]:
     # ``for_user`` is annotated with the base ``RegionScopedQuerySet``, not the model's own queryset.
     qs = cast(
@@ -307,13 +307,13 @@ def certificates_for(
     return qs
 
 
-def certificate_get(user: Any, certificate_id: Any) -> StaffCertificate:
+def certificate_get(*, user: Any, certificate_id: Any) -> StaffCertificate:
     return StaffCertificate.objects.select_related("staff", "staff__institution", "course").get_for_user(
         user, VIEW, pk=certificate_id
     )
 
 
-def qualifications_expiring(institution: Institution, on: dt.date, days: int = EXPIRING_DAYS) -> list[int]:
+def qualifications_expiring(*, institution: Institution, on: dt.date, days: int = EXPIRING_DAYS) -> list[int]:
     """Ids of the institution's qualifications expiring within ``days`` of ``on`` (for badges)."""
     until = on + dt.timedelta(days=days)
     return list(

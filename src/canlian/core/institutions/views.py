@@ -70,8 +70,8 @@ class InstitutionListView(CanlianView):
         form = InstitutionFilterForm(request.GET or None, request=request)
         data = form.cleaned_data if form.is_valid() else {}
         today = timezone.localdate()
-        qs = selectors.institutions_for(
-            request.user,
+        qs = selectors.institutions_visible(
+            user=request.user,
             q=data.get("q") or "",
             kind=data.get("kind") or "",
             status=data.get("status") or "",
@@ -128,8 +128,8 @@ class InstitutionEditView(CanlianView):
     required_permission = Perm.INSTITUTIONS_STAFF
 
     def _load(self, request: AuthenticatedHttpRequest, institution_id: int) -> tuple[Institution, bool]:
-        institution = selectors.institution_get(request.user, institution_id)
-        rights = selectors.rights(request.user, institution)
+        institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+        rights = selectors.rights(user=request.user, institution=institution)
         if not rights.staff:
             raise PermissionDenied()
         return institution, rights.manage
@@ -172,7 +172,7 @@ class InstitutionDetailView(CanlianView):
     required_permission = Perm.INSTITUTIONS_VIEW
 
     def get(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
-        institution = selectors.institution_get(request.user, institution_id)
+        institution = selectors.institution_get(user=request.user, institution_id=institution_id)
         return self.page(request, institution)
 
     @staticmethod
@@ -180,10 +180,10 @@ class InstitutionDetailView(CanlianView):
         request: AuthenticatedHttpRequest, institution: Institution, status: int = 200, **forms: Any
     ) -> HttpResponse:
         today = timezone.localdate()
-        rights = selectors.rights(request.user, institution)
+        rights = selectors.rights(user=request.user, institution=institution)
         staff = list(
             selectors.with_certificate_state(
-                selectors.staff_for(request.user, institution_id=institution.pk, current=None), today
+                selectors.staff_visible(user=request.user, institution_id=institution.pk, current=None), today
             ).order_by("left_on", "name")
         )
         mask_staff(staff)
@@ -197,12 +197,14 @@ class InstitutionDetailView(CanlianView):
             "rights": rights,
             "categories": category_labels(institution.categories),
             "qualifications": list(institution.qualifications.order_by("kind", "-valid_until")),
-            "expiring_qualifications": set(selectors.qualifications_expiring(institution, today)),
+            "expiring_qualifications": set(
+                selectors.qualifications_expiring(institution=institution, on=today)
+            ),
             "agreements": list(institution.agreements.order_by("-valid_until")),
             "agreement": agreement,
             "agreement_valid": agreement is not None and agreement.valid_on(today),
             "staff": staff,
-            "history": list(selectors.status_history(institution)),
+            "history": list(selectors.status_history(institution=institution)),
             "status_form": forms.get("status_form") or StatusForm(initial={"on": today}),
             "qualification_form": forms.get("qualification_form") or QualificationForm(),
             "agreement_form": forms.get("agreement_form") or AgreementForm(),
@@ -225,7 +227,7 @@ class _InstitutionPost(CanlianView, ABC):
         """What the subclass does with the valid form data."""
 
     def post(self, request: AuthenticatedHttpRequest, institution_id: int) -> HttpResponse:
-        institution = selectors.institution_get(request.user, institution_id)
+        institution = selectors.institution_get(user=request.user, institution_id=institution_id)
         form = self.form_class(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -283,8 +285,8 @@ class StaffAddView(CanlianView):
     required_permission = Perm.INSTITUTIONS_STAFF
 
     def _institution(self, request: AuthenticatedHttpRequest, institution_id: int) -> Institution:
-        institution = selectors.institution_get(request.user, institution_id)
-        if not selectors.rights(request.user, institution).staff:
+        institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+        if not selectors.rights(user=request.user, institution=institution).staff:
             raise PermissionDenied()
         return institution
 

@@ -44,8 +44,8 @@ class StaffListView(CanlianView):
         form = StaffFilterForm(request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
         current = {"1": True, "0": False, "all": None}.get(data.get("current") or "1", True)
-        qs = selectors.staff_for(
-            request.user, q=data.get("q") or "", post=data.get("post") or "", current=current
+        qs = selectors.staff_visible(
+            user=request.user, q=data.get("q") or "", post=data.get("post") or "", current=current
         )
         page = keyset_page(request, qs, PER_PAGE, ordering=("name", "id"))
         mask_staff(page.items)
@@ -62,7 +62,7 @@ class StaffDetailView(CanlianView):
     required_permission = Perm.INSTITUTIONS_VIEW
 
     def get(self, request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
-        return self.page(request, selectors.staff_get(request.user, staff_id))
+        return self.page(request, selectors.staff_get(user=request.user, staff_id=staff_id))
 
     @staticmethod
     def page(
@@ -70,7 +70,7 @@ class StaffDetailView(CanlianView):
     ) -> HttpResponse:
         today = timezone.localdate()
         institution = staff.institution
-        rights = selectors.rights(request.user, institution)
+        rights = selectors.rights(user=request.user, institution=institution)
         annotated = selectors.with_certificate_state(StaffMember.objects.filter(pk=staff.pk), today).get()
         passed = _courses_passed(staff)
         context = {
@@ -97,8 +97,8 @@ class StaffEditView(CanlianView):
     required_permission = Perm.INSTITUTIONS_STAFF
 
     def _load(self, request: AuthenticatedHttpRequest, staff_id: int) -> StaffMember:
-        staff = selectors.staff_get(request.user, staff_id)
-        if not selectors.rights(request.user, staff.institution).staff:
+        staff = selectors.staff_get(user=request.user, staff_id=staff_id)
+        if not selectors.rights(user=request.user, institution=staff.institution).staff:
             raise PermissionDenied()
         return staff
 
@@ -158,7 +158,7 @@ class _StaffPost(CanlianView, ABC):
         """What the subclass does with the valid form data."""
 
     def post(self, request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
-        staff = selectors.staff_get(request.user, staff_id)
+        staff = selectors.staff_get(user=request.user, staff_id=staff_id)
         form = self.make_form(request, staff)
         if form.is_valid():
             try:
@@ -224,7 +224,7 @@ class CertificateListView(CanlianView):
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         q = request.GET.get("q", "").strip()[:50]
-        qs = selectors.certificates_for(request.user, q=q)
+        qs = selectors.certificates_visible(user=request.user, q=q)
         page = keyset_page(request, qs, PER_PAGE, ordering=("-valid_until", "-id"))
         return render(
             request,
@@ -238,7 +238,7 @@ class CertificateRevokeView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: AuthenticatedHttpRequest, staff_certificate_id: int) -> HttpResponse:
-        certificate = selectors.certificate_get(request.user, staff_certificate_id)
+        certificate = selectors.certificate_get(user=request.user, certificate_id=staff_certificate_id)
         form = RevokeForm(request.POST)
         if form.is_valid():
             try:
@@ -280,7 +280,7 @@ class CertificateGapsView(CanlianView):
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form, params = _gap_params(request)
-        qs = selectors.certificate_gaps(request.user, **params)
+        qs = selectors.certificate_gaps(user=request.user, **params)
         rows = list(qs[:500])
         more = qs[500:501].exists()
         mask_staff(rows)

@@ -33,7 +33,10 @@ class CourseListView(CanlianView):
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         q = request.GET.get("q", "").strip()[:50]
         page = keyset_page(
-            request, selectors.courses_for(request.user, q=q), PER_PAGE, ordering=("-starts_on", "-id")
+            request,
+            selectors.courses_visible(user=request.user, q=q),
+            PER_PAGE,
+            ordering=("-starts_on", "-id"),
         )
         return render(
             request,
@@ -71,7 +74,7 @@ class CourseDetailView(CanlianView):
     required_permission = Perm.INSTITUTIONS_VIEW
 
     def get(self, request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
-        return self.page(request, selectors.course_get(request.user, course_id))
+        return self.page(request, selectors.course_get(user=request.user, course_id=course_id))
 
     @staticmethod
     def page(
@@ -82,13 +85,13 @@ class CourseDetailView(CanlianView):
         entered: dict[int, tuple[str, str]] | None = None,
         errors: list[Any] | None = None,
     ) -> HttpResponse:
-        results = list(selectors.course_results(request.user, course))
+        results = list(selectors.course_results(user=request.user, course=course))
         by_staff = {r.staff_id: r for r in results}
         can_train = _can_train(request.user, course)
         table = []
         if can_train:
             error_rows = {e.get("staff_id") for e in errors or []}
-            for staff in selectors.course_candidates(request.user, course):
+            for staff in selectors.course_candidates(user=request.user, course=course):
                 result = by_staff.get(staff.pk)
                 written, practical = (entered or {}).get(
                     staff.pk,
@@ -136,7 +139,7 @@ class ResultsRecordView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
-        course = selectors.course_get(request.user, course_id)
+        course = selectors.course_get(user=request.user, course_id=course_id)
         rows: list[dict[str, Any]] = []
         entered: dict[int, tuple[str, str]] = {}
         for raw in request.POST.getlist("staff"):
@@ -180,7 +183,7 @@ class CourseCertificatesView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
-        course = selectors.course_get(request.user, course_id)
+        course = selectors.course_get(user=request.user, course_id=course_id)
         try:
             issued = actions.staff_certificates_issue_passed(actor=request.user, course_id=course.pk)
         except (NotFound, PermissionDenied):

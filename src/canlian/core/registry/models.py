@@ -48,7 +48,11 @@ class PersonReachQuerySet(RegionScopedQuerySet):
 
         permission = self._permission(action)
         region_q = scope_of(user, permission).q(getattr(self.model, "scope_field", "region_code"))
-        reach = person_reach_q(user, permission, self.person_prefix) if getattr(user, "is_authenticated", False) else None
+        reach = (
+            person_reach_q(user, permission, self.person_prefix)
+            if getattr(user, "is_authenticated", False)
+            else None
+        )
         return self.filter(region_q if reach is None else region_q | reach)
 
 
@@ -142,7 +146,10 @@ def certificate_in_force_q(on: dt.date, prefix: str = "") -> Q:
     return (
         Q(**{f"{prefix}issue_date__lte": on})
         & (
-            (Q(**{f"{prefix}superseded_on__isnull": True}) & ~Q(**{f"{prefix}state": CertificateState.SUPERSEDED}))
+            (
+                Q(**{f"{prefix}superseded_on__isnull": True})
+                & ~Q(**{f"{prefix}state": CertificateState.SUPERSEDED})
+            )
             | Q(**{f"{prefix}superseded_on__gt": on})
         )
         & (Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gte": on}))
@@ -382,9 +389,7 @@ class Household(RegionOwned):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["-id"]
-        indexes = [
-            region_pattern_index("household_region")
-        ]
+        indexes = [region_pattern_index("household_region")]
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"

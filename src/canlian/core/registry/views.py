@@ -82,7 +82,9 @@ class PersonListView(CanlianView):
         page = keyset_page(request, people, PER_PAGE)
         decorate_persons(page.items)
         if filters.q:
-            actions.person_search_viewed(actor=request.user, query=filters.q, people=page.items, surface="page")
+            actions.person_search_viewed(
+                actor=request.user, query=filters.q, people=page.items, surface="page"
+            )
         return render(
             request,
             "registry/person_list.html",

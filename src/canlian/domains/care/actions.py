@@ -404,7 +404,7 @@ def contact_record(
     from canlian.domains.care.selectors import recordable_person
 
     person = _person(person_id, actor, RECORD)
-    if not is_system(actor) and not recordable_person(actor, person):
+    if not is_system(actor) and not recordable_person(user=actor, person=person):
         raise PermissionDenied(_("You may record contacts only with the people paired to you."))
     if way not in ContactWay.values:
         raise field_error("way", _("Choose how the contact was made."), way)

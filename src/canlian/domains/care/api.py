@@ -158,7 +158,7 @@ class PairingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def visible(self):  # type: ignore[no-untyped-def]
         flag = self.request.query_params.get("active", "1") if self.action == "list" else "all"
         active = {"1": True, "0": False}.get(flag)
-        return selectors.pairings_for(self.request.user, active=active)
+        return selectors.pairings_visible(user=self.request.user, active=active)
 
     @extend_schema(request=PairingCreateSerializer, responses=PairingSerializer)
     def create(self, request: Request) -> Response:
@@ -207,7 +207,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     action_permissions = {"create": Perm.CARE_RECORD}
 
     def visible(self):  # type: ignore[no-untyped-def]
-        return selectors.contacts_for(self.request.user)
+        return selectors.contacts_visible(user=self.request.user)
 
     @extend_schema(request=ContactCreateSerializer, responses=ContactSerializer)
     def create(self, request: Request) -> Response:
@@ -231,9 +231,9 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def visible(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
         if self.action != "list":
-            return selectors.needs_for(self.request.user)
-        return selectors.needs_for(
-            self.request.user,
+            return selectors.needs_visible(user=self.request.user)
+        return selectors.needs_visible(
+            user=self.request.user,
             status=params.get("status") if params.get("status") in NeedStatus.values else None,
             overdue_on=timezone.localdate() if params.get("overdue") == "1" else None,
             owner=self.request.user if params.get("mine") == "1" else None,

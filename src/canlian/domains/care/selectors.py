@@ -49,7 +49,7 @@ def pairing_eligibility() -> dict[str, tuple[Any, ...]]:
     return out
 
 
-def own_only(user: Any) -> bool:
+def own_only(*, user: Any) -> bool:
     """The user is a plain cadre everywhere: they see only their own people."""
     return care_wide_scope(user).is_empty
 
@@ -61,9 +61,9 @@ def _region(qs: QuerySet, region: str | None, field: str = "region_code") -> Que
 # --- pairings -------------------------------------------------------------------------------------
 
 
-def pairings_for(
-    user: Any,
+def pairings_visible(
     *,
+    user: Any,
     active: bool | None = True,
     cadre: Any = None,
     person: Any = None,
@@ -82,14 +82,14 @@ def pairings_for(
     return _region(qs, region).select_related("person", "cadre")
 
 
-def pairing_get(user: Any, pairing_id: Any) -> Pairing:
+def pairing_get(*, user: Any, pairing_id: Any) -> Pairing:
     try:
-        return pairings_for(user, active=None).get(pk=pairing_id)
+        return pairings_visible(user=user, active=None).get(pk=pairing_id)
     except (Pairing.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 
-def pairing_history(person: Any) -> QuerySet[Pairing]:
+def pairing_history(*, person: Any) -> QuerySet[Pairing]:
     """Every pairing of a person, newest first (the caller has checked the person is visible)."""
     return (
         Pairing.objects.filter(person=person)
@@ -98,14 +98,14 @@ def pairing_history(person: Any) -> QuerySet[Pairing]:
     )
 
 
-def active_pairing(person: Any) -> Pairing | None:
+def active_pairing(*, person: Any) -> Pairing | None:
     return Pairing.objects.filter(person=person, ended_on__isnull=True).select_related("cadre").first()
 
 
 # --- who should be paired ---------------------------------------------------------------------------
 
 
-def should_be_paired(user: Any, *, on: dt.date | None = None, region: str | None = None) -> QuerySet[Person]:
+def should_be_paired(*, user: Any, on: dt.date | None = None, region: str | None = None) -> QuerySet[Person]:
     """Living people in the user's care.view scope with a certificate in force of an eligible grade
     and an open hardship status of an eligible kind (see ``pairing_eligibility``)."""
     on = on or timezone.localdate()
@@ -121,18 +121,22 @@ def should_be_paired(user: Any, *, on: dt.date | None = None, region: str | None
     return _region(qs, region)
 
 
-def unpaired(user: Any, *, on: dt.date | None = None, region: str | None = None) -> QuerySet[Person]:
+def unpaired(*, user: Any, on: dt.date | None = None, region: str | None = None) -> QuerySet[Person]:
     """应结尽结: people who should be paired and have no active pairing."""
     paired = Pairing.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
-    return should_be_paired(user, on=on, region=region).exclude(Exists(paired)).order_by("region_code", "id")
+    return (
+        should_be_paired(user=user, on=on, region=region)
+        .exclude(Exists(paired))
+        .order_by("region_code", "id")
+    )
 
 
 # --- contacts and needs -----------------------------------------------------------------------------
 
 
-def contacts_for(
-    user: Any,
+def contacts_visible(
     *,
+    user: Any,
     person: Any = None,
     cadre: Any = None,
     year: int | None = None,
@@ -150,9 +154,9 @@ def contacts_for(
     return _region(qs, region).select_related("person", "cadre")
 
 
-def needs_for(
-    user: Any,
+def needs_visible(
     *,
+    user: Any,
     person: Any = None,
     owner: Any = None,
     status: str | None = None,
@@ -175,7 +179,7 @@ def needs_for(
     return _region(qs, region).select_related("person", "owner")
 
 
-def follow_ups_due(user: Any, *, on: dt.date | None = None, days: int = DUE_SOON_DAYS) -> QuerySet[Contact]:
+def follow_ups_due(*, user: Any, on: dt.date | None = None, days: int = DUE_SOON_DAYS) -> QuerySet[Contact]:
     """Follow-ups the user promised (their own contacts), not done, due by ``on`` + ``days``."""
     on = on or timezone.localdate()
     return (
@@ -186,7 +190,7 @@ def follow_ups_due(user: Any, *, on: dt.date | None = None, days: int = DUE_SOON
     )
 
 
-def recordable_person(user: Any, person: Any) -> bool:
+def recordable_person(*, user: Any, person: Any) -> bool:
     """May the user record a contact with this person? care.record in the person's region, and for a
     plain cadre only a person actively paired to them."""
     if not may(user, "care.record", person.region_code):
@@ -199,20 +203,20 @@ def recordable_person(user: Any, person: Any) -> bool:
 # --- rules ------------------------------------------------------------------------------------------
 
 
-def rule_for(applies_to: str, region_code: str, on: dt.date) -> ContactRule | None:
+def rule_for(*, applies_to: str, region_code: str, on: dt.date) -> ContactRule | None:
     """The rule in force on ``on`` for a region: the longest matching region prefix wins."""
     rules = list(ContactRule.objects.filter(applies_to=applies_to).in_force(on).for_region(region_code))
     rules.sort(key=lambda r: (len(r.region_prefix), r.valid_from), reverse=True)
     return rules[0] if rules else None
 
 
-def rules_in_force(applies_to: str, on: dt.date) -> list[ContactRule]:
+def rules_in_force(*, applies_to: str, on: dt.date) -> list[ContactRule]:
     rules = list(ContactRule.objects.filter(applies_to=applies_to).in_force(on))
     rules.sort(key=lambda r: len(r.region_prefix), reverse=True)
     return rules
 
 
-def family_visit_households(user: Any, *, region: str | None = None) -> QuerySet[Any]:
+def family_visit_households(*, user: Any, region: str | None = None) -> QuerySet[Any]:
     """Households due regular home visits under the family-visit rule (三访): 一户多残 or 孤残."""
     from canlian.core.registry.models import Household
 
@@ -224,13 +228,13 @@ __all__ = [
     "AppliesTo",
     "active_pairing",
     "care_wide_scope",
-    "contacts_for",
+    "contacts_visible",
     "family_visit_households",
     "follow_ups_due",
-    "needs_for",
+    "needs_visible",
     "pairing_get",
     "pairing_history",
-    "pairings_for",
+    "pairings_visible",
     "recordable_person",
     "rule_for",
     "should_be_paired",

@@ -25,9 +25,9 @@ LIMIT = 100
 def care_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
     if not user.has_canlian_perm("care.view"):
         return
-    from canlian.domains.care.selectors import contacts_for, needs_for
+    from canlian.domains.care.selectors import contacts_visible, needs_visible
 
-    for c in contacts_for(user, person=person).order_by("-on", "-id")[:LIMIT]:
+    for c in contacts_visible(user=user, person=person).order_by("-on", "-id")[:LIMIT]:
         detail = c.discussed[:120]
         counts = []
         if c.policies_delivered:
@@ -45,7 +45,7 @@ def care_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
             detail=detail,
             url=reverse("care:contact-detail", kwargs={"contact_id": c.pk}),
         )
-    for n in needs_for(user, person=person).order_by("-created_at", "-id")[:LIMIT]:
+    for n in needs_visible(user=user, person=person).order_by("-created_at", "-id")[:LIMIT]:
         yield TimelineEntry(
             on=n.created_at.date(),
             kind="care.need",
@@ -59,18 +59,18 @@ register_timeline_provider(care_timeline)
 
 
 def care_links(person: Person, user: Any) -> Iterable[PersonLink]:
-    from canlian.domains.care.selectors import active_pairing, pairings_for, recordable_person
+    from canlian.domains.care.selectors import active_pairing, pairings_visible, recordable_person
 
     if (
         person.life_status == "living"
         and user.has_canlian_perm("care.record")
-        and recordable_person(user, person)
+        and recordable_person(user=user, person=person)
     ):
         yield PersonLink(
             _("Record a contact"), reverse("care:contact-create", kwargs={"person_id": person.pk})
         )
     if user.has_canlian_perm("care.view"):
-        pairing = pairings_for(user, person=person).first()
+        pairing = pairings_visible(user=user, person=person).first()
         if pairing is not None:
             yield PersonLink(
                 _("Pairing and contacts"), reverse("care:pairing-detail", kwargs={"pairing_id": pairing.pk})
@@ -78,7 +78,7 @@ def care_links(person: Person, user: Any) -> Iterable[PersonLink]:
     if user.has_canlian_perm("care.manage") and person.life_status == "living":
         from canlian.platform.access import may
 
-        if may(user, "care.manage", person.region_code) and active_pairing(person) is None:
+        if may(user, "care.manage", person.region_code) and active_pairing(person=person) is None:
             yield PersonLink(_("Pair with a cadre"), reverse("care:pairing-create") + f"?person={person.pk}")
 
 

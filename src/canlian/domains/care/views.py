@@ -61,7 +61,7 @@ def _visible_person(user: Any, person_id: Any) -> Person:
 
 def _visible_contact(user: Any, contact_id: Any) -> Any:
     try:
-        return selectors.contacts_for(user).get(pk=contact_id)
+        return selectors.contacts_visible(user=user).get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
@@ -79,11 +79,11 @@ class TodayView(CanlianView):
         done = [r for r in rows if r.status not in (OVERDUE, DUE_SOON)]
         _label_regions(rows)
         needs = list(
-            selectors.needs_for(request.user, owner=request.user, overdue_on=today).order_by("due_on", "id")[
-                :100
-            ]
+            selectors.needs_visible(user=request.user, owner=request.user, overdue_on=today).order_by(
+                "due_on", "id"
+            )[:100]
         )
-        follow_ups = list(selectors.follow_ups_due(request.user, on=today, days=0)[:100])
+        follow_ups = list(selectors.follow_ups_due(user=request.user, on=today, days=0)[:100])
         return render(
             request,
             "care/today.html",
@@ -126,7 +126,7 @@ class PairingListView(CanlianView):
                 "statuses": [(key, label, counts[key]) for key, label in STATUS_LABELS.items()],
                 "query": query.urlencode(),
                 "can_manage": request.user.has_canlian_perm(Perm.CARE_MANAGE),
-                "own_only": selectors.own_only(request.user),
+                "own_only": selectors.own_only(user=request.user),
             },
         )
 
@@ -137,7 +137,7 @@ class UnpairedView(CanlianView):
     required_permission = Perm.CARE_MANAGE
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        qs = selectors.unpaired(request.user)
+        qs = selectors.unpaired(user=request.user)
         page = keyset_page(request, qs.order_by("-id"), PER_PAGE, ordering=("-id",))
         _label_regions(page.items)
         rule = selectors.pairing_eligibility()
@@ -191,7 +191,7 @@ class PairingDetailView(CanlianView):
     required_permission = Perm.CARE_VIEW
 
     def get(self, request: HttpRequest, pairing_id: int) -> HttpResponse:
-        pairing = selectors.pairing_get(request.user, pairing_id)
+        pairing = selectors.pairing_get(user=request.user, pairing_id=pairing_id)
         return self.page(request, pairing)
 
     def page(self, request: HttpRequest, pairing: Any, status: int = 200, **forms: Any) -> HttpResponse:
@@ -204,13 +204,13 @@ class PairingDetailView(CanlianView):
         context = {
             "pairing": pairing,
             "person": pairing.person,
-            "history": selectors.pairing_history(pairing.person),
-            "contacts": selectors.contacts_for(request.user, person=pairing.person)[:50],
-            "needs": selectors.needs_for(request.user, person=pairing.person)[:50],
+            "history": selectors.pairing_history(person=pairing.person),
+            "contacts": selectors.contacts_visible(user=request.user, person=pairing.person)[:50],
+            "needs": selectors.needs_visible(user=request.user, person=pairing.person)[:50],
             "row": rows[0] if rows else None,
             "year": year,
             "can_manage": can_manage,
-            "can_record": selectors.recordable_person(request.user, pairing.person),
+            "can_record": selectors.recordable_person(user=request.user, person=pairing.person),
             "end_form": forms.get("end_form") or PairingEndForm(initial={"ended_on": timezone.localdate()}),
             "reassign_form": forms.get("reassign_form") or PairingReassignForm(cadres=cadres),
         }
@@ -222,7 +222,7 @@ class PairingEndView(PairingDetailView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pairing_id: int) -> HttpResponse:
-        pairing = selectors.pairing_get(request.user, pairing_id)
+        pairing = selectors.pairing_get(user=request.user, pairing_id=pairing_id)
         form = PairingEndForm(request.POST)
         if form.is_valid():
             try:
@@ -242,7 +242,7 @@ class PairingReassignView(PairingDetailView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pairing_id: int) -> HttpResponse:
-        pairing = selectors.pairing_get(request.user, pairing_id)
+        pairing = selectors.pairing_get(user=request.user, pairing_id=pairing_id)
         form = PairingReassignForm(request.POST, cadres=actions.cadres_for_region(pairing.region_code))
         if form.is_valid():
             try:
@@ -270,14 +270,14 @@ class ContactCreateView(CanlianView):
 
     def _person(self, request: HttpRequest, person_id: int) -> Person:
         person = _visible_person(request.user, person_id)
-        if not selectors.recordable_person(request.user, person):
+        if not selectors.recordable_person(user=request.user, person=person):
             raise NotFound()
         return person
 
     def _render(
         self, request: HttpRequest, person: Person, form: ContactForm, status: int = 200
     ) -> HttpResponse:
-        pairing = selectors.active_pairing(person)
+        pairing = selectors.active_pairing(person=person)
         return render(
             request,
             "care/contact_form.html",
@@ -315,7 +315,7 @@ class ContactListView(CanlianView):
     required_permission = Perm.CARE_VIEW
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        qs = selectors.contacts_for(request.user)
+        qs = selectors.contacts_visible(user=request.user)
         way = request.GET.get("way", "")
         if way in ContactWay.values:
             qs = qs.filter(way=way)
@@ -362,8 +362,8 @@ class NeedListView(CanlianView):
         status = request.GET.get("status", "open")
         overdue = request.GET.get("overdue") == "1"
         mine = request.GET.get("mine") == "1"
-        qs = selectors.needs_for(
-            request.user,
+        qs = selectors.needs_visible(
+            user=request.user,
             owner=request.user if mine else None,
             status=status if status in NeedStatus.values else None,
             open_only=status == "open_all",
@@ -391,7 +391,7 @@ class NeedDetailView(CanlianView):
 
     def _need(self, request: HttpRequest, need_id: int) -> Any:
         try:
-            return selectors.needs_for(request.user).get(pk=need_id)
+            return selectors.needs_visible(user=request.user).get(pk=need_id)
         except (Need.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
 

@@ -69,7 +69,9 @@ def realname_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
             on=t.started_on,
             kind="employment.training",
             title=_("Training: %(course)s") % {"course": t.course},
-            detail=" · ".join(x for x in (t.provider, _("%(hours)s h") % {"hours": t.hours}, t.certificate_name) if x),
+            detail=" · ".join(
+                x for x in (t.provider, _("%(hours)s h") % {"hours": t.hours}, t.certificate_name) if x
+            ),
             url=url,
         )
     for o in (

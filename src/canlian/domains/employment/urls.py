@@ -44,8 +44,10 @@ urlpatterns = [
         views_sites.SubsidyStandardCreateView.as_view(),
         name="subsidy-standard-create",
     ),
-    path("subsidies/<int:batch_id>/", views_sites.SubsidyDetailView.as_view(), name="subsidy-detail"),
+    path("subsidies/<int:quota_batch_id>/", views_sites.SubsidyDetailView.as_view(), name="subsidy-detail"),
     path(
-        "subsidies/<int:batch_id>/approve/", views_sites.SubsidyApproveView.as_view(), name="subsidy-approve"
+        "subsidies/<int:quota_batch_id>/approve/",
+        views_sites.SubsidyApproveView.as_view(),
+        name="subsidy-approve",
     ),
 ]

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.permissions import Perm
 from canlian.core.regions.models import Region
@@ -31,7 +34,14 @@ from canlian.domains.employment.forms import (
 from canlian.platform.access import may, scope_roots
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
 from canlian.platform.tabular import read_table
-from canlian.platform.views import CanlianView, flash_error, form_error_from, keyset_page
+from canlian.platform.views import (
+    ActionFormView,
+    CanlianView,
+    FormPageView,
+    flash_error,
+    form_error_from,
+    keyset_page,
+)
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,30 +114,47 @@ class EmployerListView(CanlianView):
         )
 
 
-class EmployerCreateView(CanlianView):
+class _Form(ActionFormView):
+    """A form of this app: a refusal goes on the field it names, as one message."""
+
+    def form_error(self, form: Any, exc: DomainError) -> None:
+        form_error_from(form, exc)
+
+
+class _ListForm(_Form):
+    """A form posted from a list page (the view's other base, with ``_render``): refused, that page
+    again with the form as ``key``."""
+
+    http_method_names = ["post"]
+    key = ""
+    _render: Callable[..., HttpResponse]
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return self._render(self.request, status=status, **{self.key: form})
+
+
+class EmployerCreateView(_Form, FormPageView):
     required_permission = Perm.EMPLOYMENT_MANAGE
+    success_message = gettext_lazy("Employer registered.")
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = EmployerForm(regions=region_choices(request.user))
-        return render(request, "employment/employer_form.html", {"form": form})
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return EmployerForm(data, regions=region_choices(self.request.user))
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = EmployerForm(request.POST, regions=region_choices(request.user))
-        if form.is_valid():
-            try:
-                employer = actions.employer_register(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Employer registered."))
-                return redirect("employment:employer-detail", employer_id=employer.pk)
-        return render(request, "employment/employer_form.html", {"form": form}, status=400)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.employer_register(actor=self.request.user, **data)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("employment:employer-detail", kwargs={"employer_id": result.pk})
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return render(self.request, "employment/employer_form.html", {"form": form}, status=status)
 
 
-class EmployerDetailView(CanlianView):
+class EmployerDetailView(_Form):
+    """An employer with its declarations; POST records a declaration."""
+
     required_permission = Perm.EMPLOYMENT_VIEW
+    success_message = gettext_lazy("Declaration recorded.")
 
     def _render(self, request: HttpRequest, employer: Any, form: Any, status: int = 200) -> HttpResponse:
         return render(
@@ -149,22 +176,18 @@ class EmployerDetailView(CanlianView):
         can_manage = may(request.user, Perm.EMPLOYMENT_MANAGE, employer.region_code)
         return self._render(request, employer, DeclarationForm() if can_manage else None)
 
-    def post(self, request: HttpRequest, employer_id: int) -> HttpResponse:
-        employer = selectors.employer_get(user=request.user, employer_id=employer_id)
-        form = DeclarationForm(request.POST)
-        if form.is_valid():
-            try:
-                declaration = actions.declaration_record(
-                    actor=request.user, employer_id=employer.pk, **form.cleaned_data
-                )
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Declaration recorded."))
-                return redirect("employment:declaration-detail", declaration_id=declaration.pk)
-        return self._render(request, employer, form, status=400)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        self.employer = selectors.employer_get(user=self.request.user, employer_id=self.kwargs["employer_id"])
+        return DeclarationForm(data)
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.declaration_record(actor=self.request.user, employer_id=self.employer.pk, **data)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("employment:declaration-detail", kwargs={"declaration_id": result.pk})
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return self._render(self.request, self.employer, form, status=status)
 
 
 # --- declarations ----------------------------------------------------------------------------------
@@ -370,39 +393,27 @@ class RuleListView(CanlianView):
         return self._render(request)
 
 
-class QuotaRuleCreateView(RuleListView):
+class QuotaRuleCreateView(_ListForm, RuleListView):
     required_permission = Perm.EMPLOYMENT_MANAGE
-    http_method_names = ["post"]
+    key, success_url, success_message = "rule_form", "employment:rule-list", gettext_lazy("Quota rule saved.")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = QuotaRuleForm(request.POST, regions=region_choices(request.user, national=True))
-        if form.is_valid():
-            try:
-                actions.quota_rule_set(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Quota rule saved."))
-                return redirect("employment:rule-list")
-        return self._render(request, rule_form=form, status=400)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return QuotaRuleForm(data, regions=region_choices(self.request.user, national=True))
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.quota_rule_set(actor=self.request.user, **data)
 
 
-class LocalWageCreateView(RuleListView):
+class LocalWageCreateView(_ListForm, RuleListView):
     required_permission = Perm.EMPLOYMENT_MANAGE
-    http_method_names = ["post"]
+    key, success_url, success_message = (
+        "wage_form",
+        "employment:rule-list",
+        gettext_lazy("Wage figures saved."),
+    )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = LocalWageForm(request.POST, regions=region_choices(request.user, national=True))
-        if form.is_valid():
-            try:
-                actions.local_wage_set(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Wage figures saved."))
-                return redirect("employment:rule-list")
-        return self._render(request, wage_form=form, status=400)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return LocalWageForm(data, regions=region_choices(self.request.user, national=True))
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.local_wage_set(actor=self.request.user, **data)

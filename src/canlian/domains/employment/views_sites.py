@@ -9,8 +9,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.institutions.models import Institution
 from canlian.core.permissions import Perm
@@ -26,7 +28,7 @@ from canlian.domains.employment.forms import (
     YearRegionForm,
 )
 from canlian.domains.employment.models import Site
-from canlian.domains.employment.views import region_choices
+from canlian.domains.employment.views import _ListForm, region_choices
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, flash_error, form_error_from, keyset_page
@@ -207,51 +209,43 @@ class SubsidyListView(CanlianView):
         return self._render(request)
 
 
-class SubsidyGenerateView(SubsidyListView):
+class SubsidyGenerateView(_ListForm, SubsidyListView):
     required_permission = Perm.EMPLOYMENT_MANAGE
-    http_method_names = ["post"]
+    key = "batch_form"
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = YearRegionForm(request.POST, regions=region_choices(request.user))
-        if form.is_valid():
-            try:
-                batch = actions.subsidy_batch_generate(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(
-                    request, _("Batch generated: %(total)s yuan.") % {"total": batch.total_amount}
-                )
-                return redirect("employment:subsidy-detail", batch_id=batch.pk)
-        return self._render(request, batch_form=form, status=400)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return YearRegionForm(data, regions=region_choices(self.request.user))
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.subsidy_batch_generate(actor=self.request.user, **data)
+
+    def get_success_message(self, result: Any) -> str:
+        return _("Batch generated: %(total)s yuan.") % {"total": result.total_amount}
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("employment:subsidy-detail", kwargs={"quota_batch_id": result.pk})
 
 
-class SubsidyStandardCreateView(SubsidyListView):
+class SubsidyStandardCreateView(_ListForm, SubsidyListView):
     required_permission = Perm.EMPLOYMENT_MANAGE
-    http_method_names = ["post"]
+    key, success_url, success_message = (
+        "standard_form",
+        "employment:subsidy-list",
+        gettext_lazy("Standard saved."),
+    )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = SubsidyStandardForm(request.POST, regions=region_choices(request.user, national=True))
-        if form.is_valid():
-            try:
-                actions.subsidy_standard_set(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Standard saved."))
-                return redirect("employment:subsidy-list")
-        return self._render(request, standard_form=form, status=400)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return SubsidyStandardForm(data, regions=region_choices(self.request.user, national=True))
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.subsidy_standard_set(actor=self.request.user, **data)
 
 
 class SubsidyDetailView(CanlianView):
     required_permission = Perm.EMPLOYMENT_VIEW
 
-    def get(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = selectors.subsidy_batch_get(user=request.user, batch_id=batch_id)
+    def get(self, request: HttpRequest, quota_batch_id: int) -> HttpResponse:
+        batch = selectors.subsidy_batch_get(user=request.user, batch_id=quota_batch_id)
         return render(
             request,
             "employment/subsidy_detail.html",
@@ -270,12 +264,12 @@ class SubsidyApproveView(CanlianView):
     required_permission = Perm.EMPLOYMENT_MANAGE
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = selectors.subsidy_batch_get(user=request.user, batch_id=batch_id)
+    def post(self, request: HttpRequest, quota_batch_id: int) -> HttpResponse:
+        batch = selectors.subsidy_batch_get(user=request.user, batch_id=quota_batch_id)
         try:
             actions.subsidy_batch_approve(actor=request.user, batch_id=batch.pk)
         except DomainError as exc:
             flash_error(request, exc)
         else:
             messages.success(request, _("Batch approved."))
-        return redirect("employment:subsidy-detail", batch_id=batch.pk)
+        return redirect("employment:subsidy-detail", quota_batch_id=batch.pk)

@@ -14,6 +14,12 @@ from canlian.platform.widgets import DateInput
 from canlian.programs.choices import ApplicantKind, StopReason
 
 
+def mapping_of(data: dict[str, Any]) -> dict[str, str] | None:
+    """The columns an upload form names (``col_<field>``), or None for the remembered/usual ones."""
+    chosen = {key: (data.get(f"col_{key}") or "").strip() for key in FIELDS}
+    return {k: v for k, v in chosen.items() if v} or None
+
+
 class UploadForm(forms.Form):
     region_code = forms.ChoiceField(label=_("Region the list covers"))
     department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
@@ -39,11 +45,6 @@ class UploadForm(forms.Form):
                 max_length=100,
                 help_text=_("Blank: the column remembered for the source, or the usual header."),
             )
-
-    def mapping(self) -> dict[str, str] | None:
-        chosen = {key: self.cleaned_data.get(f"col_{key}", "").strip() for key in FIELDS}
-        chosen = {k: v for k, v in chosen.items() if v}
-        return chosen or None
 
 
 class ResolveForm(forms.Form):

@@ -60,9 +60,7 @@ class ListSource(RegionOwned):
                 fields=["region_code", "department", "list_kind"], name="matching_source_unique"
             ),
         ]
-        indexes = [
-            region_pattern_index("matching_source_region")
-        ]
+        indexes = [region_pattern_index("matching_source_region")]
 
     def __str__(self) -> str:
         return self.name or f"{self.get_department_display()} · {self.get_list_kind_display()}"
@@ -240,9 +238,7 @@ class ComparisonRun(RegionOwned):
         verbose_name = _("comparison run")
         verbose_name_plural = _("comparison runs")
         ordering = ["-id"]
-        indexes = [
-            region_pattern_index("matching_run_region")
-        ]
+        indexes = [region_pattern_index("matching_run_region")]
 
     def __str__(self) -> str:
         return f"{self.upload} #{self.pk}"

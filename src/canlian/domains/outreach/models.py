@@ -35,9 +35,7 @@ class Volunteer(RegionOwned):
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
         ordering = ["-id"]
-        indexes = [
-            region_pattern_index("outreach_volunteer_region")
-        ]
+        indexes = [region_pattern_index("outreach_volunteer_region")]
 
     def __str__(self) -> str:
         return self.name
@@ -83,9 +81,7 @@ class Activity(RegionOwned):
         verbose_name = _("volunteer activity")
         verbose_name_plural = _("volunteer activities")
         ordering = ["-on", "-id"]
-        indexes = [
-            region_pattern_index("outreach_activity_region")
-        ]
+        indexes = [region_pattern_index("outreach_activity_region")]
 
     def __str__(self) -> str:
         return self.title
@@ -151,9 +147,7 @@ class Donation(RegionOwned):
             models.UniqueConstraint(fields=["number"], name="outreach_donation_number"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="outreach_donation_amount"),
         ]
-        indexes = [
-            region_pattern_index("outreach_donation_region")
-        ]
+        indexes = [region_pattern_index("outreach_donation_region")]
 
     def __str__(self) -> str:
         return self.number
@@ -262,9 +256,7 @@ class TypicalCase(RegionOwned):
                 name="outreach_case_published_dated",
             ),
         ]
-        indexes = [
-            region_pattern_index("outreach_case_region")
-        ]
+        indexes = [region_pattern_index("outreach_case_region")]
 
     def __str__(self) -> str:
         return self.title

@@ -129,8 +129,8 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         params = PetitionFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         d = params.validated_data
-        qs = selectors.petitions_for(
-            self.request.user,
+        qs = selectors.petitions_visible(
+            user=self.request.user,
             status=d.get("status", ""),
             category=d.get("category", ""),
             region=d.get("region", ""),
@@ -362,8 +362,8 @@ class FestivalVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         params = FestivalFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         d = params.validated_data
-        return selectors.festival_visits_for(
-            self.request.user,
+        return selectors.festival_visits_visible(
+            user=self.request.user,
             start=d.get("start"),
             end=d.get("end"),
             festival=d.get("festival", ""),

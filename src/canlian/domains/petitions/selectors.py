@@ -1,9 +1,9 @@
 """Reads of petitions, invitations and festival visits. Every selector starts from ``for_user`` with
 the ``petitions.view`` permission; the count helpers are what the cadence pages (care) call.
 
-Stable names (the cadence pages depend on them): ``petitions_for``, ``overdue_petitions``,
-``invitations_with_counts``, ``festival_visits_for``, ``festival_money_by_region``,
-``petition_counts``, ``invitation_counts``, ``festival_counts``.
+Names: ``petitions_visible``, ``petitions_overdue``, ``invitations_visible``,
+``festival_visits_visible``, ``festival_money_by_region``, ``petition_counts``, ``invitation_counts``,
+``festival_counts``; every parameter keyword-only.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from canlian.domains.petitions.models import (
 CENT = Decimal("0.01")
 
 
-def petitions_for(
-    user: Any,
+def petitions_visible(
     *,
+    user: Any,
     status: str = "",
     category: str = "",
     region: str = "",
@@ -60,13 +60,13 @@ def petitions_for(
     return qs
 
 
-def overdue_petitions(user: Any, today: dt.date) -> QuerySet[Petition]:
+def petitions_overdue(*, user: Any, today: dt.date) -> QuerySet[Petition]:
     """Open petitions whose deadline (in working days) has passed, the most overdue first."""
-    return petitions_for(user).overdue(today).order_by("deadline", "id")
+    return petitions_visible(user=user).overdue(today).order_by("deadline", "id")
 
 
 def petition_counts(
-    user: Any, start: dt.date, end: dt.date, *, today: dt.date | None = None
+    *, user: Any, start: dt.date, end: dt.date, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Petitions received between ``start`` and ``end`` (inclusive): ``received``, ``closed``,
     ``open``, ``overdue`` (open and past deadline on ``today``, default ``end``), ``closed_late``
@@ -105,7 +105,7 @@ def petition_counts(
     }
 
 
-def invitations_with_counts(user: Any) -> QuerySet[InvitationEvent]:
+def invitations_visible(*, user: Any) -> QuerySet[InvitationEvent]:
     """Invitation events with ``invited_count`` and ``attended_count``."""
     return InvitationEvent.objects.for_user(user, "view").annotate(
         invited_count=Count("invitees", filter=Q(invitees__invited=True)),
@@ -113,7 +113,7 @@ def invitations_with_counts(user: Any) -> QuerySet[InvitationEvent]:
     )
 
 
-def invitation_counts(user: Any, start: dt.date, end: dt.date) -> dict[str, int]:
+def invitation_counts(*, user: Any, start: dt.date, end: dt.date) -> dict[str, int]:
     """Events held between ``start`` and ``end``: ``events``, ``invited``, ``attended``."""
     events = InvitationEvent.objects.for_user(user, "view").filter(held_on__gte=start, held_on__lte=end)
     row = Invitee.objects.filter(event__in=events.values("pk")).aggregate(
@@ -122,9 +122,9 @@ def invitation_counts(user: Any, start: dt.date, end: dt.date) -> dict[str, int]
     return {"events": events.count(), "invited": row["invited"], "attended": row["attended"]}
 
 
-def festival_visits_for(
-    user: Any,
+def festival_visits_visible(
     *,
+    user: Any,
     start: dt.date | None = None,
     end: dt.date | None = None,
     festival: str = "",
@@ -145,9 +145,9 @@ def festival_visits_for(
     return qs
 
 
-def festival_counts(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+def festival_counts(*, user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Festival visits between ``start`` and ``end``: ``visits``, ``people``, ``money`` (Decimal)."""
-    row = festival_visits_for(user, start=start, end=end).aggregate(
+    row = festival_visits_visible(user=user, start=start, end=end).aggregate(
         visits=Count("id"), people=Count("person", distinct=True), money=Sum("money")
     )
     return {
@@ -158,11 +158,11 @@ def festival_counts(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
 
 
 def festival_money_by_region(
+    *,
     user: Any,
     start: dt.date,
     end: dt.date,
     level: int | str = RegionLevel.TOWNSHIP,
-    *,
     festival: str = "",
 ) -> list[dict[str, Any]]:
     """Condolence money per region of ``level`` (RegionLevel, or "township"/"county"/...): one
@@ -172,7 +172,7 @@ def festival_money_by_region(
         level = RegionLevel[level.upper()]
     length = CODE_LENGTH[RegionLevel(int(level))]
     rows = list(
-        festival_visits_for(user, start=start, end=end, festival=festival)
+        festival_visits_visible(user=user, start=start, end=end, festival=festival)
         .order_by()
         .annotate(code=Substr("region_code", 1, length))
         .values("code")

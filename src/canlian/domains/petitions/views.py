@@ -96,15 +96,15 @@ class PetitionListView(CanlianView):
         data = form.cleaned_data if form.is_valid() else {}
         today = timezone.localdate()
         if self.overdue_only:
-            rows = selectors.overdue_petitions(request.user, today)
+            rows = selectors.petitions_overdue(user=request.user, today=today)
             region = data.get("region")
             if region:
                 rows = rows.filter(region_code__startswith=region.code)
             page = keyset_page(request, rows, PER_PAGE, ordering=("deadline", "id"))
         else:
             region = data.get("region")
-            rows = selectors.petitions_for(
-                request.user,
+            rows = selectors.petitions_visible(
+                user=request.user,
                 status=data.get("status", ""),
                 category=data.get("category", ""),
                 region=region.code if region else "",
@@ -305,7 +305,7 @@ class InvitationListView(CanlianView):
     required_permission = Perm.PETITIONS_VIEW
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        rows = selectors.invitations_with_counts(request.user)
+        rows = selectors.invitations_visible(user=request.user)
         page = keyset_page(request, rows, PER_PAGE, ordering=("-held_on", "-id"))
         _label_regions(page.items)
         year = timezone.localdate().year
@@ -504,13 +504,17 @@ class FestivalListView(CanlianView):
         end = data.get("end") or dt.date(today.year, 12, 31)
         region = data.get("region")
         festival = data.get("festival", "")
-        rows = selectors.festival_visits_for(
-            request.user, start=start, end=end, festival=festival, region=region.code if region else ""
+        rows = selectors.festival_visits_visible(
+            user=request.user, start=start, end=end, festival=festival, region=region.code if region else ""
         )
         page = keyset_page(request, rows, PER_PAGE, ordering=("-on", "-id"))
         _label_regions(page.items)
         totals = selectors.festival_money_by_region(
-            request.user, start, end, data.get("level") or RegionLevel.TOWNSHIP, festival=festival
+            user=request.user,
+            start=start,
+            end=end,
+            level=data.get("level") or RegionLevel.TOWNSHIP,
+            festival=festival,
         )
         if region:
             totals = [

@@ -211,10 +211,10 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 
     def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
-            return selectors.plans_for(self.request.user)
+            return selectors.plans_visible(user=self.request.user)
         p = self.request.query_params
-        return selectors.plans_for(
-            self.request.user,
+        return selectors.plans_visible(
+            user=self.request.user,
             year=_int(p.get("year")),
             institution_id=_int(p.get("institution")),
             category=p.get("category") if p.get("category") in ServiceCategory.values else "",
@@ -234,7 +234,9 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             therapist_id=d.pop("therapist"),
             **d,
         )
-        return Response(PlanSerializer(selectors.plans_for(request.user).get(pk=plan.pk)).data, status=201)
+        return Response(
+            PlanSerializer(selectors.plans_visible(user=request.user).get(pk=plan.pk)).data, status=201
+        )
 
     @extend_schema(request=PlanTransferSerializer, responses={201: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="transfer", url_name="transfer")
@@ -264,8 +266,8 @@ class AttendanceViewSet(mixins.ListModelMixin, ScopedViewSet):
 
     def visible(self):  # type: ignore[no-untyped-def]
         p = self.request.query_params
-        return selectors.attendance_for(
-            self.request.user,
+        return selectors.attendances_visible(
+            user=self.request.user,
             plan_id=_int(p.get("plan")),
             start=as_date(p.get("from"), "from", required=False),
             end=as_date(p.get("to"), "to", required=False),
@@ -299,8 +301,8 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     action_permissions = {"create": Perm.REHAB_MANAGE}
 
     def visible(self):  # type: ignore[no-untyped-def]
-        return selectors.devices_for(
-            self.request.user, person_id=_int(self.request.query_params.get("person"))
+        return selectors.devices_visible(
+            user=self.request.user, person_id=_int(self.request.query_params.get("person"))
         )
 
     @extend_schema(request=DeviceCreateSerializer, responses=DeviceSerializer)
@@ -328,8 +330,8 @@ class SurgeryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     def visible(self):  # type: ignore[no-untyped-def]
         p = self.request.query_params
-        return selectors.surgeries_for(
-            self.request.user,
+        return selectors.surgeries_visible(
+            user=self.request.user,
             person_id=_int(p.get("person")) if self.action == "list" else None,
             status=p.get("status")
             if self.action == "list" and p.get("status") in SurgeryStatus.values
@@ -367,7 +369,7 @@ class TrainingDaysViewSet(viewsets.ViewSet):
             year = timezone.localdate().year
         region = p.get("region", "")
         rows = selectors.training_days(
-            request.user,
+            user=request.user,
             year=year,
             institution_id=_int(p.get("institution")),
             category=p.get("category") if p.get("category") in ServiceCategory.values else "",

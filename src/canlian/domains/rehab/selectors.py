@@ -27,9 +27,9 @@ VIEW = "rehab.view"
 ATTENDANCE = "rehab.attendance"
 
 
-def plans_for(
-    user: Any,
+def plans_visible(
     *,
+    user: Any,
     year: int | None = None,
     institution_id: Any = None,
     category: str = "",
@@ -53,7 +53,7 @@ def plans_for(
     return qs
 
 
-def plan_institutions(user: Any, year: int | None = None) -> QuerySet[Institution]:
+def plan_institutions(*, user: Any, year: int | None = None) -> QuerySet[Institution]:
     """Institutions of the plans the user sees (the filter of the plan and training-days lists)."""
     plans = RehabPlan.objects.for_user(user, VIEW)
     if year:
@@ -61,14 +61,14 @@ def plan_institutions(user: Any, year: int | None = None) -> QuerySet[Institutio
     return Institution.objects.filter(pk__in=plans.order_by().values("institution_id")).order_by("name")
 
 
-def devices_for(user: Any, *, person_id: Any = None) -> QuerySet[DeviceProvision]:
+def devices_visible(*, user: Any, person_id: Any = None) -> QuerySet[DeviceProvision]:
     qs = DeviceProvision.objects.for_user(user, VIEW).select_related("person", "kind", "institution")
     if person_id:
         qs = qs.filter(person_id=person_id)
     return qs
 
 
-def surgeries_for(user: Any, *, person_id: Any = None, status: str = "") -> QuerySet[SurgeryReferral]:
+def surgeries_visible(*, user: Any, person_id: Any = None, status: str = "") -> QuerySet[SurgeryReferral]:
     qs = SurgeryReferral.objects.for_user(user, VIEW).select_related("person")
     if person_id:
         qs = qs.filter(person_id=person_id)
@@ -77,8 +77,8 @@ def surgeries_for(user: Any, *, person_id: Any = None, status: str = "") -> Quer
     return qs
 
 
-def attendance_for(
-    user: Any, *, plan_id: Any = None, start: dt.date | None = None, end: dt.date | None = None
+def attendances_visible(
+    *, user: Any, plan_id: Any = None, start: dt.date | None = None, end: dt.date | None = None
 ) -> QuerySet[Attendance]:
     qs = Attendance.objects.for_user(user, VIEW)
     if plan_id:
@@ -90,7 +90,9 @@ def attendance_for(
     return qs.order_by("plan_id", "on")
 
 
-def applications(user: Any, *, status: str = "", q: str = "", region: str = "") -> QuerySet[Enrollment]:
+def applications_visible(
+    *, user: Any, status: str = "", q: str = "", region: str = ""
+) -> QuerySet[Enrollment]:
     """Child-rehab applications and enrollments in the user's region (``rehab.view``): hardship
     families first (priority), then the newest."""
     today = timezone.localdate()
@@ -113,7 +115,7 @@ def applications(user: Any, *, status: str = "", q: str = "", region: str = "") 
     return qs.order_by("-priority", "-applied_on", "-id")
 
 
-def institutions_for_choice(user: Any) -> QuerySet[Institution]:
+def institutions_for_choice(*, user: Any) -> QuerySet[Institution]:
     """Designated rehabilitation institutions a plan may name: those in the user's region, those of
     the regions above it (a city's centre), and the user's own institution."""
     above = Scope.of(scope_roots(user, VIEW)).q_with_ancestors("region_code")
@@ -121,15 +123,15 @@ def institutions_for_choice(user: Any) -> QuerySet[Institution]:
     return Institution.objects.filter(kind=InstitutionKind.REHAB).designated().filter(above | Q(pk__in=seen))
 
 
-def attendance_institutions(user: Any) -> QuerySet[Institution]:
+def attendance_institutions(*, user: Any) -> QuerySet[Institution]:
     """Institutions whose attendance the user may record: their own, or those in their region."""
     return Institution.objects.for_user(user, ATTENDANCE).filter(kind=InstitutionKind.REHAB)
 
 
-def attendance_institution(user: Any, institution_id: Any) -> Institution:
+def attendance_institution_get(*, user: Any, institution_id: Any) -> Institution:
     """The institution of the tablet page, if the user may record there (else NotFound)."""
     try:
-        return attendance_institutions(user).get(pk=int(institution_id))
+        return attendance_institutions(user=user).get(pk=int(institution_id))
     except (Institution.DoesNotExist, TypeError, ValueError) as exc:
         raise NotFound() from exc
 
@@ -146,7 +148,7 @@ class TabletRow:
         return str(self.plan.get_category_display())
 
 
-def tablet_rows(institution: Institution, day: dt.date) -> list[TabletRow]:
+def tablet_rows(*, institution: Institution, day: dt.date) -> list[TabletRow]:
     """The institution's plans running on ``day``, whether each child signed in and whether the day
     lies in the child's paid window: two queries."""
     plans = list(
@@ -171,13 +173,13 @@ def tablet_rows(institution: Institution, day: dt.date) -> list[TabletRow]:
     ]
 
 
-def tablet_holiday(day: dt.date) -> str | None:
+def tablet_holiday(*, day: dt.date) -> str | None:
     """The public holiday's name on ``day`` ("" when unnamed), or None on any other day."""
     found = holidays_among([day])
     return found[day] if day in found else None
 
 
-def year_plans(user: Any, plan: RehabPlan) -> list[RehabPlan]:
+def year_plans(*, user: Any, plan: RehabPlan) -> list[RehabPlan]:
     """The child's plans of the plan's year that the user may see, in order (a transfer's chain)."""
     return list(
         RehabPlan.objects.for_user(user, VIEW)
@@ -187,14 +189,14 @@ def year_plans(user: Any, plan: RehabPlan) -> list[RehabPlan]:
     )
 
 
-def holiday_days(plan: RehabPlan) -> list[dt.date]:
+def holiday_days(*, plan: RehabPlan) -> list[dt.date]:
     """The confirmed sign-ins of a plan on public holidays."""
     return list(
         Attendance.objects.filter(plan=plan, on_holiday=True).order_by("on").values_list("on", flat=True)
     )
 
 
-def month_summary(plan: RehabPlan) -> list[tuple[int, int]]:
+def month_summary(*, plan: RehabPlan) -> list[tuple[int, int]]:
     """(month, training days) of a plan's year, months without days included."""
     counts = dict(
         Attendance.objects.filter(plan=plan)
@@ -223,8 +225,8 @@ class TrainingDaysRow:
 
 
 def training_days(
-    user: Any,
     *,
+    user: Any,
     year: int,
     institution_id: Any = None,
     category: str = "",
@@ -234,7 +236,9 @@ def training_days(
     """Training days per child (plan) and month of ``year``: one query for the plans, one grouped
     query for the days, one for the sign-ins on public holidays (flagged). A child who changed
     institution has a row per plan; ``child_total`` adds the child's rows up."""
-    plans = plans_for(user, year=year, institution_id=institution_id, category=category, person_id=person_id)
+    plans = plans_visible(
+        user=user, year=year, institution_id=institution_id, category=category, person_id=person_id
+    )
     if region:
         plans = plans.filter(region_code__startswith=region)
     rows = {p.pk: TrainingDaysRow(plan=p) for p in plans.order_by("institution__name", "person__name", "id")}

@@ -32,9 +32,9 @@ def rehab_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
     if not user.has_canlian_perm(VIEW):
         return
     from canlian.domains.rehab.models import Attendance, SettlementLine
-    from canlian.domains.rehab.selectors import devices_for, plans_for, surgeries_for
+    from canlian.domains.rehab.selectors import devices_visible, plans_visible, surgeries_visible
 
-    plans = list(plans_for(user, person_id=person.pk).order_by("-year")[:LIMIT])
+    plans = list(plans_visible(user=user, person_id=person.pk).order_by("-year")[:LIMIT])
     days = dict(
         Attendance.objects.for_user(user, VIEW)
         .filter(plan__in=[p.pk for p in plans])
@@ -63,14 +63,14 @@ def rehab_timeline(person: Person, user: Any) -> Iterable[TimelineEntry]:
                 % {"n": n, "institution": p.institution.name, "year": p.year},
                 url=url,
             )
-    for d in devices_for(user, person_id=person.pk)[:LIMIT]:
+    for d in devices_visible(user=user, person_id=person.pk)[:LIMIT]:
         yield TimelineEntry(
             on=d.provided_on,
             kind="rehab.device",
             title=_("Assistive device: %(kind)s") % {"kind": d.kind.name},
             detail=(d.institution.name if d.institution else "") + (f" · {d.amount}" if d.amount else ""),
         )
-    for s in surgeries_for(user, person_id=person.pk)[:LIMIT]:
+    for s in surgeries_visible(user=user, person_id=person.pk)[:LIMIT]:
         yield TimelineEntry(
             on=s.operated_on or s.referred_on,
             kind="rehab.surgery",
@@ -107,11 +107,11 @@ register_timeline_provider(rehab_timeline)
 
 
 def rehab_links(person: Person, user: Any) -> Iterable[PersonLink]:
-    from canlian.domains.rehab.selectors import plans_for
+    from canlian.domains.rehab.selectors import plans_visible
     from canlian.platform.access import may
 
     if user.has_canlian_perm(VIEW):
-        plan = plans_for(user, person_id=person.pk).order_by("-year").first()
+        plan = plans_visible(user=user, person_id=person.pk).order_by("-year").first()
         if plan is not None:
             yield PersonLink(
                 _("Rehabilitation plan %(year)s") % {"year": plan.year},

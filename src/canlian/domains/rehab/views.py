@@ -102,7 +102,7 @@ class ApplicationListView(CanlianView):
         if status not in EnrollmentStatus.values:
             status = ""
         q = request.GET.get("q", "").strip()[:40]
-        qs = selectors.applications(request.user, status=status, q=q)
+        qs = selectors.applications_visible(user=request.user, status=status, q=q)
         page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
         for e in page:
             e.age = _age(e.person)
@@ -140,11 +140,11 @@ class PlanListView(CanlianView):
         if category not in ServiceCategory.values:
             category = ""
         q = request.GET.get("q", "").strip()[:40]
-        qs = selectors.plans_for(
-            request.user, year=year, institution_id=institution_id, category=category, q=q
+        qs = selectors.plans_visible(
+            user=request.user, year=year, institution_id=institution_id, category=category, q=q
         ).order_by("institution__name", "person__name", "id")
         page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-        institutions = selectors.plan_institutions(request.user, year)
+        institutions = selectors.plan_institutions(user=request.user, year=year)
         return render(
             request,
             "rehab/plan_list.html",
@@ -178,7 +178,7 @@ class PlanDetailView(CanlianView):
         transfer_form: Any = None,
     ) -> HttpResponse:
         user = request.user
-        months = selectors.month_summary(plan)
+        months = selectors.month_summary(plan=plan)
         can_manage = may(user, Perm.REHAB_MANAGE, plan.region_code) and plan.status == PlanStatus.ACTIVE
         can_record = may(user, Perm.REHAB_ATTENDANCE, plan.institution.region_code, plan.institution_id)
         return render(
@@ -188,16 +188,16 @@ class PlanDetailView(CanlianView):
                 "plan": plan,
                 "months": months,
                 "total_days": sum(n for _m, n in months),
-                "devices": list(selectors.devices_for(user, person_id=plan.person_id)[:50]),
-                "surgeries": list(selectors.surgeries_for(user, person_id=plan.person_id)[:50]),
+                "devices": list(selectors.devices_visible(user=user, person_id=plan.person_id)[:50]),
+                "surgeries": list(selectors.surgeries_visible(user=user, person_id=plan.person_id)[:50]),
                 "age": _age(plan.person),
                 "can_manage": can_manage,
                 "can_record": can_record,
                 "end_form": end_form
                 or PlanEndForm(initial={"ended_on": min(timezone.localdate(), plan.ends_on)}),
                 "transfer_form": (transfer_form or _transfer_form(request, plan)) if can_manage else None,
-                "year_plans": selectors.year_plans(user, plan),
-                "holiday_days": selectors.holiday_days(plan),
+                "year_plans": selectors.year_plans(user=user, plan=plan),
+                "holiday_days": selectors.holiday_days(plan=plan),
             },
             status=status,
         )
@@ -207,7 +207,7 @@ def _transfer_form(request: HttpRequest, plan: RehabPlan, data: Any = None) -> P
     """The transfer form: the institutions the user may choose that serve the plan's category."""
     institutions = [
         i
-        for i in selectors.institutions_for_choice(request.user).order_by("name")[:500]
+        for i in selectors.institutions_for_choice(user=request.user).order_by("name")[:500]
         if i.pk != plan.institution_id and i.serves(plan.category)
     ]
     return PlanTransferForm(
@@ -247,7 +247,7 @@ class PlanCreateView(CanlianView):
             raise NotFound() from exc
 
     def _form(self, request: HttpRequest, data: Any = None, initial: Any = None) -> PlanForm:
-        institutions = list(selectors.institutions_for_choice(request.user).order_by("name")[:500])
+        institutions = list(selectors.institutions_for_choice(user=request.user).order_by("name")[:500])
         return PlanForm(
             data,
             initial=initial,
@@ -263,9 +263,9 @@ class PlanCreateView(CanlianView):
             year = timezone.localdate().year
             context["candidates"] = [
                 e
-                for e in selectors.applications(request.user, status=EnrollmentStatus.ACTIVE).for_user(
-                    request.user, Perm.REHAB_MANAGE
-                )[:200]
+                for e in selectors.applications_visible(
+                    user=request.user, status=EnrollmentStatus.ACTIVE
+                ).for_user(request.user, Perm.REHAB_MANAGE)[:200]
                 if not e.planned
             ]
             context["year"] = year
@@ -421,7 +421,7 @@ class DeviceListView(CanlianView):
     required_permission = Perm.REHAB_VIEW
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        qs = selectors.devices_for(request.user)
+        qs = selectors.devices_visible(user=request.user)
         kind = _int(request.GET.get("kind"))
         if kind:
             qs = qs.filter(kind_id=kind)
@@ -446,11 +446,11 @@ class DeviceCreateView(CanlianView):
             data,
             initial={"provided_on": timezone.localdate()},
             kinds=DeviceKind.objects.filter(active=True),
-            institutions=selectors.institutions_for_choice(request.user).order_by("name")[:500],
+            institutions=selectors.institutions_for_choice(user=request.user).order_by("name")[:500],
         )
 
     def _render(self, request: HttpRequest, person: Person, form: DeviceForm) -> HttpResponse:
-        devices = list(selectors.devices_for(request.user, person_id=person.pk)[:50])
+        devices = list(selectors.devices_visible(user=request.user, person_id=person.pk)[:50])
         return render(request, "rehab/device_form.html", {"person": person, "form": form, "devices": devices})
 
     def get(self, request: HttpRequest, person_id: int) -> HttpResponse:
@@ -489,7 +489,7 @@ class SurgeryListView(CanlianView):
         status = request.GET.get("status", "")
         if status not in SurgeryStatus.values:
             status = ""
-        page = Paginator(selectors.surgeries_for(request.user, status=status), PER_PAGE).get_page(
+        page = Paginator(selectors.surgeries_visible(user=request.user, status=status), PER_PAGE).get_page(
             request.GET.get("page")
         )
         return render(
@@ -595,7 +595,7 @@ class TrainingDaysView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters = _training_filters(request)
-        rows = selectors.training_days(request.user, **filters)
+        rows = selectors.training_days(user=request.user, **filters)
         page = Paginator(rows, 100).get_page(request.GET.get("page"))
         return render(
             request,
@@ -608,7 +608,7 @@ class TrainingDaysView(CanlianView):
                 "holiday_total": sum(len(r.holidays) for r in rows),
                 "month_totals": [sum(r.months[m] for r in rows) for m in range(12)],
                 "months": range(1, 13),
-                "institutions": selectors.plan_institutions(request.user, filters["year"]),
+                "institutions": selectors.plan_institutions(user=request.user, year=filters["year"]),
                 "categories": _categories(),
                 "query": _query(request),
                 "export_url": reverse("rehab:training-days-export") + "?" + request.GET.urlencode(),
@@ -623,7 +623,7 @@ class TrainingDaysExportView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters = _training_filters(request)
-        rows = selectors.training_days(request.user, **filters)
+        rows = selectors.training_days(user=request.user, **filters)
         stream = tempfile.TemporaryFile()  # closed by the FileResponse
         try:
             training_days_export(user=request.user, rows=rows, filters=filters, stream=stream)

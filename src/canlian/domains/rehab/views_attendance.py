@@ -50,7 +50,7 @@ class AttendanceIndexView(CanlianView):
     required_permission = Perm.REHAB_ATTENDANCE
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        institutions = list(selectors.attendance_institutions(request.user).order_by("name")[:500])
+        institutions = list(selectors.attendance_institutions(user=request.user).order_by("name")[:500])
         if len(institutions) == 1 and request.user.scope_for(Perm.REHAB_ATTENDANCE).is_empty:
             # An institution's staff have one institution: straight to today's sign-in page.
             return redirect("rehab:attendance-tablet", institution_id=institutions[0].pk)
@@ -68,12 +68,12 @@ class AttendanceTabletView(CanlianView):
     required_permission = Perm.REHAB_ATTENDANCE
 
     def get(self, request: HttpRequest, institution_id: int) -> HttpResponse:
-        institution = selectors.attendance_institution(request.user, institution_id)
+        institution = selectors.attendance_institution_get(user=request.user, institution_id=institution_id)
         day = _day(request.GET.get("on"))
         return self._page(request, institution, day)
 
     def _page(self, request: HttpRequest, institution, day: dt.date, status: int = 200) -> HttpResponse:
-        rows = selectors.tablet_rows(institution, day)
+        rows = selectors.tablet_rows(institution=institution, day=day)
         today = timezone.localdate()
         return render(
             request,
@@ -85,7 +85,7 @@ class AttendanceTabletView(CanlianView):
                 "toggle_url": reverse("rehab:attendance-tablet", kwargs={"institution_id": institution.pk}),
                 "rows": rows,
                 "signed": sum(1 for r in rows if r.signed),
-                "holiday": selectors.tablet_holiday(day),
+                "holiday": selectors.tablet_holiday(day=day),
                 "prev_day": day - dt.timedelta(days=1),
                 "next_day": day + dt.timedelta(days=1) if day < today else None,
                 "today": today,
@@ -96,7 +96,7 @@ class AttendanceTabletView(CanlianView):
 
     def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
         """Toggle one child's sign-in (``plan``, ``on``); returns the row partial (htmx) or the page."""
-        institution = selectors.attendance_institution(request.user, institution_id)
+        institution = selectors.attendance_institution_get(user=request.user, institution_id=institution_id)
         day = _day(request.POST.get("on"))
         try:
             plan = RehabPlan.objects.select_related("person").get(
@@ -160,12 +160,12 @@ class AttendanceAllView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
-        institution = selectors.attendance_institution(request.user, institution_id)
+        institution = selectors.attendance_institution_get(user=request.user, institution_id=institution_id)
         day = _day(request.POST.get("on"))
         # The children whose paid window holds the day (the others' tiles say why not).
         rows = [
             {"plan_id": r.plan.pk, "on": day}
-            for r in selectors.tablet_rows(institution, day)
+            for r in selectors.tablet_rows(institution=institution, day=day)
             if not r.outside
         ]
         try:
@@ -194,7 +194,7 @@ class AttendanceUploadView(CanlianView):
     required_permission = Perm.REHAB_ATTENDANCE
 
     def get(self, request: HttpRequest, institution_id: int) -> HttpResponse:
-        institution = selectors.attendance_institution(request.user, institution_id)
+        institution = selectors.attendance_institution_get(user=request.user, institution_id=institution_id)
         return render(
             request,
             "rehab/attendance_upload.html",
@@ -202,7 +202,7 @@ class AttendanceUploadView(CanlianView):
         )
 
     def post(self, request: HttpRequest, institution_id: int) -> HttpResponse:
-        institution = selectors.attendance_institution(request.user, institution_id)
+        institution = selectors.attendance_institution_get(user=request.user, institution_id=institution_id)
         form = AttendanceUploadForm(request.POST, request.FILES)
         errors = []
         if form.is_valid():

@@ -151,7 +151,9 @@ class SubsidyStatistics:
         text = f"{self.months_text}发放两项补贴{self.total.amount_wan}万元，其中" + "，".join(parts)
         due = self.recovery_total
         if due.times:
-            text += f"；应追缴{due.times}人次、金额{to_wan(due.amount)}万元，已追回{to_wan(due.recovered)}万元"
+            text += (
+                f"；应追缴{due.times}人次、金额{to_wan(due.amount)}万元，已追回{to_wan(due.recovered)}万元"
+            )
         return text
 
     def recovery_rows(self) -> list[tuple[str, str, RecoveryFigures]]:

@@ -433,6 +433,7 @@ def notice_issue(
         raise field_error("issued_on", _("A notice cannot be issued before the inspection."), day)
     _not_future(day, "issued_on")
     due = add_working_days(day, days)
+
     def next_sequence() -> int:
         return (RectificationNotice.objects.filter(year=day.year).aggregate(m=Max("sequence"))["m"] or 0) + 1
 

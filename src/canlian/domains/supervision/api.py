@@ -257,8 +257,8 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def visible(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
         st = params.get("status", "") if self.action == "list" else ""
-        return selectors.plans_for(
-            self.request.user,
+        return selectors.plans_visible(
+            user=self.request.user,
             year=_year(self.request) if self.action == "list" else None,
             status=st if st in PlanStatus.values else "",
         ).prefetch_related("institutions")
@@ -291,9 +291,11 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     def visible(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
-            return selectors.inspections_for(self.request.user).prefetch_related("items__checklist_item")
-        return selectors.inspections_for(
-            self.request.user,
+            return selectors.inspections_visible(user=self.request.user).prefetch_related(
+                "items__checklist_item"
+            )
+        return selectors.inspections_visible(
+            user=self.request.user,
             institution_id=query_int(self.request, "institution", low=1),
             plan_id=query_int(self.request, "plan", low=1),
             year=_year(self.request),
@@ -338,11 +340,11 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             # Read through the reach of the action's own permission (respond: own institution only).
             return RectificationNotice.objects.for_user(user, self.action_permissions[self.action])
         if self.action != "list":
-            return selectors.notices_for(user).prefetch_related("events")
+            return selectors.notices_visible(user=user).prefetch_related("events")
         params = self.request.query_params
         state = params.get("state", "all")
-        return selectors.notices_for(
-            user,
+        return selectors.notices_visible(
+            user=user,
             state=state if state in selectors.NOTICE_STATES else "all",
             on=timezone.localdate(),
             institution_id=query_int(self.request, "institution", low=1),
@@ -400,7 +402,7 @@ class RatingViewSet(mixins.ListModelMixin, ScopedViewSet):
     pagination_class = None
 
     def visible(self):  # type: ignore[no-untyped-def]
-        return selectors.institutions_by_rating(self.request.user)
+        return selectors.institutions_by_rating(user=self.request.user)
 
 
 def register(router: Any) -> None:

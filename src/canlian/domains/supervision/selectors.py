@@ -25,7 +25,7 @@ VIEW = "supervision.view"
 NOTICE_STATES = ("open", "overdue", "closed", "all")
 
 
-def plans_for(user: Any, *, year: int | None = None, status: str = "") -> QuerySet[InspectionPlan]:
+def plans_visible(*, user: Any, year: int | None = None, status: str = "") -> QuerySet[InspectionPlan]:
     qs = InspectionPlan.objects.for_user(user, VIEW)
     if year:
         qs = qs.filter(year=year)
@@ -34,12 +34,12 @@ def plans_for(user: Any, *, year: int | None = None, status: str = "") -> QueryS
     return qs
 
 
-def plan_get(user: Any, plan_id: Any) -> InspectionPlan:
+def plan_get(*, user: Any, plan_id: Any) -> InspectionPlan:
     return InspectionPlan.objects.get_for_user(user, VIEW, pk=plan_id)
 
 
-def inspections_for(
-    user: Any, *, institution_id: Any = None, plan_id: Any = None, year: int | None = None
+def inspections_visible(
+    *, user: Any, institution_id: Any = None, plan_id: Any = None, year: int | None = None
 ) -> QuerySet[Inspection]:
     qs = Inspection.objects.for_user(user, VIEW).select_related("institution", "plan")
     if institution_id not in (None, ""):
@@ -51,26 +51,26 @@ def inspections_for(
     return qs
 
 
-def inspection_get(user: Any, inspection_id: Any) -> Inspection:
+def inspection_get(*, user: Any, inspection_id: Any) -> Inspection:
     return Inspection.objects.select_related("institution", "plan", "template").get_for_user(
         user, VIEW, pk=inspection_id
     )
 
 
-def inspection_item_get(user: Any, item_id: Any) -> InspectionItem:
+def inspection_item_get(*, user: Any, inspection_item_id: Any) -> InspectionItem:
     from canlian.platform.errors import NotFound
 
     try:
         return InspectionItem.objects.get(
-            pk=item_id, inspection__in=Inspection.objects.for_user(user, VIEW).values("pk")
+            pk=inspection_item_id, inspection__in=Inspection.objects.for_user(user, VIEW).values("pk")
         )
     except (InspectionItem.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 
-def notices_for(
-    user: Any,
+def notices_visible(
     *,
+    user: Any,
     state: str = "all",
     on: dt.date | None = None,
     institution_id: Any = None,
@@ -90,7 +90,7 @@ def notices_for(
     return qs
 
 
-def notices_overdue(user: Any, on: dt.date) -> QuerySet[RectificationNotice]:
+def notices_overdue(*, user: Any, on: dt.date) -> QuerySet[RectificationNotice]:
     """Notices past their deadline and not closed, that ``user`` may see (SYSTEM or None: all, for
     commands)."""
     qs = (
@@ -101,13 +101,13 @@ def notices_overdue(user: Any, on: dt.date) -> QuerySet[RectificationNotice]:
     return qs.overdue(on).select_related("institution").order_by("due_on", "pk")
 
 
-def notice_get(user: Any, notice_id: Any) -> RectificationNotice:
+def notice_get(*, user: Any, notice_id: Any) -> RectificationNotice:
     return RectificationNotice.objects.select_related("institution", "inspection").get_for_user(
         user, VIEW, pk=notice_id
     )
 
 
-def institutions_by_rating(user: Any) -> list[Institution]:
+def institutions_by_rating(*, user: Any) -> list[Institution]:
     """Institutions the user may see for supervision, best rated first (unrated last), each with
     ``band`` and ``open_notices`` (running notices)."""
     rows = list(

@@ -58,7 +58,9 @@ class PlanListView(CanlianView):
         year = _year(request)
         status = request.GET.get("status", "")
         status = status if status in PlanStatus.values else ""
-        qs = selectors.plans_for(request.user, year=year, status=status).prefetch_related("institutions")
+        qs = selectors.plans_visible(user=request.user, year=year, status=status).prefetch_related(
+            "institutions"
+        )
         page = keyset_page(request, qs, PER_PAGE, ordering=("-year", "-id"))
         names = region_names({p.region_code for p in page})
         for p in page:
@@ -125,7 +127,7 @@ class PlanDetailView(CanlianView):
     required_permission = Perm.SUPERVISION_VIEW
 
     def get(self, request: HttpRequest, inspection_plan_id: int) -> HttpResponse:
-        plan = selectors.plan_get(request.user, inspection_plan_id)
+        plan = selectors.plan_get(user=request.user, plan_id=inspection_plan_id)
         inspections = list(plan.inspections.select_related("institution").order_by("inspected_on", "pk"))
         inspected = {i.institution_id for i in inspections}
         institutions = list(plan.institutions.order_by("region_code", "name"))
@@ -150,7 +152,7 @@ class PlanDoneView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, inspection_plan_id: int) -> HttpResponse:
-        plan = selectors.plan_get(request.user, inspection_plan_id)
+        plan = selectors.plan_get(user=request.user, plan_id=inspection_plan_id)
         try:
             actions.inspection_plan_mark_done(actor=request.user, plan_id=plan.pk)
         except DomainError as exc:
@@ -169,7 +171,7 @@ class InspectionListView(CanlianView):
     def get(self, request: HttpRequest) -> HttpResponse:
         year = _year(request)
         institution = _int(request.GET.get("institution"))
-        qs = selectors.inspections_for(request.user, institution_id=institution, year=year)
+        qs = selectors.inspections_visible(user=request.user, institution_id=institution, year=year)
         page = keyset_page(request, qs, PER_PAGE, ordering=("-inspected_on", "-id"))
         return render(
             request,
@@ -303,7 +305,7 @@ class InspectionDetailView(CanlianView):
     required_permission = Perm.SUPERVISION_VIEW
 
     def get(self, request: HttpRequest, inspection_id: int) -> HttpResponse:
-        inspection = selectors.inspection_get(request.user, inspection_id)
+        inspection = selectors.inspection_get(user=request.user, inspection_id=inspection_id)
         items = list(inspection.items.select_related("checklist_item").order_by("checklist_item__number"))
         can_inspect = may(request.user, Perm.SUPERVISION_INSPECT, inspection.region_code)
         lost = [i for i in items if i.lost]
@@ -330,7 +332,7 @@ class InspectionPhotoView(CanlianView):
     required_permission = Perm.SUPERVISION_VIEW
 
     def get(self, request: HttpRequest, inspection_item_id: int) -> HttpResponse:
-        item = selectors.inspection_item_get(request.user, inspection_item_id)
+        item = selectors.inspection_item_get(user=request.user, inspection_item_id=inspection_item_id)
         if not item.photo:
             raise NotFound()
         try:
@@ -346,7 +348,7 @@ class NoticeIssueView(CanlianView):
     required_permission = Perm.SUPERVISION_INSPECT
 
     def get(self, request: HttpRequest, inspection_id: int) -> HttpResponse:
-        inspection = selectors.inspection_get(request.user, inspection_id)
+        inspection = selectors.inspection_get(user=request.user, inspection_id=inspection_id)
         if not may(request.user, Perm.SUPERVISION_INSPECT, inspection.region_code):
             raise NotFound()
         return render(
@@ -354,7 +356,7 @@ class NoticeIssueView(CanlianView):
         )
 
     def post(self, request: HttpRequest, inspection_id: int) -> HttpResponse:
-        inspection = selectors.inspection_get(request.user, inspection_id)
+        inspection = selectors.inspection_get(user=request.user, inspection_id=inspection_id)
         form = NoticeForm(request.POST)
         if form.is_valid():
             try:
@@ -391,7 +393,9 @@ class NoticeListView(CanlianView):
         state = state if state in selectors.NOTICE_STATES else "open"
         institution = _int(request.GET.get("institution"))
         year = _year(request)
-        qs = selectors.notices_for(request.user, state=state, on=today, institution_id=institution, year=year)
+        qs = selectors.notices_visible(
+            user=request.user, state=state, on=today, institution_id=institution, year=year
+        )
         page = keyset_page(request, qs, PER_PAGE, ordering=("-issued_on", "-id"))
         return render(
             request,
@@ -419,7 +423,7 @@ class NoticeDetailView(CanlianView):
     required_permission = Perm.SUPERVISION_VIEW
 
     def get(self, request: HttpRequest, notice_id: int) -> HttpResponse:
-        notice = selectors.notice_get(request.user, notice_id)
+        notice = selectors.notice_get(user=request.user, notice_id=notice_id)
         today = timezone.localdate()
         running = notice.status != NoticeStatus.CLOSED
         can_inspect = running and may(request.user, Perm.SUPERVISION_INSPECT, notice.region_code)
@@ -450,7 +454,7 @@ class NoticePrintView(CanlianView):
     required_permission = Perm.SUPERVISION_VIEW
 
     def get(self, request: HttpRequest, notice_id: int) -> HttpResponse:
-        notice = selectors.notice_get(request.user, notice_id)
+        notice = selectors.notice_get(user=request.user, notice_id=notice_id)
         code = notice.institution.region_code
         names = region_names({code[:4], code[:6]})
         issuer = names.get(code[:6]) or names.get(code[:4]) or ""
@@ -481,7 +485,7 @@ class _NoticeActionView(CanlianView, ABC):
                 f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}"
                 for f, e in form.errors.items()
             )
-            selectors.notice_get(request.user, notice_id)  # out of reach stays a 404
+            selectors.notice_get(user=request.user, notice_id=notice_id)  # out of reach stays a 404
             messages.error(request, errors)
             return redirect("supervision:notice-detail", notice_id=notice_id)
         try:
@@ -500,7 +504,7 @@ class NoticeRespondView(_NoticeActionView):
     def post(self, request: HttpRequest, notice_id: int) -> HttpResponse:
         # The institution's own staff only: others get a 404 before the form is read.
         if (
-            not selectors.notices_for(request.user)
+            not selectors.notices_visible(user=request.user)
             .filter(pk=notice_id)
             .filter(institution_id__in=institutions_of(request.user, Perm.SUPERVISION_RESPOND))
             .exists()
@@ -519,7 +523,7 @@ class _InspectActionView(_NoticeActionView):
     required_permission = Perm.SUPERVISION_INSPECT
 
     def post(self, request: HttpRequest, notice_id: int) -> HttpResponse:
-        notice = selectors.notice_get(request.user, notice_id)
+        notice = selectors.notice_get(user=request.user, notice_id=notice_id)
         if not may(request.user, Perm.SUPERVISION_INSPECT, notice.region_code):
             raise NotFound()
         return super().post(request, notice_id)
@@ -570,7 +574,7 @@ class RatingListView(CanlianView):
     required_permission = Perm.SUPERVISION_VIEW
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        rows = selectors.institutions_by_rating(request.user)
+        rows = selectors.institutions_by_rating(user=request.user)
         band = request.GET.get("band", "")
         if band in ("A", "B", "C", "D"):
             rows = [r for r in rows if r.band == band]

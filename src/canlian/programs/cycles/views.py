@@ -37,9 +37,7 @@ JOB_KIND = "payments.generate"
 
 
 def _month_field(**kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        input_formats=["%Y-%m", "%Y-%m-%d"], widget=MonthInput(), **kwargs
-    )
+    return forms.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], widget=MonthInput(), **kwargs)
 
 
 def _programs() -> list[tuple[str, str]]:

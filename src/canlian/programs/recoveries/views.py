@@ -93,7 +93,11 @@ class RecoveryResolveView(CanlianView):
             data = form.cleaned_data
             try:
                 recovery_resolve(
-                    actor=request.user, item_id=item.pk, status=data["status"], on=data["on"], note=data["note"]
+                    actor=request.user,
+                    item_id=item.pk,
+                    status=data["status"],
+                    on=data["on"],
+                    note=data["note"],
                 )
             except NotFound:
                 raise

@@ -21,7 +21,7 @@ from canlian.platform.errors import InvalidState
 from canlian.platform.indicators import Indicator, Window
 from canlian.platform.inputs import as_int, as_text, field_error
 from canlian.reporting.events import ReportingEvent
-from canlian.reporting.steering.selectors import check_region, visible_indicators
+from canlian.reporting.steering.selectors import check_region, indicators_visible
 
 
 @transaction.atomic
@@ -75,8 +75,8 @@ def indicators_refresh_request(
     year_value = as_int(year, "year", low=2000, high=today.year)
     authorize(actor, Perm.STEERING_TARGETS, region_code)
     if not is_system(actor):
-        check_region(actor, region_code)
-    visible = [i.code for i in visible_indicators(actor)]
+        check_region(user=actor, region_code=region_code)
+    visible = [i.code for i in indicators_visible(user=actor)]
     if codes:
         unknown = [c for c in codes if c not in visible]
         if unknown:

@@ -38,7 +38,7 @@ from canlian.reporting.steering.selectors import (
     current_month,
     default_region,
     figures,
-    visible_indicators,
+    indicators_visible,
 )
 
 
@@ -74,7 +74,7 @@ class IndicatorViewSet(viewsets.ViewSet):
                 "lower_is_better": i.lower_is_better,
                 "description": str(i.description),
             }
-            for i in visible_indicators(request.user)
+            for i in indicators_visible(user=request.user)
         ]
         return Response(IndicatorSerializer(rows, many=True).data)
 
@@ -119,12 +119,12 @@ class IndicatorValueViewSet(viewsets.ViewSet):
         data = params.validated_data
         user = request.user
         today = timezone.localdate()
-        region_code = data.get("region") or default_region(user)
-        check_region(user, region_code)
+        region_code = data.get("region") or default_region(user=user)
+        check_region(user=user, region_code=region_code)
         year = data.get("year") or today.year
         month = data.get("month") or current_month(year, today)
         wanted = [c.strip() for c in (data.get("indicator") or "").split(",") if c.strip()]
-        indicators = visible_indicators(user)
+        indicators = indicators_visible(user=user)
         if wanted:
             known = {i.code for i in indicators}
             if any(code not in known for code in wanted):
@@ -220,7 +220,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def visible(self):  # type: ignore[no-untyped-def]
         user = self.request.user
         rows = Target.objects.for_user(user, self.action_permission() or Perm.STEERING_VIEW).filter(
-            indicator__in=[i.code for i in visible_indicators(user)]
+            indicator__in=[i.code for i in indicators_visible(user=user)]
         )
         if self.action != "list":
             return rows
@@ -303,7 +303,7 @@ class BulletinViewSet(viewsets.ViewSet):
         data = params.validated_data
         result = bulletin(
             user=request.user,
-            region_code=data.get("region") or default_region(request.user),
+            region_code=data.get("region") or default_region(user=request.user),
             year=data.get("year") or timezone.localdate().year,
             period_kind=data["kind"],
             period=data.get("period"),

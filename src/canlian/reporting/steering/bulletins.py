@@ -51,8 +51,8 @@ from canlian.reporting.steering.selectors import (
     child_regions,
     current_month,
     figures,
+    indicators_visible,
     schemes_visible,
-    visible_indicators,
 )
 
 CAP = Decimal("1.2")
@@ -435,12 +435,12 @@ def bulletin(
     period_kind = as_choice(period_kind, "kind", KINDS)
     if period is None or period_kind == BulletinKind.YEARLY:
         period = default_period(period_kind, year, today)
-    check_region(user, region_code)
+    check_region(user=user, region_code=region_code)
     month = min(last_month(period_kind, period), current_month(year, today))
     month_end = dt.date(year, month, calendar.monthrange(year, month)[1])
     as_of = min(month_end, today) if (year, month) == (today.year, today.month) else month_end
     share = elapsed(year, month, today)
-    visible = visible_indicators(user)
+    visible = indicators_visible(user=user)
     children = child_regions(region_code, today)
     codes = [region_code, *[c.code for c in children]]
     found = figures(user=user, regions=codes, year=year, month=month, indicators=visible, today=today)

@@ -81,7 +81,7 @@ def read_params(request: HttpRequest, indicators: list[Indicator], today: dt.dat
         raise NotFound()
     data = getattr(form, "cleaned_data", {})
     region = data.get("region")
-    region_code = region.code if region is not None else default_region(request.user)
+    region_code = region.code if region is not None else default_region(user=request.user)
     year = data.get("year") or today.year
     month = data.get("month") or current_month(year, today)
     indicator = data.get("indicator") or (indicators[0].code if indicators else "")

@@ -49,7 +49,9 @@ class RefreshResult:
         }
 
 
-def months_to_refresh(indicator: Indicator, year: int, today: dt.date, from_month: int | None = None) -> list[int]:
+def months_to_refresh(
+    indicator: Indicator, year: int, today: dt.date, from_month: int | None = None
+) -> list[int]:
     """Every month of a past year; up to the current month of this year; none of a future year;
     only from ``from_month`` on when given (what a write changed). An indicator without history
     computes only the current month."""
@@ -112,7 +114,9 @@ def refresh_month(indicator: Indicator, year: int, month: int, *, today: dt.date
         return max(cursor.rowcount, 0)
 
 
-def refresh_year(indicator: Indicator, year: int, months: list[int], *, today: dt.date, now: dt.datetime) -> int:
+def refresh_year(
+    indicator: Indicator, year: int, months: list[int], *, today: dt.date, now: dt.datetime
+) -> int:
     """Rewrite the given months of one indicator with its ``year_leaf``: one statement."""
     assert indicator.year_leaf is not None
     windows = [indicator.window(year, m, today) for m in months]
@@ -173,7 +177,9 @@ def _queue_refresh(sources: frozenset[str], year: int | None, month: int | None 
     button catch up."""
     if not connection.in_atomic_block:
         return
-    pending: dict[int | None, tuple[set[str], list[int | None]]] | None = getattr(connection, _PENDING_KEY, None)
+    pending: dict[int | None, tuple[set[str], list[int | None]]] | None = getattr(
+        connection, _PENDING_KEY, None
+    )
     # After a rollback Django drops the callbacks: a collection whose callback is gone is stale.
     if pending is None or not any(
         func is _submit_pending for _sids, func, _robust in connection.run_on_commit
@@ -187,7 +193,9 @@ def _queue_refresh(sources: frozenset[str], year: int | None, month: int | None 
 
 
 def _submit_pending() -> None:
-    pending: dict[int | None, tuple[set[str], list[int | None]]] = getattr(connection, _PENDING_KEY, None) or {}
+    pending: dict[int | None, tuple[set[str], list[int | None]]] = (
+        getattr(connection, _PENDING_KEY, None) or {}
+    )
     setattr(connection, _PENDING_KEY, None)
     from canlian.core.jobs.actions import job_submit
 

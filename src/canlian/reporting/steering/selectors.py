@@ -77,7 +77,7 @@ class Figure:
         )
 
 
-def visible_indicators(user: Any, codes: list[str] | None = None) -> list[Indicator]:
+def indicators_visible(*, user: Any, codes: list[str] | None = None) -> list[Indicator]:
     """The indicators the user may see (steering.view and the indicator's own permission)."""
     if not user.has_canlian_perm(Perm.STEERING_VIEW):
         return []
@@ -85,7 +85,7 @@ def visible_indicators(user: Any, codes: list[str] | None = None) -> list[Indica
     return [i for i in chosen if user.has_canlian_perm(i.permission)]
 
 
-def default_region(user: Any) -> str:
+def default_region(*, user: Any) -> str:
     """The top region of the user's steering scope ("" for the national scope)."""
     roots = scope_roots(user, Perm.STEERING_VIEW)
     if not roots:
@@ -93,7 +93,7 @@ def default_region(user: Any) -> str:
     return sorted(roots, key=lambda c: (len(c), c))[0]
 
 
-def check_region(user: Any, region_code: str) -> None:
+def check_region(*, user: Any, region_code: str) -> None:
     if not region_in_scope(user, Perm.STEERING_VIEW, region_code):
         raise NotFound()
 
@@ -147,8 +147,8 @@ def _value(indicator: Indicator, pair: tuple[Decimal, Decimal | None] | None) ->
     return ratio(pair[0], pair[1]) if indicator.is_rate else pair[0]
 
 
-def targets_for(
-    user: Any, indicators: list[Indicator], regions: list[str], year: int
+def target_values(
+    *, user: Any, indicators: list[Indicator], regions: list[str], year: int
 ) -> dict[tuple[str, str], Decimal]:
     rows = (
         Target.objects.for_user(user, Perm.STEERING_VIEW)
@@ -158,7 +158,7 @@ def targets_for(
     return {(code, region): value for code, region, value in rows}
 
 
-def as_of_for(indicators: list[Indicator], year: int) -> dict[str, dt.datetime]:
+def as_of_for(*, indicators: list[Indicator], year: int) -> dict[str, dt.datetime]:
     rows = IndicatorRefresh.objects.filter(year=year, indicator__in=[i.code for i in indicators])
     return dict(rows.values_list("indicator", "refreshed_at"))
 
@@ -175,10 +175,10 @@ def figures(
     """Figures of each (indicator code, region code) for ``year`` up to ``month``. The caller has
     checked that the regions are in scope (rows outside it are simply not read)."""
     today = today or timezone.localdate()
-    indicators = indicators if indicators is not None else visible_indicators(user)
+    indicators = indicators if indicators is not None else indicators_visible(user=user)
     rows = _rows(user, indicators, regions, year, month)
-    targets = targets_for(user, indicators, regions, year)
-    as_of = as_of_for(indicators, year)
+    targets = target_values(user=user, indicators=indicators, regions=regions, year=year)
+    as_of = as_of_for(indicators=indicators, year=year)
     share = elapsed(year, month, today)
     result: dict[tuple[str, str], Figure] = {}
     for indicator in indicators:
@@ -247,11 +247,11 @@ def dashboard(
 ) -> Dashboard:
     """A region's figures and its sub-regions' for one year up to one month (default: now)."""
     today = today or timezone.localdate()
-    region_code = default_region(user) if region_code is None else region_code
-    check_region(user, region_code)
+    region_code = default_region(user=user) if region_code is None else region_code
+    check_region(user=user, region_code=region_code)
     year = year or today.year
     month = month or current_month(year, today)
-    indicators = visible_indicators(user, codes)
+    indicators = indicators_visible(user=user, codes=codes)
     children = child_regions(region_code, today)
     found = figures(
         user=user,
@@ -287,7 +287,7 @@ def indicator_records(
     indicator = get_indicator(code)
     if not user.has_canlian_perm(Perm.STEERING_VIEW) or not user.has_canlian_perm(indicator.permission):
         raise PermissionDenied()
-    check_region(user, region_code)
+    check_region(user=user, region_code=region_code)
     if indicator.records is None:
         raise NotFound()
     return indicator.records(user, indicator.window(year, month, today or timezone.localdate()), region_code)
@@ -349,9 +349,11 @@ class Cascade:
 
 def cascade(*, user: Any, code: str, region_code: str, year: int) -> Cascade:
     indicator = get_indicator(code)
-    check_region(user, region_code)
+    check_region(user=user, region_code=region_code)
     children = child_regions(region_code)
-    values = targets_for(user, [indicator], [region_code, *[c.code for c in children]], year)
+    values = target_values(
+        user=user, indicators=[indicator], regions=[region_code, *[c.code for c in children]], year=year
+    )
     return Cascade(
         indicator=indicator,
         region_code=region_code,

@@ -5,7 +5,7 @@ it opens, so the number on the card is the number of rows on the page it links t
 settlement batches to approve leave out the user's own, which the list shows but maker-checker does
 not let them approve). Nothing here
 defines "overdue" again: review steps use ``programs.enrollment_selectors.overdue_steps``, petitions
-``PetitionQuerySet.overdue``, notices ``NoticeQuerySet.overdue``, needs ``needs_for(overdue_on=)``,
+``PetitionQuerySet.overdue``, notices ``NoticeQuerySet.overdue``, needs ``needs_visible(overdue_on=)``,
 certificates ``certificates_expiring``/``certificates_expired``, a cadre's people care's own
 compliance (``care.compliance.person_compliance``, the definition of the ``care:today`` page).
 
@@ -45,11 +45,11 @@ from canlian.domains.care import selectors as care
 from canlian.domains.care.compliance import DUE_SOON, OVERDUE, person_compliance
 from canlian.domains.care.models import Pairing
 from canlian.domains.petitions.models import PetitionStatus
-from canlian.domains.petitions.selectors import overdue_petitions, petitions_for
+from canlian.domains.petitions.selectors import petitions_overdue, petitions_visible
 from canlian.domains.rehab.choices import BatchStatus
-from canlian.domains.rehab.settlement.selectors import batches_for
+from canlian.domains.rehab.settlement.selectors import batches_visible
 from canlian.domains.rehabservices import selectors as services
-from canlian.domains.supervision.selectors import notices_for
+from canlian.domains.supervision.selectors import notices_visible
 from canlian.platform.indicators import get_indicator
 from canlian.programs import workdays
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, RecoveryStatus
@@ -236,7 +236,7 @@ def _own_compliance(ctx: _Context) -> dict[str, int] | None:
     reads the region's figure) and for a cadre nobody is paired to."""
 
     def compute() -> dict[str, int] | None:
-        if not care.own_only(ctx.user):
+        if not care.own_only(user=ctx.user):
             return None
         if not Pairing.objects.for_user(ctx.user).filter(cadre=ctx.user, ended_on__isnull=True).exists():
             return None
@@ -273,42 +273,42 @@ def _region_behind(ctx: _Context) -> _Count | None:
 
 
 def _needs_past_due(ctx: _Context) -> _Count:
-    return _one(care.needs_for(ctx.user, open_only=True, overdue_on=ctx.today).count())
+    return _one(care.needs_visible(user=ctx.user, open_only=True, overdue_on=ctx.today).count())
 
 
 def _needs_open(ctx: _Context) -> _Count:
-    return _one(care.needs_for(ctx.user, open_only=True).count())
+    return _one(care.needs_visible(user=ctx.user, open_only=True).count())
 
 
 def _follow_ups(ctx: _Context) -> _Count:
-    return _one(care.follow_ups_due(ctx.user, on=ctx.today, days=0).count())
+    return _one(care.follow_ups_due(user=ctx.user, on=ctx.today, days=0).count())
 
 
 def _unpaired(ctx: _Context) -> _Count:
-    return _one(care.unpaired(ctx.user, on=ctx.today).count())
+    return _one(care.unpaired(user=ctx.user, on=ctx.today).count())
 
 
 def _petitions_overdue(ctx: _Context) -> _Count:
-    return _one(overdue_petitions(ctx.user, ctx.today).count())
+    return _one(petitions_overdue(user=ctx.user, today=ctx.today).count())
 
 
 def _petitions_open(ctx: _Context) -> _Count:
-    return _with_soon(petitions_for(ctx.user, status=PetitionStatus.OPEN), "deadline", ctx)
+    return _with_soon(petitions_visible(user=ctx.user, status=PetitionStatus.OPEN), "deadline", ctx)
 
 
 # --- institutions, rehabilitation, supervision ------------------------------------------------------
 
 
 def _notices_overdue(ctx: _Context) -> _Count:
-    return _one(notices_for(ctx.user, state="overdue", on=ctx.today).count())
+    return _one(notices_visible(user=ctx.user, state="overdue", on=ctx.today).count())
 
 
 def _notices_open(ctx: _Context) -> _Count:
-    return _with_soon(notices_for(ctx.user, state="open", on=ctx.today), "due_on", ctx)
+    return _with_soon(notices_visible(user=ctx.user, state="open", on=ctx.today), "due_on", ctx)
 
 
 def _batches_to_approve(ctx: _Context) -> _Count:
-    qs = batches_for(ctx.user, status=BatchStatus.GENERATED, action=Perm.SETTLEMENTS_APPROVE)
+    qs = batches_visible(user=ctx.user, status=BatchStatus.GENERATED, action=Perm.SETTLEMENTS_APPROVE)
     return _one(qs.exclude(generated_by=ctx.user).count())
 
 

@@ -24,7 +24,7 @@ from canlian.reporting.steering.bulletins import Bulletin, bulletin
 from canlian.reporting.steering.documents import bulletin_export, heading_number
 from canlian.reporting.steering.forms import BulletinForm, SchemeForm
 from canlian.reporting.steering.progress import percent
-from canlian.reporting.steering.selectors import default_region, schemes_visible, visible_indicators
+from canlian.reporting.steering.selectors import default_region, indicators_visible, schemes_visible
 
 #: The care cadence page of each bulletin kind, and its period parameter.
 CARE_PAGES = {
@@ -60,7 +60,7 @@ def _bulletin(request: HttpRequest) -> tuple[BulletinForm, Bulletin]:
     form = BulletinForm(request.GET or None, request=request)
     values = form.values()
     region = values["region"]
-    code = region.code if region is not None else default_region(request.user)
+    code = region.code if region is not None else default_region(user=request.user)
     arguments = {
         "user": request.user,
         "region_code": code,
@@ -133,10 +133,10 @@ class SchemesView(CanlianView):
     required_permission = Perm.STEERING_TARGETS
 
     def _form(self, request: HttpRequest, data: Any = None) -> SchemeForm:
-        indicators = visible_indicators(request.user)
+        indicators = indicators_visible(user=request.user)
         initial: dict[str, Any] = {}
         if data is None:
-            code = request.GET.get("region") or default_region(request.user)
+            code = request.GET.get("region") or default_region(user=request.user)
             schemes = schemes_visible(user=request.user).filter(region_code=code).order_by("name", "pk")
             if request.GET.get("name"):
                 schemes = schemes.filter(name=request.GET["name"])

@@ -35,7 +35,7 @@ from canlian.reporting.steering.selectors import (
     dashboard,
     figures,
     indicator_records,
-    visible_indicators,
+    indicators_visible,
 )
 
 PER_PAGE = 50
@@ -74,7 +74,7 @@ class DashboardView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
-        indicators = visible_indicators(request.user)
+        indicators = indicators_visible(user=request.user)
         params = read_params(request, indicators, today)
         board = dashboard(
             user=request.user,

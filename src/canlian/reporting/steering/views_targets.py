@@ -43,8 +43,8 @@ from canlian.reporting.steering.selectors import (
     current_month,
     default_region,
     figures,
+    indicators_visible,
     targets_visible,
-    visible_indicators,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -188,9 +188,9 @@ def targets_overview(*, user: Any, region_code: str, year: int, today: dt.date |
     """Every visible indicator's target of the region and of its sub-regions, with the live figures:
     a fixed number of queries whatever the number of indicators."""
     today = today or timezone.localdate()
-    check_region(user, region_code)
+    check_region(user=user, region_code=region_code)
     month = current_month(year, today)
-    indicators = visible_indicators(user)
+    indicators = indicators_visible(user=user)
     children = child_regions(region_code, today)
     codes = [region_code, *[c.code for c in children]]
     found = figures(user=user, regions=codes, year=year, month=month, indicators=indicators, today=today)
@@ -258,7 +258,7 @@ class TargetsView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = TargetsFilterForm(request.GET or None, request=request)
-        region_code, year = form.values(default_region(request.user))
+        region_code, year = form.values(default_region(user=request.user))
         overview = targets_overview(user=request.user, region_code=region_code, year=year)
         return render(
             request,
@@ -286,7 +286,7 @@ class TargetSetView(CanlianView):
     required_permission = Perm.STEERING_TARGETS
 
     def _form(self, request: HttpRequest, data: Any = None) -> TargetForm:
-        indicators = visible_indicators(request.user)
+        indicators = indicators_visible(user=request.user)
         initial: dict[str, Any] = {"year": timezone.localdate().year}
         if data is None:
             params = request.GET
@@ -394,7 +394,7 @@ class TargetImportView(CanlianView):
                         )
                         % result.as_dict(),
                     )
-                    return redirect(targets_url(default_region(request.user), result.year))
+                    return redirect(targets_url(default_region(user=request.user), result.year))
         return render(
             request, "reporting/steering/targets_import.html", {"form": form, "errors": errors}, status=400
         )
@@ -408,9 +408,9 @@ class TargetTemplateView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = TargetsFilterForm(request.GET or None, request=request)
-        region_code, year = form.values(default_region(request.user))
-        check_region(request.user, region_code)
-        indicators = visible_indicators(request.user)
+        region_code, year = form.values(default_region(user=request.user))
+        check_region(user=request.user, region_code=region_code)
+        indicators = indicators_visible(user=request.user)
         regions: list[tuple[str, str]] = []
         if region_code:
             own = Region.objects.filter(code=region_code).values_list("code", "name").first()

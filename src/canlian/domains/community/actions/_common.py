@@ -1,18 +1,23 @@
 """Helpers shared by the community actions: locked fetches through ``for_user``, the region a row
-belongs to, people fetched in scope."""
+belongs to, people fetched in scope, the approval and payment of a maker-checker batch."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from canlian.core.audit.actions import audit_record
 from canlian.core.institutions.models import Institution
 from canlian.core.registry.models import Person
+from canlian.domains.community.choices import BatchStatus
 from canlian.platform.access import is_system, lock_for
-from canlian.platform.errors import NotFound
-from canlian.platform.inputs import field_error
+from canlian.platform.errors import InvalidState, NotFound
+from canlian.platform.indicators import sources_changed
+from canlian.platform.inputs import as_date, field_error
 
 VIEW = "community.view"
 RECORD = "community.record"
@@ -49,3 +54,55 @@ def institution_for(
 
 def month_first(day: dt.date) -> dt.date:
     return day.replace(day=1)
+
+
+def batch_approve(*, actor: Any, model: Any, batch_id: Any, event: str, stale: bool) -> Any:
+    """Approve a generated batch (``MakerCheckerBatch``) by someone other than its generator; the
+    caller is atomic. ``stale``: the indicators of the batch's year are marked for refresh."""
+    batch = lock_for(actor, model, batch_id, act=APPROVE)
+    if batch.status != BatchStatus.GENERATED:
+        raise InvalidState(_("Only a generated batch can be approved."), code="batch_not_generated")
+    batch.mark_approved(
+        actor, refusal=_("The batch must be approved by someone other than the person who generated it.")
+    )
+    batch.status = BatchStatus.APPROVED
+    batch.save()
+    if stale:
+        sources_changed("community", year=batch.year)
+    audit_record(
+        actor=actor,
+        event=event,
+        obj=batch,
+        region_code=batch.region_code,
+        new={"total": str(batch.total_amount)},
+    )
+    return batch
+
+
+def batch_mark_paid(
+    *,
+    actor: Any,
+    model: Any,
+    batch_id: Any,
+    paid_on: Any,
+    event: str,
+    stale_year: Callable[[Any], int] | None,
+) -> Any:
+    """Mark an approved batch paid (today unless ``paid_on``); the caller is atomic. ``stale_year``:
+    the year whose indicators are marked for refresh, from the batch."""
+    batch = lock_for(actor, model, batch_id, act=PAY)
+    if batch.status != BatchStatus.APPROVED:
+        raise InvalidState(_("Only an approved batch can be paid."), code="batch_not_approved")
+    batch.paid_on = as_date(paid_on, "paid_on", required=False) or timezone.localdate()
+    batch.status = BatchStatus.PAID
+    batch.save(update_fields=["paid_on", "status"])
+    if stale_year is not None:
+        sources_changed("community", year=stale_year(batch))
+    audit_record(
+        actor=actor,
+        event=event,
+        obj=batch,
+        region_code=batch.region_code,
+        new={"paid_on": str(batch.paid_on)},
+    )
+    return batch

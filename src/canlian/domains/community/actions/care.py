@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from canlian.core.audit.actions import audit_record
 from canlian.core.institutions.choices import InstitutionKind
 from canlian.domains.community import eligibility, fees
-from canlian.domains.community.actions._common import APPROVE, PAY, RECORD, institution_for, person_for
+from canlian.domains.community.actions._common import (
+    PAY,
+    RECORD,
+    batch_approve,
+    batch_mark_paid,
+    institution_for,
+    person_for,
+)
 from canlian.domains.community.choices import AllowanceKind, BatchStatus, CareMode, EndReason, Purpose
 from canlian.domains.community.events import CommunityEvent
 from canlian.domains.community.models import (
@@ -412,39 +419,22 @@ def care_subsidy_generate(*, actor: Any, institution_id: Any, year: Any) -> Care
 
 @transaction.atomic
 def care_subsidy_approve(*, actor: Any, batch_id: Any) -> CareSubsidyBatch:
-    batch = lock_for(actor, CareSubsidyBatch, batch_id, act=APPROVE)
-    if batch.status != BatchStatus.GENERATED:
-        raise InvalidState(_("Only a generated batch can be approved."), code="batch_not_generated")
-    batch.mark_approved(
-        actor, refusal=_("The batch must be approved by someone other than the person who generated it.")
-    )
-    batch.status = BatchStatus.APPROVED
-    batch.save()
-    sources_changed("community", year=batch.year)
-    audit_record(
+    return batch_approve(
         actor=actor,
+        model=CareSubsidyBatch,
+        batch_id=batch_id,
         event=CommunityEvent.CARE_SUBSIDY_APPROVED,
-        obj=batch,
-        region_code=batch.region_code,
-        new={"total": str(batch.total_amount)},
+        stale=True,
     )
-    return batch
 
 
 @transaction.atomic
 def care_subsidy_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> CareSubsidyBatch:
-    batch = lock_for(actor, CareSubsidyBatch, batch_id, act=PAY)
-    if batch.status != BatchStatus.APPROVED:
-        raise InvalidState(_("Only an approved batch can be paid."), code="batch_not_approved")
-    batch.paid_on = as_date(paid_on, "paid_on", required=False) or timezone.localdate()
-    batch.status = BatchStatus.PAID
-    batch.save(update_fields=["paid_on", "status"])
-    sources_changed("community", year=batch.year)
-    audit_record(
+    return batch_mark_paid(
         actor=actor,
+        model=CareSubsidyBatch,
+        batch_id=batch_id,
+        paid_on=paid_on,
         event=CommunityEvent.CARE_SUBSIDY_PAID,
-        obj=batch,
-        region_code=batch.region_code,
-        new={"paid_on": str(batch.paid_on)},
+        stale_year=lambda b: b.year,
     )
-    return batch

@@ -13,12 +13,11 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
 from canlian.core.regions.models import Region
-from canlian.domains.community.actions._common import APPROVE, MANAGE, PAY
+from canlian.domains.community.actions._common import MANAGE, PAY, batch_approve, batch_mark_paid
 from canlian.domains.community.choices import AssessmentStatus, BatchStatus
 from canlian.domains.community.events import CommunityEvent
 from canlian.domains.community.models import (
@@ -36,7 +35,6 @@ from canlian.domains.community.models._base import effective_q, region_prefixes
 from canlian.platform.access import authorize, lock_for, user_or_none
 from canlian.platform.bulk import drop_temp_table, load_temp_table
 from canlian.platform.errors import Conflict, InvalidState, RowError, ValidationFailed
-from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_amount, as_date, as_int, as_text, field_error
 from canlian.platform.photos import clean_photo
 
@@ -351,41 +349,21 @@ def funding_generate(*, actor: Any, region_code: Any, year: Any) -> FundingBatch
 
 @transaction.atomic
 def funding_approve(*, actor: Any, batch_id: Any) -> FundingBatch:
-    batch = lock_for(actor, FundingBatch, batch_id, act=APPROVE)
-    if batch.status != BatchStatus.GENERATED:
-        raise InvalidState(_("Only a generated batch can be approved."), code="batch_not_generated")
-    batch.mark_approved(
-        actor, refusal=_("The batch must be approved by someone other than the person who generated it.")
+    return batch_approve(
+        actor=actor, model=FundingBatch, batch_id=batch_id, event=CommunityEvent.FUNDING_APPROVED, stale=True
     )
-    batch.status = BatchStatus.APPROVED
-    batch.save()
-    sources_changed("community", year=batch.year)
-    audit_record(
-        actor=actor,
-        event=CommunityEvent.FUNDING_APPROVED,
-        obj=batch,
-        region_code=batch.region_code,
-        new={"total": str(batch.total_amount)},
-    )
-    return batch
 
 
 @transaction.atomic
 def funding_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> FundingBatch:
-    batch = lock_for(actor, FundingBatch, batch_id, act=PAY)
-    if batch.status != BatchStatus.APPROVED:
-        raise InvalidState(_("Only an approved batch can be paid."), code="batch_not_approved")
-    batch.paid_on = as_date(paid_on, "paid_on", required=False) or timezone.localdate()
-    batch.status = BatchStatus.PAID
-    batch.save(update_fields=["paid_on", "status"])
-    audit_record(
+    return batch_mark_paid(
         actor=actor,
+        model=FundingBatch,
+        batch_id=batch_id,
+        paid_on=paid_on,
         event=CommunityEvent.FUNDING_PAID,
-        obj=batch,
-        region_code=batch.region_code,
-        new={"paid_on": str(batch.paid_on)},
+        stale_year=None,
     )
-    return batch
 
 
 # --- the star criteria and bands as edited data ------------------------------------------------------

@@ -18,13 +18,19 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
 from canlian.core.institutions.choices import InstitutionKind
 from canlian.core.regions.models import Region
-from canlian.domains.community.actions._common import APPROVE, MANAGE, PAY, RECORD, institution_for
+from canlian.domains.community.actions._common import (
+    MANAGE,
+    PAY,
+    RECORD,
+    batch_approve,
+    batch_mark_paid,
+    institution_for,
+)
 from canlian.domains.community.choices import BatchStatus, SubsidyKind
 from canlian.domains.community.events import CommunityEvent
 from canlian.domains.community.models import (
@@ -35,9 +41,8 @@ from canlian.domains.community.models import (
     SubsidyApplication,
 )
 from canlian.domains.community.models._base import effective_q, region_prefixes
-from canlian.platform.access import authorize, lock_for, user_or_none
+from canlian.platform.access import authorize, user_or_none
 from canlian.platform.errors import Conflict, InvalidState, RowError, ValidationFailed
-from canlian.platform.indicators import sources_changed
 from canlian.platform.inputs import as_amount, as_choice, as_date, as_int, as_text, field_error
 
 CENT = Decimal("0.01")
@@ -356,38 +361,22 @@ def subsidy_batch_generate(*, actor: Any, region_code: Any, year: Any) -> Instit
 
 @transaction.atomic
 def subsidy_batch_approve(*, actor: Any, batch_id: Any) -> InstitutionSubsidyBatch:
-    batch = lock_for(actor, InstitutionSubsidyBatch, batch_id, act=APPROVE)
-    if batch.status != BatchStatus.GENERATED:
-        raise InvalidState(_("Only a generated batch can be approved."), code="batch_not_generated")
-    batch.mark_approved(
-        actor, refusal=_("The batch must be approved by someone other than the person who generated it.")
-    )
-    batch.status = BatchStatus.APPROVED
-    batch.save()
-    audit_record(
+    return batch_approve(
         actor=actor,
+        model=InstitutionSubsidyBatch,
+        batch_id=batch_id,
         event=CommunityEvent.SUBSIDY_APPROVED,
-        obj=batch,
-        region_code=batch.region_code,
-        new={"total": str(batch.total_amount)},
+        stale=False,
     )
-    return batch
 
 
 @transaction.atomic
 def subsidy_batch_mark_paid(*, actor: Any, batch_id: Any, paid_on: Any = None) -> InstitutionSubsidyBatch:
-    batch = lock_for(actor, InstitutionSubsidyBatch, batch_id, act=PAY)
-    if batch.status != BatchStatus.APPROVED:
-        raise InvalidState(_("Only an approved batch can be paid."), code="batch_not_approved")
-    batch.paid_on = as_date(paid_on, "paid_on", required=False) or timezone.localdate()
-    batch.status = BatchStatus.PAID
-    batch.save(update_fields=["paid_on", "status"])
-    sources_changed("community", year=batch.paid_on.year)
-    audit_record(
+    return batch_mark_paid(
         actor=actor,
+        model=InstitutionSubsidyBatch,
+        batch_id=batch_id,
+        paid_on=paid_on,
         event=CommunityEvent.SUBSIDY_PAID,
-        obj=batch,
-        region_code=batch.region_code,
-        new={"paid_on": str(batch.paid_on)},
+        stale_year=lambda b: b.paid_on.year,
     )
-    return batch

@@ -7,31 +7,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.registry.models import Person
-from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from canlian.platform.views import form_error_from
+from canlian.domains.community.forms import UploadForm
+from canlian.domains.community.views.page import FormBlock, page
+from canlian.platform.errors import DomainError, ValidationFailed
+from canlian.platform.views import ActionFormView, FormPageView
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def attempt(form: Any, call: Any) -> Any:
-    """Run an action for a form: out-of-scope and forbidden pass through (404/403), any other domain
-    error goes to the form; returns the action's result or None."""
-    try:
-        return call()
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        if isinstance(exc, ValidationFailed) and exc.errors and form is not None:
-            for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
-        elif form is not None:
-            form_error_from(form, exc)
-        return None
 
 
 def person_id_for(user: Any, id_number: str) -> int:
@@ -48,13 +35,80 @@ def person_id_for(user: Any, id_number: str) -> int:
     return person.pk
 
 
-def uploaded(request: HttpRequest, form: Any, run: Any) -> Any:
-    upload = form.cleaned_data["file"]
+def uploaded(upload: Any, run: Any) -> Any:
+    """Run ``run(path, name)`` on a temporary copy of an uploaded file (the readers take a path)."""
     with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
         handle.flush()
         return run(handle.name, upload.name)
+
+
+class FileImportView(ActionFormView):
+    """A file posted to an import (``run``): the rows it refuses are listed on the page
+    (``row_errors``), any other refusal goes on the form; nothing is saved then (400)."""
+
+    form_class: Any = UploadForm
+    row_errors: list[Any] = []
+
+    def run(self, path: str, name: str, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return uploaded(data["file"], lambda path, name: self.run(path, name, data))
+
+    def form_error(self, form: Any, exc: DomainError) -> None:
+        if isinstance(exc, ValidationFailed) and exc.errors:
+            self.row_errors = list(exc.errors)
+        else:
+            form.add_error(None, exc.message)
+
+
+class FormPage(FormPageView):
+    """A form on a page of its own: ``title()`` above one form block that posts back to the page."""
+
+    block_title: Any = ""
+    submit: Any = gettext_lazy("Save")
+    intro: Any = ""
+    multipart = False
+    testid = ""
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def links(self) -> list[tuple[Any, str]]:
+        return []
+
+    def page_errors(self) -> list[Any]:
+        return []
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        block = FormBlock(
+            self.block_title,
+            form,
+            self.request.path,
+            self.submit,
+            multipart=self.multipart,
+            testid=self.testid,
+        )
+        return page(
+            self.request,
+            self.title(),
+            intro=self.intro,
+            forms=[block],
+            links=self.links(),
+            errors=self.page_errors(),
+            status=status,
+        )
+
+
+class ImportPageView(FileImportView, FormPage):
+    """An import's own page: its title, the columns expected (``intro``) and the file form."""
+
+    block_title, submit, multipart = gettext_lazy("File"), gettext_lazy("Upload"), True
+
+    def page_errors(self) -> list[Any]:
+        return self.row_errors
 
 
 def download(data: bytes, name: str, content_type: str = XLSX) -> HttpResponse:

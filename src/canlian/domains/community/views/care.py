@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.institutions.models import Institution
 from canlian.core.permissions import Perm
@@ -22,22 +24,21 @@ from canlian.domains.community.forms import (
     DischargeForm,
     InstitutionYearForm,
     ResidentForm,
-    UploadForm,
 )
 from canlian.domains.community.models import CareResident, CareSubsidyBatch, FeeStatement
 from canlian.domains.community.views._base import (
-    attempt,
+    FormPage,
+    ImportPageView,
     download,
     int_or_none,
     month_of,
     person_id_for,
-    uploaded,
 )
 from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
 from canlian.domains.community.views.stars import _BatchStep
 from canlian.platform.access import may
-from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from canlian.platform.views import CanlianView
+from canlian.platform.errors import DomainError, NotFound, PermissionDenied
+from canlian.platform.views import ActionFormView, CanlianView
 
 VIEW, RECORD, PAY, APPROVE = (
     Perm.COMMUNITY_VIEW,
@@ -52,6 +53,10 @@ def care_institution(user: Any, pk: int, action: str = VIEW) -> Institution:
     if inst.kind not in CARE_KINDS:
         raise NotFound()
     return inst
+
+
+def _resident_url(resident_id: int) -> str:
+    return reverse("community:resident-detail", kwargs={"resident_id": resident_id})
 
 
 class ResidentListView(CanlianView):
@@ -78,7 +83,7 @@ class ResidentListView(CanlianView):
         )
         for r in qs.order_by("institution", "-admitted_on")[:500]:
             table.add(
-                Cell(r.person.name, reverse("community:resident-detail", kwargs={"resident_id": r.pk})),
+                Cell(r.person.name, _resident_url(r.pk)),
                 Cell(r.person.masked_id, mono=True),
                 r.institution.name,
                 r.get_mode_display(),
@@ -110,50 +115,37 @@ class ResidentListView(CanlianView):
         return page(request, _("Care (托养)"), tables=[table, places], links=links, filters=filters)
 
 
-class ResidentCreateView(CanlianView):
+class ResidentCreateView(FormPage):
     required_permission = RECORD
+    block_title, submit = gettext_lazy("Resident"), gettext_lazy("Admit")
+    intro = gettext_lazy(
+        "Care is for working-age intellectually, mentally or severely disabled people (the rule list in force)."
+    )
+    success_message = gettext_lazy("Resident admitted.")
 
-    def _form(self, request: HttpRequest, data: Any = None) -> ResidentForm:
+    def title(self) -> str:
+        return _("Admit a resident")
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
         return ResidentForm(
             data,
-            institutions=selectors.institutions_for(request.user, CARE_KINDS, RECORD)[:300],
+            institutions=selectors.institutions_for(self.request.user, CARE_KINDS, RECORD)[:300],
             initial={"admitted_on": timezone.localdate()},
         )
 
-    def _page(self, request: HttpRequest, form: ResidentForm, status: int = 200) -> HttpResponse:
-        return page(
-            request,
-            _("Admit a resident"),
-            forms=[FormBlock(_("Resident"), form, reverse("community:resident-create"), _("Admit"))],
-            intro=_(
-                "Care is for working-age intellectually, mentally or severely disabled people (the rule list in force)."
-            ),
-            status=status,
+    def act(self, data: dict[str, Any]) -> CareResident:
+        return actions.resident_admit(
+            actor=self.request.user,
+            institution_id=data["institution"],
+            person_id=person_id_for(self.request.user, data["id_number"]),
+            mode=data["mode"],
+            admitted_on=data["admitted_on"],
+            monthly_fee=data["monthly_fee"],
+            review_on=data["review_on"],
         )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._page(request, self._form(request))
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = self._form(request, request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            r = attempt(
-                form,
-                lambda: actions.resident_admit(
-                    actor=request.user,
-                    institution_id=d["institution"],
-                    person_id=person_id_for(request.user, d["id_number"]),
-                    mode=d["mode"],
-                    admitted_on=d["admitted_on"],
-                    monthly_fee=d["monthly_fee"],
-                    review_on=d["review_on"],
-                ),
-            )
-            if r is not None:
-                messages.success(request, _("Resident admitted."))
-                return redirect("community:resident-detail", resident_id=r.pk)
-        return self._page(request, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return _resident_url(result.pk)
 
 
 class ResidentDetailView(CanlianView):
@@ -222,126 +214,80 @@ class ResidentDetailView(CanlianView):
         )
 
 
-class AllowanceCreateView(CanlianView):
+class AllowanceCreateView(ActionFormView):
     required_permission = RECORD
     http_method_names = ["post"]
+    form_class = AllowanceForm
+    success_message = gettext_lazy(
+        "Allowance recorded: regenerate the fee statements of the months it changes."
+    )
 
-    def post(self, request: HttpRequest, resident_id: int) -> HttpResponse:
-        r = CareResident.objects.get_for_user(request.user, RECORD, pk=resident_id)
-        form = AllowanceForm(request.POST)
-        if form.is_valid():
-            if attempt(
-                form,
-                lambda: actions.allowance_record(actor=request.user, resident_id=r.pk, **form.cleaned_data),
-            ):
-                messages.success(
-                    request, _("Allowance recorded: regenerate the fee statements of the months it changes.")
-                )
-                return redirect("community:resident-detail", resident_id=r.pk)
-        return ResidentDetailView().get(request, r.pk, allowance_form=form, status=400)
+    @cached_property
+    def resident(self) -> CareResident:
+        return CareResident.objects.get_for_user(self.request.user, RECORD, pk=self.kwargs["resident_id"])
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.allowance_record(actor=self.request.user, resident_id=self.resident.pk, **data)
+
+    def get_success_url(self, result: Any) -> str:
+        return _resident_url(self.resident.pk)
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return ResidentDetailView().get(self.request, self.resident.pk, allowance_form=form, status=status)
 
 
-class ResidentDischargeView(CanlianView):
+class ResidentDischargeView(FormPage):
     required_permission = RECORD
+    block_title = gettext_lazy("Discharge")
+    success_message = gettext_lazy("Resident discharged.")
 
-    def _page(
-        self, request: HttpRequest, r: CareResident, form: DischargeForm, status: int = 200
-    ) -> HttpResponse:
-        return page(
-            request,
-            _("Discharge %(name)s") % {"name": r.person.name},
-            status=status,
-            forms=[
-                FormBlock(
-                    _("Discharge"),
-                    form,
-                    reverse("community:resident-discharge", kwargs={"resident_id": r.pk}),
-                    _("Save"),
-                )
-            ],
-        )
-
-    def _get(self, request: HttpRequest, resident_id: int) -> CareResident:
+    @cached_property
+    def resident(self) -> CareResident:
         return CareResident.objects.select_related("person").get_for_user(
-            request.user, RECORD, pk=resident_id
+            self.request.user, RECORD, pk=self.kwargs["resident_id"]
         )
 
-    def get(self, request: HttpRequest, resident_id: int) -> HttpResponse:
-        return self._page(
-            request,
-            self._get(request, resident_id),
-            DischargeForm(initial={"discharged_on": timezone.localdate()}),
+    def title(self) -> str:
+        return _("Discharge %(name)s") % {"name": self.resident.person.name}
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return DischargeForm(data, initial={"discharged_on": timezone.localdate()})
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.resident_discharge(
+            actor=self.request.user,
+            resident_id=self.resident.pk,
+            discharged_on=data["discharged_on"],
+            reason=data["reason"],
         )
 
-    def post(self, request: HttpRequest, resident_id: int) -> HttpResponse:
-        r = self._get(request, resident_id)
-        form = DischargeForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            if attempt(
-                form,
-                lambda: actions.resident_discharge(
-                    actor=request.user, resident_id=r.pk, discharged_on=d["discharged_on"], reason=d["reason"]
-                ),
-            ):
-                messages.success(request, _("Resident discharged."))
-                return redirect("community:resident-detail", resident_id=r.pk)
-        return self._page(request, r, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return _resident_url(self.resident.pk)
 
 
-class ResidentImportView(CanlianView):
+class ResidentImportView(ImportPageView):
     required_permission = RECORD
+    intro = gettext_lazy(
+        "Columns: 身份证号, 姓名, 托养方式 (寄宿/日间/居家), 入住日期, 月收费. If any row is wrong nothing is saved."
+    )
 
-    def _page(
-        self, request: HttpRequest, inst: Institution, form: Any, errors: Any = None, status: int = 200
-    ) -> HttpResponse:
-        return page(
-            request,
-            _("Import residents: %(inst)s") % {"inst": inst.name},
-            errors=errors,
-            status=status,
-            intro=_(
-                "Columns: 身份证号, 姓名, 托养方式 (寄宿/日间/居家), 入住日期, 月收费. If any row is wrong nothing is saved."
-            ),
-            forms=[
-                FormBlock(
-                    _("File"),
-                    form,
-                    reverse("community:resident-import", kwargs={"care_institution_id": inst.pk}),
-                    _("Upload"),
-                    multipart=True,
-                )
-            ],
+    @cached_property
+    def inst(self) -> Institution:
+        return care_institution(self.request.user, self.kwargs["care_institution_id"], RECORD)
+
+    def title(self) -> str:
+        return _("Import residents: %(inst)s") % {"inst": self.inst.name}
+
+    def run(self, path: str, name: str, data: dict[str, Any]) -> Any:
+        return imports.residents_import(
+            actor=self.request.user, institution_id=self.inst.pk, path=path, name=name
         )
 
-    def get(self, request: HttpRequest, care_institution_id: int) -> HttpResponse:
-        return self._page(request, care_institution(request.user, care_institution_id, RECORD), UploadForm())
+    def get_success_message(self, result: Any) -> str:
+        return _("%(n)s residents admitted.") % {"n": result}
 
-    def post(self, request: HttpRequest, care_institution_id: int) -> HttpResponse:
-        inst = care_institution(request.user, care_institution_id, RECORD)
-        form = UploadForm(request.POST, request.FILES)
-        errors: list = []
-        if form.is_valid():
-            try:
-                n = uploaded(
-                    request,
-                    form,
-                    lambda p, name: imports.residents_import(
-                        actor=request.user, institution_id=inst.pk, path=p, name=name
-                    ),
-                )
-            except (NotFound, PermissionDenied):
-                raise
-            except ValidationFailed as exc:
-                errors = exc.errors or []
-                if not errors:
-                    form.add_error(None, exc.message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("%(n)s residents admitted.") % {"n": n})
-                return redirect("community:statement-list", care_institution_id=inst.pk)
-        return self._page(request, inst, form, errors, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:statement-list", kwargs={"care_institution_id": self.inst.pk})
 
 
 class ResidentExportView(CanlianView):
@@ -512,26 +458,25 @@ class CareBatchListView(CanlianView):
         )
 
 
-class CareBatchGenerateView(CanlianView):
+class CareBatchGenerateView(ActionFormView):
     required_permission = PAY
     http_method_names = ["post"]
+    success_message = gettext_lazy("Care subsidy batch generated.")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = InstitutionYearForm(
-            request.POST, institutions=selectors.institutions_for(request.user, CARE_KINDS, PAY)[:300]
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        institutions = selectors.institutions_for(self.request.user, CARE_KINDS, PAY)[:300]
+        return InstitutionYearForm(data, institutions=institutions)
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.care_subsidy_generate(
+            actor=self.request.user, institution_id=data["institution"], year=data["year"]
         )
-        if form.is_valid():
-            d = form.cleaned_data
-            b = attempt(
-                form,
-                lambda: actions.care_subsidy_generate(
-                    actor=request.user, institution_id=d["institution"], year=d["year"]
-                ),
-            )
-            if b is not None:
-                messages.success(request, _("Care subsidy batch generated."))
-                return redirect("community:care-batch-detail", care_batch_id=b.pk)
-        return CareBatchListView().get(request, form=form, status=400)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:care-batch-detail", kwargs={"care_batch_id": result.pk})
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return CareBatchListView().get(self.request, form=form, status=status)
 
 
 class CareBatchDetailView(CanlianView):

@@ -12,7 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.permissions import Perm
 from canlian.domains.community import actions, exports, imports, selectors
@@ -22,7 +24,6 @@ from canlian.domains.community.forms import (
     HomeForm,
     MemberForm,
     ServiceForm,
-    UploadForm,
 )
 from canlian.domains.community.models import (
     Home,
@@ -31,10 +32,10 @@ from canlian.domains.community.models import (
     HomeMember,
     WageLine,
 )
-from canlian.domains.community.views._base import attempt, day_of, download, person_id_for, uploaded
-from canlian.domains.community.views.page import Cell, FormBlock, Table, page
+from canlian.domains.community.views._base import FormPage, ImportPageView, day_of, download, person_id_for
+from canlian.domains.community.views.page import Cell, Table, page
 from canlian.platform.access import may, scope_roots
-from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 from canlian.platform.views import CanlianView
 
 VIEW, RECORD, MANAGE = Perm.COMMUNITY_VIEW, Perm.COMMUNITY_RECORD, Perm.COMMUNITY_MANAGE
@@ -116,6 +117,10 @@ def overview_figures(user: Any, region_code: str, today: dt.date) -> tuple[list[
     return figures, sentence
 
 
+def _home_url(home_id: int) -> str:
+    return reverse("community:home-detail", kwargs={"home_id": home_id})
+
+
 class IndexView(CanlianView):
     required_permission = VIEW
 
@@ -161,7 +166,7 @@ class HomeListView(CanlianView):
         for h in homes:
             active = h.opened_on <= today and (h.closed_on is None or h.closed_on >= today)
             table.add(
-                Cell(h.institution.name, reverse("community:home-detail", kwargs={"home_id": h.pk})),
+                Cell(h.institution.name, _home_url(h.pk)),
                 h.region_code,
                 h.get_construction_model_display(),
                 h.opened_on,
@@ -175,43 +180,33 @@ class HomeListView(CanlianView):
         return page(request, _("Homes"), tables=[table], links=links)
 
 
-class HomeCreateView(CanlianView):
+class HomeCreateView(FormPage):
     required_permission = MANAGE
+    block_title = gettext_lazy("Home")
+    success_message = gettext_lazy("Home saved.")
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._page(request, HomeForm(functions=_function_choices()))
+    def title(self) -> str:
+        return _("New home")
 
-    def _page(self, request: HttpRequest, form: HomeForm, status: int = 200) -> HttpResponse:
-        return page(
-            request,
-            _("New home"),
-            forms=[FormBlock(_("Home"), form, reverse("community:home-create"), _("Save"))],
-            status=status,
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return HomeForm(data, functions=_function_choices())
+
+    def act(self, data: dict[str, Any]) -> Home:
+        return actions.home_create(
+            actor=self.request.user,
+            name=data["name"],
+            code=data["code"],
+            region_code=data["region_code"],
+            construction_model=data["construction_model"],
+            opened_on=data["opened_on"],
+            capacity=data["capacity"],
+            staff_count=data["staff_count"],
+            functions=data["functions"],
+            demonstration=data["demonstration"],
         )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = HomeForm(request.POST, functions=_function_choices())
-        if form.is_valid():
-            d = form.cleaned_data
-            home = attempt(
-                form,
-                lambda: actions.home_create(
-                    actor=request.user,
-                    name=d["name"],
-                    code=d["code"],
-                    region_code=d["region_code"],
-                    construction_model=d["construction_model"],
-                    opened_on=d["opened_on"],
-                    capacity=d["capacity"],
-                    staff_count=d["staff_count"],
-                    functions=d["functions"],
-                    demonstration=d["demonstration"],
-                ),
-            )
-            if home is not None:
-                messages.success(request, _("Home saved."))
-                return redirect("community:home-detail", home_id=home.pk)
-        return self._page(request, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return _home_url(result.pk)
 
 
 class HomeDetailView(CanlianView):
@@ -314,156 +309,78 @@ class HomeDetailView(CanlianView):
         return page(request, home.institution.name, figures=figures, tables=[mt, st, at, sub], links=links)
 
 
-class MemberCreateView(CanlianView):
+class _HomeForm(FormPage):
+    """A form of one home (``home_id``) on its own page; done, the home's page."""
+
     required_permission = RECORD
 
-    def _page(self, request: HttpRequest, home: Home, form: MemberForm, status: int = 200) -> HttpResponse:
-        return page(
-            request,
-            _("Enrol a member: %(home)s") % {"home": home.institution.name},
-            intro=_(
-                "Members are intellectually, mentally or severely physically disabled people (the rule list in force)."
-            ),
-            forms=[
-                FormBlock(
-                    _("Member"),
-                    form,
-                    reverse("community:member-create", kwargs={"home_id": home.pk}),
-                    _("Enrol"),
-                )
-            ],
-            status=status,
+    @cached_property
+    def home(self) -> Home:
+        return _home(self.request.user, self.kwargs["home_id"], RECORD)
+
+    def get_success_url(self, result: Any) -> str:
+        return _home_url(self.home.pk)
+
+
+class MemberCreateView(_HomeForm):
+    block_title, submit = gettext_lazy("Member"), gettext_lazy("Enrol")
+    intro = gettext_lazy(
+        "Members are intellectually, mentally or severely physically disabled people (the rule list in force)."
+    )
+    success_message = gettext_lazy("Member enrolled.")
+
+    def title(self) -> str:
+        return _("Enrol a member: %(home)s") % {"home": self.home.institution.name}
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return MemberForm(data, initial={"starts_on": timezone.localdate()})
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.member_enrol(
+            actor=self.request.user,
+            home_id=self.home.pk,
+            person_id=person_id_for(self.request.user, data["id_number"]),
+            starts_on=data["starts_on"],
         )
 
-    def get(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        return self._page(
-            request,
-            _home(request.user, home_id, RECORD),
-            MemberForm(initial={"starts_on": timezone.localdate()}),
-        )
 
-    def post(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        home = _home(request.user, home_id, RECORD)
-        form = MemberForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            member = attempt(
-                form,
-                lambda: actions.member_enrol(
-                    actor=request.user,
-                    home_id=home.pk,
-                    person_id=person_id_for(request.user, d["id_number"]),
-                    starts_on=d["starts_on"],
-                ),
-            )
-            if member is not None:
-                messages.success(request, _("Member enrolled."))
-                return redirect("community:home-detail", home_id=home.pk)
-        return self._page(request, home, form, status=400)
-
-
-class MemberEndView(CanlianView):
+class MemberEndView(FormPage):
     required_permission = RECORD
+    block_title = gettext_lazy("End")
+    success_message = gettext_lazy("Membership ended.")
 
-    def _page(
-        self, request: HttpRequest, member: HomeMember, form: EndForm, status: int = 200
-    ) -> HttpResponse:
-        return page(
-            request,
-            _("End the membership of %(name)s") % {"name": member.person.name},
-            forms=[
-                FormBlock(
-                    _("End"),
-                    form,
-                    reverse("community:member-end", kwargs={"home_member_id": member.pk}),
-                    _("Save"),
-                )
-            ],
-            status=status,
-        )
-
-    def _member(self, request: HttpRequest, home_member_id: int) -> HomeMember:
+    @cached_property
+    def member(self) -> HomeMember:
         return HomeMember.objects.select_related("person").get_for_user(
-            request.user, RECORD, pk=home_member_id
+            self.request.user, RECORD, pk=self.kwargs["home_member_id"]
         )
 
-    def get(self, request: HttpRequest, home_member_id: int) -> HttpResponse:
-        return self._page(
-            request, self._member(request, home_member_id), EndForm(initial={"ends_on": timezone.localdate()})
+    def title(self) -> str:
+        return _("End the membership of %(name)s") % {"name": self.member.person.name}
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return EndForm(data, initial={"ends_on": timezone.localdate()})
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.member_end(
+            actor=self.request.user, member_id=self.member.pk, ends_on=data["ends_on"], reason=data["reason"]
         )
 
-    def post(self, request: HttpRequest, home_member_id: int) -> HttpResponse:
-        member = self._member(request, home_member_id)
-        form = EndForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            if attempt(
-                form,
-                lambda: actions.member_end(
-                    actor=request.user, member_id=member.pk, ends_on=d["ends_on"], reason=d["reason"]
-                ),
-            ):
-                messages.success(request, _("Membership ended."))
-                return redirect("community:home-detail", home_id=member.home_id)
-        return self._page(request, member, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return _home_url(self.member.home_id)
 
 
-class MemberImportView(CanlianView):
-    required_permission = RECORD
+class MemberImportView(ImportPageView, _HomeForm):
+    intro = gettext_lazy("Columns: 身份证号, 姓名, 入会日期. If any row is wrong nothing is saved.")
 
-    def _page(
-        self,
-        request: HttpRequest,
-        home: Home,
-        form: UploadForm,
-        errors: list | None = None,
-        status: int = 200,
-    ) -> HttpResponse:
-        return page(
-            request,
-            _("Import members: %(home)s") % {"home": home.institution.name},
-            intro=_("Columns: 身份证号, 姓名, 入会日期. If any row is wrong nothing is saved."),
-            forms=[
-                FormBlock(
-                    _("File"),
-                    form,
-                    reverse("community:member-import", kwargs={"home_id": home.pk}),
-                    _("Upload"),
-                    multipart=True,
-                )
-            ],
-            errors=errors,
-            status=status,
-        )
+    def title(self) -> str:
+        return _("Import members: %(home)s") % {"home": self.home.institution.name}
 
-    def get(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        return self._page(request, _home(request.user, home_id, RECORD), UploadForm())
+    def run(self, path: str, name: str, data: dict[str, Any]) -> Any:
+        return imports.members_import(actor=self.request.user, home_id=self.home.pk, path=path, name=name)
 
-    def post(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        home = _home(request.user, home_id, RECORD)
-        form = UploadForm(request.POST, request.FILES)
-        errors: list = []
-        if form.is_valid():
-            try:
-                n = uploaded(
-                    request,
-                    form,
-                    lambda path, name: imports.members_import(
-                        actor=request.user, home_id=home.pk, path=path, name=name
-                    ),
-                )
-            except (NotFound, PermissionDenied):
-                raise
-            except ValidationFailed as exc:
-                errors = exc.errors or []
-                if not errors:
-                    form.add_error(None, exc.message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("%(n)s members enrolled.") % {"n": n})
-                return redirect("community:home-detail", home_id=home.pk)
-        return self._page(request, home, form, errors, status=400)
+    def get_success_message(self, result: Any) -> str:
+        return _("%(n)s members enrolled.") % {"n": result}
 
 
 class MemberExportView(CanlianView):
@@ -563,120 +480,55 @@ class AttendanceAllView(CanlianView):
         )
 
 
-class AttendanceUploadView(CanlianView):
-    required_permission = RECORD
+class AttendanceUploadView(MemberImportView):
+    form_class = AttendanceUploadForm
+    testid = "attendance-upload-form"
+    intro = gettext_lazy(
+        "Either one row per member and day with the columns 身份证号, 姓名 and 日期, or a month grid: 身份证号, 姓名, then the columns 1 to 31 with a mark (√) on each day attended. If any row is wrong nothing is saved; days already recorded are skipped."
+    )
 
-    def _page(
-        self, request: HttpRequest, home: Home, form: Any, errors: list | None = None, status: int = 200
-    ) -> HttpResponse:
-        return page(
-            request,
-            _("Upload attendance: %(home)s") % {"home": home.institution.name},
-            intro=_(
-                "Either one row per member and day with the columns 身份证号, 姓名 and 日期, or a month grid: 身份证号, 姓名, then the columns 1 to 31 with a mark (√) on each day attended. If any row is wrong nothing is saved; days already recorded are skipped."
-            ),
-            forms=[
-                FormBlock(
-                    _("File"),
-                    form,
-                    reverse("community:attendance-upload", kwargs={"home_id": home.pk}),
-                    _("Upload"),
-                    multipart=True,
-                    testid="attendance-upload-form",
-                )
-            ],
-            links=[(_("Sign-in page"), reverse("community:attendance-tablet", kwargs={"home_id": home.pk}))],
-            errors=errors,
-            status=status,
+    def title(self) -> str:
+        return _("Upload attendance: %(home)s") % {"home": self.home.institution.name}
+
+    def links(self) -> list[tuple[Any, str]]:
+        return [(_("Sign-in page"), reverse("community:attendance-tablet", kwargs={"home_id": self.home.pk}))]
+
+    def run(self, path: str, name: str, data: dict[str, Any]) -> Any:
+        return imports.attendance_import(
+            actor=self.request.user, home_id=self.home.pk, path=path, name=name, month=data["month"] or None
         )
 
-    def get(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        return self._page(request, _home(request.user, home_id, RECORD), AttendanceUploadForm())
+    def get_success_message(self, result: Any) -> str:
+        return _("%(rows)s member-days read: %(added)s recorded, %(skipped)s already recorded.") % result
 
-    def post(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        home = _home(request.user, home_id, RECORD)
-        form = AttendanceUploadForm(request.POST, request.FILES)
-        errors: list = []
-        if form.is_valid():
-            try:
-                result = uploaded(
-                    request,
-                    form,
-                    lambda path, name: imports.attendance_import(
-                        actor=request.user,
-                        home_id=home.pk,
-                        path=path,
-                        name=name,
-                        month=form.cleaned_data["month"] or None,
-                    ),
-                )
-            except (NotFound, PermissionDenied):
-                raise
-            except ValidationFailed as exc:
-                errors = exc.errors or []
-                if not errors:
-                    form.add_error(None, exc.message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("%(rows)s member-days read: %(added)s recorded, %(skipped)s already recorded.")
-                    % result,
-                )
-                return redirect("community:attendance-upload", home_id=home.pk)
-        return self._page(request, home, form, errors, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:attendance-upload", kwargs={"home_id": self.home.pk})
 
 
-class ServiceCreateView(CanlianView):
-    required_permission = RECORD
+class ServiceCreateView(_HomeForm):
+    block_title = gettext_lazy("Service")
+    success_message = gettext_lazy("Service recorded.")
 
-    def _form(self, home: Home, data: Any = None) -> ServiceForm:
+    def title(self) -> str:
+        return _("Record a service: %(home)s") % {"home": self.home.institution.name}
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
         return ServiceForm(
             data,
-            functions=[(f.code, _(f.name)) for f in home.functions.all()],
+            functions=[(f.code, _(f.name)) for f in self.home.functions.all()],
             initial={"on": timezone.localdate()},
         )
 
-    def _page(self, request: HttpRequest, home: Home, form: ServiceForm, status: int = 200) -> HttpResponse:
-        return page(
-            request,
-            _("Record a service: %(home)s") % {"home": home.institution.name},
-            forms=[
-                FormBlock(
-                    _("Service"),
-                    form,
-                    reverse("community:service-create", kwargs={"home_id": home.pk}),
-                    _("Save"),
-                )
-            ],
-            status=status,
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.service_record(
+            actor=self.request.user,
+            home_id=self.home.pk,
+            function=data["function"],
+            on=data["on"],
+            title=data["title"],
+            quantity=data["quantity"],
+            participants=data["participants"],
         )
-
-    def get(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        home = _home(request.user, home_id, RECORD)
-        return self._page(request, home, self._form(home))
-
-    def post(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        home = _home(request.user, home_id, RECORD)
-        form = self._form(home, request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            if attempt(
-                form,
-                lambda: actions.service_record(
-                    actor=request.user,
-                    home_id=home.pk,
-                    function=d["function"],
-                    on=d["on"],
-                    title=d["title"],
-                    quantity=d["quantity"],
-                    participants=d["participants"],
-                ),
-            ):
-                messages.success(request, _("Service recorded."))
-                return redirect("community:home-detail", home_id=home.pk)
-        return self._page(request, home, form, status=400)
 
 
 class CoverageView(CanlianView):

@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -25,9 +23,8 @@ from canlian.domains.community.models import (
     StarBand,
     StarCriterion,
 )
-from canlian.domains.community.views._base import attempt
 from canlian.domains.community.views.page import FormBlock, Table, page
-from canlian.platform.views import CanlianView
+from canlian.platform.views import ActionFormView, CanlianView
 from canlian.programs.models import Program
 from canlian.programs.rules.engine import build_rules
 
@@ -161,40 +158,32 @@ class RulesView(CanlianView):
         )
 
 
-class _Save(CanlianView):
+class _Save(ActionFormView):
     required_permission = MANAGE
     http_method_names = ["post"]
-    form_class: Any = None
+    success_url = "community:rules"
     key = ""
 
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = self.form_class(request.POST)
-        if form.is_valid():
-            if attempt(form, lambda: self.call(request, form.cleaned_data)):
-                messages.success(request, _("Saved."))
-                return redirect("community:rules")
-        return RulesView().get(request, forms={self.key: form}, status=400)
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return RulesView().get(self.request, forms={self.key: form}, status=status)
 
 
 class RulesSaveView(_Save):
     form_class, key = RulesForm, "rules"
 
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        return actions.rules_save(actor=request.user, **data)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.rules_save(actor=self.request.user, **data)
 
 
 class FeeRuleSaveView(_Save):
     form_class, key = FeeRuleForm, "fee"
 
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        return actions.fee_rule_save(actor=request.user, **data)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.fee_rule_save(actor=self.request.user, **data)
 
 
 class CareStandardSaveView(_Save):
     form_class, key = CareStandardForm, "care"
 
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        return actions.care_standard_save(actor=request.user, **data)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.care_standard_save(actor=self.request.user, **data)

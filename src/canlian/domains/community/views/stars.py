@@ -14,7 +14,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.permissions import Perm
 from canlian.domains.community import actions, selectors
@@ -28,11 +30,11 @@ from canlian.domains.community.forms import (
     StarCriteriaForm,
 )
 from canlian.domains.community.models import FundingBatch, FundingStandard, Home, StarAssessment, StarEvidence
-from canlian.domains.community.views._base import attempt
+from canlian.domains.community.views._base import FormPage
 from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
 from canlian.platform.access import may, scope_roots
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
-from canlian.platform.views import CanlianView
+from canlian.platform.views import ActionFormView, CanlianView
 
 VIEW, MANAGE, PAY, APPROVE = (
     Perm.COMMUNITY_VIEW,
@@ -42,74 +44,62 @@ VIEW, MANAGE, PAY, APPROVE = (
 )
 
 
-class AssessmentCreateView(CanlianView):
+class AssessmentCreateView(FormPage):
     required_permission = MANAGE
+    block_title = gettext_lazy("Scores")
+    intro = gettext_lazy(
+        "The weighted score gives the stars from the score bands in force; a confirmed assessment sets the next year's funding."
+    )
 
-    def _home(self, request: HttpRequest, home_id: int) -> Home:
-        return Home.objects.select_related("institution").get_for_user(request.user, MANAGE, pk=home_id)
-
-    def _page(
-        self, request: HttpRequest, home: Home, form: AssessmentForm, status: int = 200
-    ) -> HttpResponse:
-        return page(
-            request,
-            _("Star assessment: %(home)s") % {"home": home.institution.name},
-            intro=_(
-                "The weighted score gives the stars from the score bands in force; a confirmed assessment sets the next year's funding."
-            ),
-            forms=[
-                FormBlock(
-                    _("Scores"),
-                    form,
-                    reverse("community:assessment-create", kwargs={"home_id": home.pk}),
-                    _("Save"),
-                )
-            ],
-            status=status,
+    @cached_property
+    def home(self) -> Home:
+        return Home.objects.select_related("institution").get_for_user(
+            self.request.user, MANAGE, pk=self.kwargs["home_id"]
         )
 
-    def get(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        home = self._home(request, home_id)
-        today = timezone.localdate()
-        form = AssessmentForm(
-            criteria=criteria_for(home.region_code, today), initial={"year": today.year, "assessed_on": today}
-        )
-        return self._page(request, home, form)
-
-    def post(self, request: HttpRequest, home_id: int) -> HttpResponse:
-        home = self._home(request, home_id)
-        day = request.POST.get("assessed_on") or timezone.localdate().isoformat()
+    @cached_property
+    def criteria(self) -> Any:
+        """The criteria in force on the day assessed (today on the empty form)."""
+        day = self.request.POST.get("assessed_on") or timezone.localdate().isoformat()
         try:
-            criteria = criteria_for(home.region_code, timezone.datetime.fromisoformat(day[:10]).date())
+            return criteria_for(self.home.region_code, timezone.datetime.fromisoformat(day[:10]).date())
         except ValueError:
-            criteria = criteria_for(home.region_code, timezone.localdate())
-        form = AssessmentForm(request.POST, criteria=criteria)
-        if form.is_valid():
-            d = form.cleaned_data
-            scores = {c.code: d[f"score_{c.code}"] for c in criteria}
-            a = attempt(
-                form,
-                lambda: actions.assessment_save(
-                    actor=request.user,
-                    home_id=home.pk,
-                    year=d["year"],
-                    assessed_on=d["assessed_on"],
-                    scores=scores,
-                    assessors=d["assessors"],
-                ),
-            )
-            if a is not None:
-                messages.success(
-                    request,
-                    _("Assessment saved: %(score)s points, %(stars)s stars.")
-                    % {"score": a.total_score, "stars": a.stars},
-                )
-                return redirect("community:assessment-detail", star_assessment_id=a.pk)
-        return self._page(request, home, form, status=400)
+            return criteria_for(self.home.region_code, timezone.localdate())
+
+    def title(self) -> str:
+        return _("Star assessment: %(home)s") % {"home": self.home.institution.name}
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        today = timezone.localdate()
+        return AssessmentForm(
+            data, criteria=self.criteria, initial={"year": today.year, "assessed_on": today}
+        )
+
+    def act(self, data: dict[str, Any]) -> StarAssessment:
+        return actions.assessment_save(
+            actor=self.request.user,
+            home_id=self.home.pk,
+            year=data["year"],
+            assessed_on=data["assessed_on"],
+            scores={c.code: data[f"score_{c.code}"] for c in self.criteria},
+            assessors=data["assessors"],
+        )
+
+    def get_success_message(self, result: Any) -> str:
+        return _("Assessment saved: %(score)s points, %(stars)s stars.") % {
+            "score": result.total_score,
+            "stars": result.stars,
+        }
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:assessment-detail", kwargs={"star_assessment_id": result.pk})
 
 
-class AssessmentDetailView(CanlianView):
+class AssessmentDetailView(ActionFormView):
+    """An assessment with its scores and evidence photos; POST adds a photo."""
+
     required_permission = VIEW
+    success_message = gettext_lazy("Photo added.")
 
     def _get(self, request: HttpRequest, star_assessment_id: int, action: str = VIEW) -> StarAssessment:
         return StarAssessment.objects.select_related("home__institution").get_for_user(
@@ -176,23 +166,24 @@ class AssessmentDetailView(CanlianView):
             status=status,
         )
 
-    def post(self, request: HttpRequest, star_assessment_id: int) -> HttpResponse:
-        a = self._get(request, star_assessment_id, MANAGE)
-        form = EvidenceForm(request.POST, request.FILES)
-        if form.is_valid():
-            added = attempt(
-                form,
-                lambda: actions.evidence_add(
-                    actor=request.user,
-                    assessment_id=a.pk,
-                    photo=form.cleaned_data["photo"],
-                    caption=form.cleaned_data["caption"],
-                ),
-            )
-            if added is not None:
-                messages.success(request, _("Photo added."))
-                return redirect("community:assessment-detail", star_assessment_id=a.pk)
-        return self.get(request, star_assessment_id, form=form, status=400)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        """The evidence form (POST only): the assessment must be one the user manages."""
+        self.assessment = self._get(self.request, self.kwargs["star_assessment_id"], MANAGE)
+        return EvidenceForm(data, files)
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.evidence_add(
+            actor=self.request.user,
+            assessment_id=self.assessment.pk,
+            photo=data["photo"],
+            caption=data["caption"],
+        )
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:assessment-detail", kwargs={"star_assessment_id": self.assessment.pk})
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return self.get(self.request, self.assessment.pk, form=form, status=status)
 
 
 class AssessmentConfirmView(CanlianView):
@@ -285,38 +276,38 @@ class FundingListView(CanlianView):
         )
 
 
-class FundingGenerateView(CanlianView):
+class _FundingListForm(ActionFormView):
+    """A form of the funding list: refused, the list again with the form (``key``)."""
+
+    http_method_names = ["post"]
+    key = ""
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return FundingListView().get(self.request, status=status, **{self.key: form})
+
+
+class FundingGenerateView(_FundingListForm):
     required_permission = PAY
-    http_method_names = ["post"]
+    form_class, key = FundingForm, "form"
+    success_message = gettext_lazy("Funding batch generated.")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = FundingForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            batch = attempt(
-                form,
-                lambda: actions.funding_generate(
-                    actor=request.user, region_code=d["region_code"], year=d["year"]
-                ),
-            )
-            if batch is not None:
-                messages.success(request, _("Funding batch generated."))
-                return redirect("community:funding-detail", funding_batch_id=batch.pk)
-        return FundingListView().get(request, form=form, status=400)
+    def act(self, data: dict[str, Any]) -> FundingBatch:
+        return actions.funding_generate(
+            actor=self.request.user, region_code=data["region_code"], year=data["year"]
+        )
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:funding-detail", kwargs={"funding_batch_id": result.pk})
 
 
-class FundingStandardView(CanlianView):
+class FundingStandardView(_FundingListForm):
     required_permission = MANAGE
-    http_method_names = ["post"]
+    form_class, key = FundingStandardForm, "std_form"
+    success_url = "community:funding-list"
+    success_message = gettext_lazy("Standard saved.")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = FundingStandardForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            if attempt(form, lambda: actions.funding_standard_save(actor=request.user, **d)):
-                messages.success(request, _("Standard saved."))
-                return redirect("community:funding-list")
-        return FundingListView().get(request, std_form=form, status=400)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.funding_standard_save(actor=self.request.user, **data)
 
 
 class FundingDetailView(CanlianView):
@@ -537,51 +528,65 @@ class StarRulesView(CanlianView):
         )
 
 
-class StarCriteriaSaveView(CanlianView):
+class _StarRulesForm(ActionFormView):
+    """A form of the star rules page (criteria or bands of a region from a year): a row's refusal
+    on that row's field; refused, the page again with the form (``key``)."""
+
     required_permission = MANAGE
     http_method_names = ["post"]
+    key = ""
+    form: Any = None
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        rows = sum(1 for k in request.POST if k.startswith("code_"))
-        form = StarCriteriaForm(request.POST, rows=max(rows, 1))
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                actions.star_criteria_save(
-                    actor=request.user, region_code=d["region_code"], year=d["year"], criteria=form.criteria()
-                )
-            except (NotFound, PermissionDenied):
-                raise
-            except DomainError as exc:
-                _rows_to_form(form, exc, lambda e: f"{e.field}_{e.row - 1}")
-            else:
-                messages.success(request, _("Star criteria saved."))
-                return redirect(
-                    reverse("community:star-rules") + f"?region_code={d['region_code']}&year={d['year']}"
-                )
-        return StarRulesView().get(request, criteria_form=form, status=400)
+    def row_field(self, error: Any) -> str:
+        raise NotImplementedError
+
+    def form_error(self, form: Any, exc: DomainError) -> None:
+        _rows_to_form(form, exc, self.row_field)
+
+    def get_success_url(self, result: Any) -> str:
+        d = self.form.cleaned_data
+        return reverse("community:star-rules") + f"?region_code={d['region_code']}&year={d['year']}"
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return StarRulesView().get(self.request, status=status, **{self.key: form})
 
 
-class StarBandsSaveView(CanlianView):
-    required_permission = MANAGE
-    http_method_names = ["post"]
+class StarCriteriaSaveView(_StarRulesForm):
+    key = "criteria_form"
+    success_message = gettext_lazy("Star criteria saved.")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = StarBandsForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            bands = form.bands()
-            try:
-                actions.star_bands_save(
-                    actor=request.user, region_code=d["region_code"], year=d["year"], bands=bands
-                )
-            except (NotFound, PermissionDenied):
-                raise
-            except DomainError as exc:
-                _rows_to_form(form, exc, lambda e: f"{e.field}_{bands[e.row - 1]['stars']}")
-            else:
-                messages.success(request, _("Star bands saved."))
-                return redirect(
-                    reverse("community:star-rules") + f"?region_code={d['region_code']}&year={d['year']}"
-                )
-        return StarRulesView().get(request, bands_form=form, status=400)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        rows = sum(1 for k in self.request.POST if k.startswith("code_"))
+        self.form = StarCriteriaForm(data, rows=max(rows, 1))
+        return self.form
+
+    def row_field(self, error: Any) -> str:
+        return f"{error.field}_{error.row - 1}"
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.star_criteria_save(
+            actor=self.request.user,
+            region_code=data["region_code"],
+            year=data["year"],
+            criteria=self.form.criteria(),
+        )
+
+
+class StarBandsSaveView(_StarRulesForm):
+    key = "bands_form"
+    success_message = gettext_lazy("Star bands saved.")
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        self.form = StarBandsForm(data)
+        return self.form
+
+    def row_field(self, error: Any) -> str:
+        return f"{error.field}_{self.form.bands()[error.row - 1]['stars']}"
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.star_bands_save(
+            actor=self.request.user,
+            region_code=data["region_code"],
+            year=data["year"],
+            bands=self.form.bands(),
+        )

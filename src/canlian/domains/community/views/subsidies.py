@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +17,11 @@ from canlian.domains.community import actions, exports, selectors
 from canlian.domains.community.actions.subsidies import SUBSIDY_KINDS
 from canlian.domains.community.forms import SubsidyApplicationForm, SubsidyBatchForm, SubsidyStandardForm
 from canlian.domains.community.models import InstitutionSubsidyBatch
-from canlian.domains.community.views._base import attempt, download, int_or_none
+from canlian.domains.community.views._base import download, int_or_none
 from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
 from canlian.domains.community.views.stars import _BatchStep
 from canlian.platform.access import may, scope_roots
-from canlian.platform.views import CanlianView
+from canlian.platform.views import ActionFormView, CanlianView
 
 VIEW, RECORD, MANAGE, PAY, APPROVE = (
     Perm.COMMUNITY_VIEW,
@@ -174,66 +172,48 @@ class SubsidyExportView(CanlianView):
         return download(data, f"institution-subsidies-{year or 'all'}.xlsx")
 
 
-class _ListPost(CanlianView):
+class _ListPost(ActionFormView):
+    """A form of the list page: refused, the list page again with the form and its errors."""
+
     http_method_names = ["post"]
+    success_url = "community:subsidy-list"
     key = ""
 
-    def form(self, request: HttpRequest) -> Any:
-        raise NotImplementedError
-
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-    def done(self, result: Any) -> HttpResponse:
-        return redirect("community:subsidy-list")
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = self.form(request)
-        if form.is_valid():
-            result = attempt(form, lambda: self.call(request, form.cleaned_data))
-            if result is not None:
-                messages.success(request, _("Saved."))
-                return self.done(result)
-        return SubsidyListView().get(request, forms={self.key: form}, status=400)
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return SubsidyListView().get(self.request, forms={self.key: form}, status=status)
 
 
 class SubsidyGenerateView(_ListPost):
     required_permission = PAY
-    key = "batch"
+    form_class, key = SubsidyBatchForm, "batch"
 
-    def form(self, request: HttpRequest) -> Any:
-        return SubsidyBatchForm(request.POST)
-
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def act(self, data: dict[str, Any]) -> Any:
         return actions.subsidy_batch_generate(
-            actor=request.user, region_code=data["region_code"], year=data["year"]
+            actor=self.request.user, region_code=data["region_code"], year=data["year"]
         )
 
-    def done(self, result: Any) -> HttpResponse:
-        return redirect("community:subsidy-detail", inst_subsidy_batch_id=result.pk)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:subsidy-detail", kwargs={"inst_subsidy_batch_id": result.pk})
 
 
 class SubsidyStandardView(_ListPost):
     required_permission = MANAGE
-    key = "standard"
+    form_class, key = SubsidyStandardForm, "standard"
 
-    def form(self, request: HttpRequest) -> Any:
-        return SubsidyStandardForm(request.POST)
-
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        return actions.subsidy_standard_save(actor=request.user, **data)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.subsidy_standard_save(actor=self.request.user, **data)
 
 
 class SubsidyApplyView(_ListPost):
     required_permission = RECORD
     key = "apply"
 
-    def form(self, request: HttpRequest) -> Any:
-        return SubsidyApplicationForm(request.POST, institutions=_institutions(request.user))
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return SubsidyApplicationForm(data, institutions=_institutions(self.request.user))
 
-    def call(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def act(self, data: dict[str, Any]) -> Any:
         return actions.subsidy_apply(
-            actor=request.user,
+            actor=self.request.user,
             institution_id=data["institution"],
             year=data["year"],
             kind=data["kind"],
@@ -242,8 +222,10 @@ class SubsidyApplyView(_ListPost):
             note=data["note"],
         )
 
-    def done(self, result: Any) -> HttpResponse:
-        return redirect("community:subsidy-institution", subsidy_institution_id=result.institution_id)
+    def get_success_url(self, result: Any) -> str:
+        return reverse(
+            "community:subsidy-institution", kwargs={"subsidy_institution_id": result.institution_id}
+        )
 
 
 class SubsidyDetailView(CanlianView):

@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.institutions.models import Institution
 from canlian.core.permissions import Perm
@@ -26,13 +28,19 @@ from canlian.domains.community.forms import (
     WorkerForm,
 )
 from canlian.domains.community.models import MinimumWage, WageSheet, Worker
-from canlian.domains.community.views._base import attempt, download, person_id_for, uploaded
+from canlian.domains.community.views._base import (
+    FileImportView,
+    FormPage,
+    ImportPageView,
+    download,
+    person_id_for,
+)
 from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
 from canlian.domains.community.views.stars import _BatchStep
 from canlian.platform.access import may, scope_roots
-from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 from canlian.platform.tabular import read_table
-from canlian.platform.views import CanlianView
+from canlian.platform.views import ActionFormView, CanlianView
 
 VIEW, RECORD, MANAGE, PAY, APPROVE = (
     Perm.COMMUNITY_VIEW,
@@ -49,6 +57,10 @@ def _projects(user: Any, worker: Worker) -> Any:
     if user.scope_for(VIEW).is_empty:
         return worker.institution.community_projects.filter(status="active")
     return selectors.projects_visible(user).filter(status="active")
+
+
+def _worker_url(worker_id: int) -> str:
+    return reverse("community:worker-detail", kwargs={"ae_worker_id": worker_id})
 
 
 class ProjectListView(CanlianView):
@@ -94,28 +106,23 @@ class ProjectListView(CanlianView):
         return page(request, _("Project library"), tables=[table], links=links)
 
 
-class ProjectCreateView(CanlianView):
+class ProjectCreateView(FormPage):
     required_permission = MANAGE
+    block_title = gettext_lazy("Project")
+    success_url = "community:project-list"
+    success_message = gettext_lazy("Project saved.")
 
-    def _page(self, request: HttpRequest, form: ProjectForm, status: int = 200) -> HttpResponse:
-        return page(
-            request,
-            _("New project"),
-            status=status,
-            forms=[FormBlock(_("Project"), form, reverse("community:project-create"), _("Save"))],
-        )
+    def title(self) -> str:
+        return _("New project")
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        roots = scope_roots(request.user, MANAGE)
-        return self._page(request, ProjectForm(initial={"region_code": roots[0] if roots else ""}))
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        if data is not None:
+            return ProjectForm(data)
+        roots = scope_roots(self.request.user, MANAGE)
+        return ProjectForm(initial={"region_code": roots[0] if roots else ""})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = ProjectForm(request.POST)
-        if form.is_valid():
-            if attempt(form, lambda: actions.project_save(actor=request.user, **form.cleaned_data)):
-                messages.success(request, _("Project saved."))
-                return redirect("community:project-list")
-        return self._page(request, form, status=400)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.project_save(actor=self.request.user, **data)
 
 
 class WorkerListView(CanlianView):
@@ -137,7 +144,7 @@ class WorkerListView(CanlianView):
         )
         for w in selectors.workers_visible(request.user).order_by("institution", "-agreement_from")[:500]:
             table.add(
-                Cell(w.person.name, reverse("community:worker-detail", kwargs={"ae_worker_id": w.pk})),
+                Cell(w.person.name, _worker_url(w.pk)),
                 Cell(w.person.masked_id, mono=True),
                 w.institution.name,
                 w.agreement_from,
@@ -160,48 +167,36 @@ class WorkerListView(CanlianView):
         return page(request, _("Assisted workers"), tables=[table, places], links=links)
 
 
-class WorkerCreateView(CanlianView):
+class WorkerCreateView(FormPage):
     required_permission = RECORD
+    block_title = gettext_lazy("Labour agreement")
+    intro = gettext_lazy(
+        "Working-age intellectually, mentally or severely physically disabled people; wages go to the worker's own account."
+    )
+    success_message = gettext_lazy("Agreement saved.")
 
-    def _form(self, request: HttpRequest, data: Any = None) -> WorkerForm:
+    def title(self) -> str:
+        return _("Sign a worker's agreement")
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
         return WorkerForm(
             data,
-            institutions=selectors.institutions_for(request.user, WORK_KINDS, RECORD)[:300],
+            institutions=selectors.institutions_for(self.request.user, WORK_KINDS, RECORD)[:300],
             initial={"agreement_from": timezone.localdate()},
         )
 
-    def _page(self, request: HttpRequest, form: WorkerForm, status: int = 200) -> HttpResponse:
-        return page(
-            request,
-            _("Sign a worker's agreement"),
-            status=status,
-            intro=_(
-                "Working-age intellectually, mentally or severely physically disabled people; wages go to the worker's own account."
-            ),
-            forms=[FormBlock(_("Labour agreement"), form, reverse("community:worker-create"), _("Save"))],
+    def act(self, data: dict[str, Any]) -> Worker:
+        d = dict(data)
+        id_number, inst = d.pop("id_number"), d.pop("institution")
+        return actions.worker_sign(
+            actor=self.request.user,
+            institution_id=inst,
+            person_id=person_id_for(self.request.user, id_number),
+            **d,
         )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._page(request, self._form(request))
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = self._form(request, request.POST)
-        if form.is_valid():
-            d = dict(form.cleaned_data)
-            id_number, inst = d.pop("id_number"), d.pop("institution")
-            w = attempt(
-                form,
-                lambda: actions.worker_sign(
-                    actor=request.user,
-                    institution_id=inst,
-                    person_id=person_id_for(request.user, id_number),
-                    **d,
-                ),
-            )
-            if w is not None:
-                messages.success(request, _("Agreement saved."))
-                return redirect("community:worker-detail", ae_worker_id=w.pk)
-        return self._page(request, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return _worker_url(result.pk)
 
 
 class WorkerDetailView(CanlianView):
@@ -287,90 +282,59 @@ class WorkerRevealView(CanlianView):
         return WorkerDetailView().get(request, w.pk, revealed=account)
 
 
-class OutputCreateView(CanlianView):
+class OutputCreateView(ActionFormView):
     required_permission = RECORD
     http_method_names = ["post"]
+    success_message = gettext_lazy("Output recorded.")
 
-    def post(self, request: HttpRequest, ae_worker_id: int) -> HttpResponse:
-        w = Worker.objects.get_for_user(request.user, RECORD, pk=ae_worker_id)
-        form = OutputForm(request.POST, projects=_projects(request.user, w))
-        if form.is_valid():
-            d = form.cleaned_data
-            if attempt(
-                form,
-                lambda: actions.output_record(
-                    actor=request.user,
-                    worker_id=w.pk,
-                    month=d["month"],
-                    pieces=d["pieces"],
-                    hours=d["hours"],
-                    project_id=d["project"] or None,
-                ),
-            ):
-                messages.success(request, _("Output recorded."))
-                return redirect("community:worker-detail", ae_worker_id=w.pk)
-        return WorkerDetailView().get(request, w.pk, output_form=form, status=400)
+    @cached_property
+    def worker(self) -> Worker:
+        return Worker.objects.get_for_user(self.request.user, RECORD, pk=self.kwargs["ae_worker_id"])
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return OutputForm(data, projects=_projects(self.request.user, self.worker))
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.output_record(
+            actor=self.request.user,
+            worker_id=self.worker.pk,
+            month=data["month"],
+            pieces=data["pieces"],
+            hours=data["hours"],
+            project_id=data["project"] or None,
+        )
+
+    def get_success_url(self, result: Any) -> str:
+        return _worker_url(self.worker.pk)
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return WorkerDetailView().get(self.request, self.worker.pk, output_form=form, status=status)
 
 
-class WorkerImportView(CanlianView):
+class WorkerImportView(ImportPageView):
     required_permission = RECORD
+    success_url = "community:worker-list"
+    intro = gettext_lazy(
+        "Columns: 身份证号, 姓名, 协议编号, 协议开始, 协议结束, 计酬方式 (计件/计时), 时薪, 开户行, 账号, 户名. If any row is wrong nothing is saved."
+    )
 
-    def _inst(self, request: HttpRequest, workshop_id: int) -> Institution:
-        inst = Institution.objects.get_for_user(request.user, RECORD, pk=workshop_id)
+    @cached_property
+    def inst(self) -> Institution:
+        inst = Institution.objects.get_for_user(self.request.user, RECORD, pk=self.kwargs["workshop_id"])
         if inst.kind not in WORK_KINDS:
             raise NotFound()
         return inst
 
-    def _page(
-        self, request: HttpRequest, inst: Institution, form: Any, errors: Any = None, status: int = 200
-    ) -> HttpResponse:
-        return page(
-            request,
-            _("Import workers: %(inst)s") % {"inst": inst.name},
-            errors=errors,
-            status=status,
-            intro=_(
-                "Columns: 身份证号, 姓名, 协议编号, 协议开始, 协议结束, 计酬方式 (计件/计时), 时薪, 开户行, 账号, 户名. If any row is wrong nothing is saved."
-            ),
-            forms=[
-                FormBlock(
-                    _("File"),
-                    form,
-                    reverse("community:worker-import", kwargs={"workshop_id": inst.pk}),
-                    _("Upload"),
-                    multipart=True,
-                )
-            ],
+    def title(self) -> str:
+        return _("Import workers: %(inst)s") % {"inst": self.inst.name}
+
+    def run(self, path: str, name: str, data: dict[str, Any]) -> Any:
+        return imports.workers_import(
+            actor=self.request.user, institution_id=self.inst.pk, path=path, name=name
         )
 
-    def get(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
-        return self._page(request, self._inst(request, workshop_id), UploadForm())
-
-    def post(self, request: HttpRequest, workshop_id: int) -> HttpResponse:
-        inst = self._inst(request, workshop_id)
-        form = UploadForm(request.POST, request.FILES)
-        errors: list = []
-        if form.is_valid():
-            try:
-                n = uploaded(
-                    request,
-                    form,
-                    lambda p, name: imports.workers_import(
-                        actor=request.user, institution_id=inst.pk, path=p, name=name
-                    ),
-                )
-            except (NotFound, PermissionDenied):
-                raise
-            except ValidationFailed as exc:
-                errors = exc.errors or []
-                if not errors:
-                    form.add_error(None, exc.message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("%(n)s agreements saved.") % {"n": n})
-                return redirect("community:worker-list")
-        return self._page(request, inst, form, errors, status=400)
+    def get_success_message(self, result: Any) -> str:
+        return _("%(n)s agreements saved.") % {"n": result}
 
 
 class WorkerExportView(CanlianView):
@@ -429,39 +393,42 @@ class SheetListView(CanlianView):
         return page(request, _("Wage sheets"), tables=[table, minimum], forms=forms, status=status)
 
 
-class SheetGenerateView(CanlianView):
+class _SheetListForm(ActionFormView):
+    """A form of the wage sheet list: refused, the list again with the form (``key``)."""
+
+    http_method_names = ["post"]
+    key = ""
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return SheetListView().get(self.request, status=status, **{self.key: form})
+
+
+class SheetGenerateView(_SheetListForm):
     required_permission = PAY
-    http_method_names = ["post"]
+    key = "form"
+    success_message = gettext_lazy("Wage sheet generated.")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = InstitutionMonthForm(
-            request.POST, institutions=selectors.institutions_for(request.user, WORK_KINDS, PAY)[:300]
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        institutions = selectors.institutions_for(self.request.user, WORK_KINDS, PAY)[:300]
+        return InstitutionMonthForm(data, institutions=institutions)
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.wage_sheet_generate(
+            actor=self.request.user, institution_id=data["institution"], month=data["month"]
         )
-        if form.is_valid():
-            d = form.cleaned_data
-            s = attempt(
-                form,
-                lambda: actions.wage_sheet_generate(
-                    actor=request.user, institution_id=d["institution"], month=d["month"]
-                ),
-            )
-            if s is not None:
-                messages.success(request, _("Wage sheet generated."))
-                return redirect("community:sheet-detail", wage_sheet_id=s.pk)
-        return SheetListView().get(request, form=form, status=400)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:sheet-detail", kwargs={"wage_sheet_id": result.pk})
 
 
-class MinimumWageView(CanlianView):
+class MinimumWageView(_SheetListForm):
     required_permission = MANAGE
-    http_method_names = ["post"]
+    form_class, key = MinimumWageForm, "min_form"
+    success_url = "community:sheet-list"
+    success_message = gettext_lazy("Minimum wage saved.")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = MinimumWageForm(request.POST)
-        if form.is_valid():
-            if attempt(form, lambda: actions.minimum_wage_save(actor=request.user, **form.cleaned_data)):
-                messages.success(request, _("Minimum wage saved."))
-                return redirect("community:sheet-list")
-        return SheetListView().get(request, min_form=form, status=400)
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.minimum_wage_save(actor=self.request.user, **data)
 
 
 class SheetDetailView(CanlianView):
@@ -588,34 +555,26 @@ class SheetExportView(CanlianView):
         )
 
 
-class SheetResultsView(CanlianView):
+class SheetResultsView(FileImportView):
     required_permission = PAY
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, wage_sheet_id: int) -> HttpResponse:
-        s = WageSheet.objects.get_for_user(request.user, PAY, pk=wage_sheet_id)
-        form = UploadForm(request.POST, request.FILES)
-        errors: list = []
-        if form.is_valid():
-            try:
-                result = uploaded(
-                    request,
-                    form,
-                    lambda p, name: actions.wage_sheet_record_results(
-                        actor=request.user, sheet_id=s.pk, table=read_table(p, name=name)
-                    ),
-                )
-            except (NotFound, PermissionDenied):
-                raise
-            except ValidationFailed as exc:
-                errors = exc.errors or []
-                if not errors:
-                    form.add_error(None, exc.message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request, _("%(paid)s paid, %(failed)s failed, %(pending)s pending.") % result
-                )
-                return redirect("community:sheet-detail", wage_sheet_id=s.pk)
-        return SheetDetailView().get(request, s.pk, upload_form=form, errors=errors, status=400)
+    @cached_property
+    def sheet(self) -> WageSheet:
+        return WageSheet.objects.get_for_user(self.request.user, PAY, pk=self.kwargs["wage_sheet_id"])
+
+    def run(self, path: str, name: str, data: dict[str, Any]) -> Any:
+        return actions.wage_sheet_record_results(
+            actor=self.request.user, sheet_id=self.sheet.pk, table=read_table(path, name=name)
+        )
+
+    def get_success_message(self, result: Any) -> str:
+        return _("%(paid)s paid, %(failed)s failed, %(pending)s pending.") % result
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("community:sheet-detail", kwargs={"wage_sheet_id": self.sheet.pk})
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return SheetDetailView().get(
+            self.request, self.sheet.pk, upload_form=form, errors=self.row_errors, status=status
+        )

@@ -479,7 +479,9 @@ def batch_approve(*, actor: Any, batch_id: Any) -> SettlementBatch:
     )
     batch.status = BatchStatus.APPROVED
     batch.save(update_fields=["status", "approved_by", "approved_at"])
-    sources_changed("settlements", year=batch.period_end.year, month=batch.period_end.month)  # its lines now count as money spent
+    sources_changed(
+        "settlements", year=batch.period_end.year, month=batch.period_end.month
+    )  # its lines now count as money spent
     audit_record(
         actor=actor,
         event=RehabEvent.SETTLEMENT_APPROVED,

@@ -146,8 +146,8 @@ class SettlementRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     def visible(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
         family = params.get("family", "") if self.action == "list" else ""
-        return selectors.rules_for(
-            self.request.user,
+        return selectors.rules_visible(
+            user=self.request.user,
             family=family if family in RuleFamily.values else "",
             current_only=self.action == "list" and params.get("current") == "1",
             on=timezone.localdate(),
@@ -175,8 +175,8 @@ class SettlementBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
 
     def visible(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params if self.action == "list" else {}
-        return selectors.batches_for(
-            self.request.user,
+        return selectors.batches_visible(
+            user=self.request.user,
             status=params.get("status", ""),
             institution_id=params.get("institution"),
             year=params.get("year"),

@@ -57,7 +57,7 @@ def batch_export(*, user: Any, batch: SettlementBatch, stream: IO[bytes]) -> int
         ]
         yield []
         yield HEADER
-        for count, line in enumerate(lines_of(batch).iterator(chunk_size=2000), start=1):
+        for count, line in enumerate(lines_of(batch=batch).iterator(chunk_size=2000), start=1):
             rule = line.rule
             amounts = (line.training_amount, line.transport_amount, line.already_paid, line.amount)
             yield [

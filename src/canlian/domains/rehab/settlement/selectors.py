@@ -15,7 +15,7 @@ from canlian.domains.rehab.models import SettlementBatch, SettlementLine, Settle
 VIEW = Perm.REHAB_VIEW
 
 
-def rules_for(user: Any, *, family: str = "", current_only: bool = False, on: Any = None) -> QuerySet:
+def rules_visible(*, user: Any, family: str = "", current_only: bool = False, on: Any = None) -> QuerySet:
     """Rules the user may see: those of regions in scope and every wider region above them (a
     county sees the province's and the national rules that apply to its children)."""
     qs = (
@@ -30,17 +30,17 @@ def rules_for(user: Any, *, family: str = "", current_only: bool = False, on: An
     return qs.order_by("region_code", "-valid_from", "family", "id")
 
 
-def rule_get(user: Any, rule_id: Any) -> SettlementRule:
+def rule_get(*, user: Any, rule_id: Any) -> SettlementRule:
     from canlian.platform.errors import NotFound
 
     try:
-        return rules_for(user).get(pk=rule_id)
+        return rules_visible(user=user).get(pk=rule_id)
     except (SettlementRule.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 
-def batches_for(
-    user: Any, *, status: str = "", institution_id: Any = None, year: Any = None, action: str = VIEW
+def batches_visible(
+    *, user: Any, status: str = "", institution_id: Any = None, year: Any = None, action: str = VIEW
 ) -> QuerySet:
     qs = SettlementBatch.objects.for_user(user, action).select_related(
         "institution", "generated_by", "approved_by", "program"
@@ -60,13 +60,13 @@ def batches_for(
     return qs
 
 
-def batch_get(user: Any, batch_id: Any, action: str = VIEW) -> SettlementBatch:
+def batch_get(*, user: Any, batch_id: Any, action: str = VIEW) -> SettlementBatch:
     return SettlementBatch.objects.select_related(
         "institution", "generated_by", "approved_by", "program"
     ).get_for_user(user, action, pk=batch_id)
 
 
-def lines_of(batch: SettlementBatch) -> QuerySet:
+def lines_of(*, batch: SettlementBatch) -> QuerySet:
     """A batch's lines (the caller has fetched the batch through ``batch_get``)."""
     return (
         SettlementLine.objects.filter(batch=batch)
@@ -75,6 +75,6 @@ def lines_of(batch: SettlementBatch) -> QuerySet:
     )
 
 
-def institutions_for_generation(user: Any) -> QuerySet:
+def institutions_for_generation(*, user: Any) -> QuerySet:
     """Institutions in the user's scope for settlements.generate."""
     return Institution.objects.for_user(user, Perm.SETTLEMENTS_GENERATE).order_by("region_code", "name")

@@ -160,8 +160,8 @@ class RuleListView(CanlianView):
         if family not in RuleFamily.values:
             family = ""
         current = request.GET.get("current") == "1"
-        rules = selectors.rules_for(
-            request.user, family=family, current_only=current, on=timezone.localdate()
+        rules = selectors.rules_visible(
+            user=request.user, family=family, current_only=current, on=timezone.localdate()
         )
         page = Paginator(rules, PER_PAGE).get_page(request.GET.get("page"))
         return render(
@@ -226,12 +226,14 @@ class BatchListView(CanlianView):
             status = ""
         year = _year(request)
         institution = request.GET.get("institution", "")
-        qs = selectors.batches_for(request.user, status=status, institution_id=institution, year=year)
+        qs = selectors.batches_visible(
+            user=request.user, status=status, institution_id=institution, year=year
+        )
         page = Paginator(qs.order_by("-period_end", "institution__name", "-id"), PER_PAGE).get_page(
             request.GET.get("page")
         )
         institutions = (
-            selectors.batches_for(request.user)
+            selectors.batches_visible(user=request.user)
             .order_by()
             .values_list("institution_id", "institution__name")
             .distinct()
@@ -262,7 +264,9 @@ class BatchGenerateView(CanlianView):
         if request.GET.get("institution"):
             initial["institution"] = request.GET["institution"]
         return GenerateForm(
-            data, institutions=selectors.institutions_for_generation(request.user)[:2000], initial=initial
+            data,
+            institutions=selectors.institutions_for_generation(user=request.user)[:2000],
+            initial=initial,
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -355,8 +359,8 @@ class BatchDetailView(CanlianView):
     required_permission = Perm.REHAB_VIEW
 
     def get(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = selectors.batch_get(request.user, batch_id)
-        page = Paginator(selectors.lines_of(batch), PER_PAGE).get_page(request.GET.get("page"))
+        batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+        page = Paginator(selectors.lines_of(batch=batch), PER_PAGE).get_page(request.GET.get("page"))
         for line in page:
             line.explanation = explain(line.detail)
         user = request.user
@@ -388,7 +392,7 @@ class BatchApproveView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = selectors.batch_get(request.user, batch_id, Perm.SETTLEMENTS_APPROVE)
+        batch = selectors.batch_get(user=request.user, batch_id=batch_id, action=Perm.SETTLEMENTS_APPROVE)
         try:
             actions.batch_approve(actor=request.user, batch_id=batch.pk)
         except NotFound:
@@ -405,7 +409,7 @@ class BatchPaidView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = selectors.batch_get(request.user, batch_id, Perm.SETTLEMENTS_GENERATE)
+        batch = selectors.batch_get(user=request.user, batch_id=batch_id, action=Perm.SETTLEMENTS_GENERATE)
         form = PaidForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Give the payment date as YYYY-MM-DD."))
@@ -430,7 +434,7 @@ class BatchExportView(CanlianView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = selectors.batch_get(request.user, batch_id, Perm.SETTLEMENTS_GENERATE)
+        batch = selectors.batch_get(user=request.user, batch_id=batch_id, action=Perm.SETTLEMENTS_GENERATE)
         stream = io.BytesIO()
         batch_export(user=request.user, batch=batch, stream=stream)
         response = HttpResponse(

@@ -7,8 +7,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_sensitive_read
@@ -19,7 +21,7 @@ from canlian.domains.rehabservices.events import ServicesEvent
 from canlian.platform.access import scope_roots
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import read_table
-from canlian.platform.views import form_error_from
+from canlian.platform.views import FormPageView, form_error_from
 
 VIEW = Perm.SERVICES_VIEW
 RECORD = Perm.SERVICES_RECORD
@@ -101,6 +103,48 @@ def _lookup(request: HttpRequest, permission: str = RECORD) -> Person | None:
     except Exception:
         return None
     return person_by_id_number(user=request.user, id_number=number, action=permission)
+
+
+class PersonFormView(FormPageView):
+    """A phone page's form about one person: found first by ID number (``?id_number=``), then
+    carried as ``person``; a POST without the person is refused (400). ``template`` gets the person,
+    the form, the lookup form and ``extra_context``; a refusal goes on the field it names."""
+
+    required_permission = RECORD
+    template = ""
+
+    @cached_property
+    def person(self) -> Person | None:
+        person = _person(self.request)
+        if person is None and self.request.method == "GET":
+            return _lookup(self.request)
+        return person
+
+    def extra_context(self, form: Any) -> dict[str, Any]:
+        return {}
+
+    def form_error(self, form: Any, exc: DomainError) -> None:
+        form_error_from(form, exc)
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        from canlian.domains.rehabservices.forms import PersonLookupForm
+
+        context = {
+            "person": self.person,
+            "form": form,
+            "lookup": PersonLookupForm(self.request.GET or None),
+            "searched": bool(self.request.GET.get("id_number")),
+            **self.extra_context(form),
+        }
+        return render(self.request, self.template, context, status=status)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.person is None:
+            form = self.get_form(request.POST)
+            form.is_valid()
+            form.add_error(None, _("Find the person first."))
+            return self.render_form(form, 400)
+        return super().post(request, *args, **kwargs)
 
 
 def _audit_read(request: HttpRequest, obj: Any) -> None:

@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.institutions.choices import InstitutionKind
-from canlian.core.registry.models import Person
 from canlian.domains.rehabservices import actions, exports, forms, selectors
 from canlian.domains.rehabservices.actions._common import service_points
 from canlian.domains.rehabservices.choices import (
@@ -26,10 +27,9 @@ from canlian.domains.rehabservices.views._common import (
     PER_PAGE,
     RECORD,
     VIEW,
+    PersonFormView,
     _audit_read,
     _download,
-    _lookup,
-    _person,
     _query,
     _raise_not_found,
     _region,
@@ -120,67 +120,35 @@ class FittingExportView(CanlianView):
         )
 
 
-class FittingCreateView(CanlianView):
-    required_permission = RECORD
+class FittingCreateView(PersonFormView):
+    template = "rehabservices/fitting_form.html"
+    success_message = gettext_lazy("Assessment saved; record the delivery when the device is handed over.")
 
-    def _form(self, request: HttpRequest, person: Person | None, data: Any = None) -> forms.FittingForm:
-        stations = service_points(request.user, RECORD, (InstitutionKind.DEVICE_STATION,)).order_by("name")
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        user, person = self.request.user, self.person
+        stations = service_points(user, RECORD, (InstitutionKind.DEVICE_STATION,)).order_by("name")
         earlier = DeviceFitting.objects.none()
         if person is not None:
             earlier = selectors.fittings_for(
-                request.user, status=FittingStatus.DELIVERED, person_id=person.pk
+                user, status=FittingStatus.DELIVERED, person_id=person.pk
             ).filter(replaced_by__isnull=True)
         return forms.FittingForm(
             data, devices=DeviceType.objects.filter(active=True), stations=stations, earlier=earlier
         )
 
-    def _render(
-        self, request: HttpRequest, person: Person | None, form: Any, status: int = 200
-    ) -> HttpResponse:
-        return render(
-            request,
-            "rehabservices/fitting_form.html",
-            {
-                "person": person,
-                "form": form,
-                "lookup": forms.PersonLookupForm(request.GET or None),
-                "searched": bool(request.GET.get("id_number")),
-            },
-            status=status,
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.fitting_assess(
+            actor=self.request.user,
+            person_id=self.person.pk,
+            device_type_id=data["device_type"],
+            station_id=data["station"],
+            assessed_on=data["assessed_on"],
+            note=data["note"],
+            replaces_id=data["replaces"],
         )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        person = _person(request) or _lookup(request)
-        return self._render(request, person, self._form(request, person))
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        person = _person(request)
-        form = self._form(request, person, request.POST)
-        if person is None:
-            form.is_valid()
-            form.add_error(None, _("Find the person first."))
-            return self._render(request, None, form, status=400)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                fitting = actions.fitting_assess(
-                    actor=request.user,
-                    person_id=person.pk,
-                    device_type_id=d["device_type"],
-                    station_id=d["station"],
-                    assessed_on=d["assessed_on"],
-                    note=d["note"],
-                    replaces_id=d["replaces"],
-                )
-            except DomainError as exc:
-                _raise_not_found(exc)
-                form_error_from(form, exc)
-            else:
-                messages.success(
-                    request, _("Assessment saved; record the delivery when the device is handed over.")
-                )
-                return redirect("rehabservices:fitting-detail", device_fitting_id=fitting.pk)
-        return self._render(request, person, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("rehabservices:fitting-detail", kwargs={"device_fitting_id": result.pk})
 
 
 class FittingDetailView(CanlianView):

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from canlian.core.registry.models import Person
 from canlian.domains.rehabservices import actions, forms, selectors
 from canlian.domains.rehabservices.choices import (
     HealthListKind,
@@ -26,11 +26,10 @@ from canlian.domains.rehabservices.views._common import (
     PER_PAGE,
     RECORD,
     VIEW,
+    PersonFormView,
     _audit_read,
     _errors,
     _int,
-    _lookup,
-    _person,
     _query,
     _raise_not_found,
     _read_upload,
@@ -143,49 +142,21 @@ class HealthListView(CanlianView):
         )
 
 
-class HealthCreateView(CanlianView):
-    required_permission = RECORD
+class HealthCreateView(PersonFormView):
+    template = "rehabservices/health_form.html"
+    form_class = forms.HealthApplyForm
+    success_message = gettext_lazy("Application saved.")
 
-    def _render(
-        self, request: HttpRequest, person: Person | None, form: Any, status: int = 200
-    ) -> HttpResponse:
-        return render(
-            request,
-            "rehabservices/health_form.html",
-            {
-                "person": person,
-                "form": form,
-                "lookup": forms.PersonLookupForm(request.GET or None),
-                "searched": bool(request.GET.get("id_number")),
-            },
-            status=status,
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.health_apply(
+            actor=self.request.user,
+            person_id=self.person.pk,
+            program=data["program"],
+            applied_on=data["applied_on"],
         )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, _person(request) or _lookup(request), forms.HealthApplyForm())
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        person = _person(request)
-        form = forms.HealthApplyForm(request.POST)
-        if person is None:
-            form.is_valid()
-            form.add_error(None, _("Find the person first."))
-            return self._render(request, None, form, status=400)
-        if form.is_valid():
-            try:
-                app = actions.health_apply(
-                    actor=request.user,
-                    person_id=person.pk,
-                    program=form.cleaned_data["program"],
-                    applied_on=form.cleaned_data["applied_on"],
-                )
-            except DomainError as exc:
-                _raise_not_found(exc)
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Application saved."))
-                return redirect("rehabservices:health-detail", health_application_id=app.pk)
-        return self._render(request, person, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("rehabservices:health-detail", kwargs={"health_application_id": result.pk})
 
 
 HEALTH_STEPS: dict[str, tuple[str, Any, str]] = {

@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from canlian.core.registry.models import Person
 from canlian.domains.rehabservices import actions, exports, forms, selectors
 from canlian.domains.rehabservices.actions.modification import (
     PHOTO_STAGES_BY_STATUS,
@@ -31,11 +31,10 @@ from canlian.domains.rehabservices.views._common import (
     PER_PAGE,
     RECORD,
     VIEW,
+    PersonFormView,
     _audit_read,
     _download,
     _int,
-    _lookup,
-    _person,
     _query,
     _raise_not_found,
     _region,
@@ -87,20 +86,20 @@ class ProjectExportView(CanlianView):
         )
 
 
-class ProjectCreateView(CanlianView):
+class ProjectCreateView(PersonFormView):
     """Apply for a household's home modification, with the eligibility rules shown as a checklist."""
 
-    required_permission = RECORD
+    template = "rehabservices/project_form.html"
 
-    def _render(
-        self, request: HttpRequest, person: Person | None, form: Any, status: int = 200
-    ) -> HttpResponse:
+    def extra_context(self, form: Any) -> dict[str, Any]:
+        from canlian.core.registry.models import HouseholdMember
+        from canlian.domains.rehabservices.choices import Priority
+
+        person = self.person
         checks: list[dict[str, Any]] = []
         priorities: list[str] = []
         household = None
         if person is not None:
-            from canlian.core.registry.models import HouseholdMember
-
             membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
             household = membership.household if membership else None
             standard = standard_on(person.region_code, timezone.localdate())
@@ -112,52 +111,30 @@ class ProjectCreateView(CanlianView):
                     house_modifiable=bool(form["house_modifiable"].value()),
                     standard=standard,
                 )
-        from canlian.domains.rehabservices.choices import Priority
+        return {
+            "checks": checks,
+            "household": household,
+            "priorities": [Priority(p).label for p in priorities],
+        }
 
-        return render(
-            request,
-            "rehabservices/project_form.html",
-            {
-                "person": person,
-                "form": form,
-                "lookup": forms.PersonLookupForm(request.GET or None),
-                "checks": checks,
-                "household": household,
-                "priorities": [Priority(p).label for p in priorities],
-                "searched": bool(request.GET.get("id_number")),
-            },
-            status=status,
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return forms.ApplyForm(data, initial={"house_modifiable": True})
+
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.modification_apply(
+            actor=self.request.user,
+            person_id=self.person.pk,
+            applied_on=data["applied_on"],
+            need_found=data["need_found"],
+            house_modifiable=data["house_modifiable"],
+            address=data["address"],
         )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        person = _person(request) or _lookup(request)
-        return self._render(request, person, forms.ApplyForm(initial={"house_modifiable": True}))
+    def get_success_message(self, result: Any) -> str:
+        return _("Application saved: %(number)s.") % {"number": result.number}
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        person = _person(request)
-        form = forms.ApplyForm(request.POST)
-        if person is None:
-            form.is_valid()
-            form.add_error(None, _("Find the person first."))
-            return self._render(request, None, form, status=400)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                project = actions.modification_apply(
-                    actor=request.user,
-                    person_id=person.pk,
-                    applied_on=d["applied_on"],
-                    need_found=d["need_found"],
-                    house_modifiable=d["house_modifiable"],
-                    address=d["address"],
-                )
-            except DomainError as exc:
-                _raise_not_found(exc)
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Application saved: %(number)s.") % {"number": project.number})
-                return redirect("rehabservices:modification-detail", modification_id=project.pk)
-        return self._render(request, person, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("rehabservices:modification-detail", kwargs={"modification_id": result.pk})
 
 
 #: The form of the step that follows each status, and the permission it needs.

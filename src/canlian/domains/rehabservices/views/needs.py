@@ -7,12 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.institutions.choices import InstitutionKind
 from canlian.core.institutions.models import Institution
-from canlian.core.registry.models import Person
 from canlian.domains.rehabservices import actions, exports, forms, selectors
 from canlian.domains.rehabservices.actions._common import service_points
 from canlian.domains.rehabservices.models import (
@@ -23,12 +24,11 @@ from canlian.domains.rehabservices.views._common import (
     PER_PAGE,
     RECORD,
     VIEW,
+    PersonFormView,
     _audit_read,
     _download,
     _errors,
     _int,
-    _lookup,
-    _person,
     _query,
     _raise_not_found,
     _read_upload,
@@ -75,68 +75,37 @@ class SurveyExportView(CanlianView):
         )
 
 
-class SurveyCreateView(CanlianView):
-    """The township worker's phone page at home: find the person by ID number, tick the needs."""
+class SurveyCreateView(PersonFormView):
+    template = "rehabservices/survey_form.html"
+    success_message = gettext_lazy("Needs survey saved.")
 
-    required_permission = RECORD
-
-    def _render(
-        self, request: HttpRequest, person: Person | None, form: Any, status: int = 200
-    ) -> HttpResponse:
+    def extra_context(self, form: Any) -> dict[str, Any]:
         existing = None
-        if person is not None:
+        if self.person is not None:
             existing = (
-                NeedsSurvey.objects.for_user(request.user, VIEW)
-                .filter(person=person, year=timezone.localdate().year)
+                NeedsSurvey.objects.for_user(self.request.user, VIEW)
+                .filter(person=self.person, year=timezone.localdate().year)
                 .first()
             )
-        return render(
-            request,
-            "rehabservices/survey_form.html",
-            {
-                "person": person,
-                "form": form,
-                "lookup": forms.PersonLookupForm(request.GET or None),
-                "existing": existing,
-                "searched": bool(request.GET.get("id_number")),
-            },
-            status=status,
-        )
+        return {"existing": existing}
 
-    def _form(self, data: Any = None) -> forms.SurveyForm:
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
         return forms.SurveyForm(data, devices=DeviceType.objects.filter(active=True))
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        person = _person(request) or _lookup(request)
-        return self._render(request, person, self._form())
+    def act(self, data: dict[str, Any]) -> Any:
+        return actions.survey_record(
+            actor=self.request.user,
+            person_id=self.person.pk,
+            surveyed_on=data["surveyed_on"],
+            needs=data["needs"],
+            no_needs=data["no_needs"],
+            device_type_id=data["device_type"],
+            surveyor=data["surveyor"],
+            note=data["note"],
+        )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        person = _person(request)
-        form = self._form(request.POST)
-        if person is None:
-            form.is_valid()
-            form.add_error(None, _("Find the person first."))
-            return self._render(request, None, form, status=400)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                survey = actions.survey_record(
-                    actor=request.user,
-                    person_id=person.pk,
-                    surveyed_on=d["surveyed_on"],
-                    needs=d["needs"],
-                    no_needs=d["no_needs"],
-                    device_type_id=d["device_type"],
-                    surveyor=d["surveyor"],
-                    note=d["note"],
-                )
-            except DomainError as exc:
-                _raise_not_found(exc)
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Needs survey saved."))
-                return redirect("rehabservices:survey-detail", needs_survey_id=survey.pk)
-        return self._render(request, person, form, status=400)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("rehabservices:survey-detail", kwargs={"needs_survey_id": result.pk})
 
 
 class SurveyDetailView(CanlianView):

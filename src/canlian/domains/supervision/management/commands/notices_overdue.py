@@ -35,7 +35,7 @@ class Command(CanlianCommand):
             except ValueError as exc:
                 raise CommandError(f"--on takes YYYY-MM-DD, not {options['on']!r}") from exc
         actor = self.actor_from(options.get("user"))
-        rows = list(notices_overdue(actor, day))
+        rows = list(notices_overdue(user=actor, on=day))
         for n in rows:
             late = (day - n.due_on).days
             self.stdout.write(
