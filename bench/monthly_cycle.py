@@ -237,6 +237,31 @@ ON CONFLICT (period, enrollment_id) WHERE NOT (status = 'failed') DO NOTHING
 """
 
 
+def print_partition_plans(cycle: Any) -> None:
+    """The partitions the cycle's reads touch (EXPLAIN): its totals and its bank file."""
+    import re
+
+    from django.db.models import Count, Sum
+
+    from canlian.platform.partitions import months_of_partitions
+    from canlian.programs.cycles.actions import _export_rows
+    from canlian.programs.models import PaymentLine
+
+    table = PaymentLine._meta.db_table
+    cycle.refresh_from_db()
+    print(f"\npartitions ({len(months_of_partitions(table))} months and DEFAULT)")
+    reads = {
+        "the cycle's totals": PaymentLine.objects.of_cycle(cycle)
+        .values("kind", "status")
+        .annotate(n=Count("id"), total=Sum("amount")),
+        "the bank file": _export_rows(cycle),
+    }
+    for label, query in reads.items():
+        plan = query.explain()
+        touched = sorted(set(re.findall(rf"{table}_(p\d{{6}}|default)", plan)))
+        print(f"  {label:22} reads {', '.join(touched)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enrollments", type=int, default=1_000_000)
@@ -261,6 +286,14 @@ def main() -> None:
         Program.objects.filter(pk=program.pk).update(arrears_months=ARREARS)
         program.refresh_from_db()
         make_standards(program)
+        from canlian.platform.partitions import ensure_months
+
+        clock(
+            "monthly partitions of the lines (the daily task's work)",
+            lambda: ensure_months(
+                PaymentLine._meta.db_table, [add_months(PREVIOUS, -n) for n in range(-1, ARREARS + 1)]
+            ),
+        )
         generate_data(args.enrollments, program.pk)
         clock(
             f"November's cycle through the engine (setup, window {ARREARS} months)",
@@ -389,6 +422,7 @@ def main() -> None:
         )
         eligible = getattr(shown, "eligible", shown)
         print(f"  preview: {t_preview:.2f} s (goal < 1 s); eligible {eligible}")
+        print_partition_plans(result.cycle)
     finally:
         from django.db import connection
 

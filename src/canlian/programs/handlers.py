@@ -66,7 +66,9 @@ def _recheck_changed(today: dt.date) -> int:
         .distinct()
     )
     person_ids |= set(
-        HardshipStatus.objects.filter(created_at__date__gte=since).values_list("person_id", flat=True).distinct()
+        HardshipStatus.objects.filter(created_at__date__gte=since)
+        .values_list("person_id", flat=True)
+        .distinct()
     )
     found = 0
     ids = sorted(person_ids)
@@ -77,3 +79,23 @@ def _recheck_changed(today: dt.date) -> int:
         )
         found += len(items)
     return found
+
+
+#: Months ahead whose partitions of the payment lines exist before a cycle writes them.
+PARTITION_MONTHS_AHEAD = 3
+
+
+@register_daily_task(
+    "payments.partitions", label=_("Create the monthly partitions of the payment lines ahead of time")
+)
+def _payment_partitions(today: dt.date) -> int:
+    """PostgreSQL: the partitions of this month and the next three, and of every month whose lines
+    sit in the DEFAULT partition (they move into their own). Nothing on SQLite."""
+    from canlian.platform.dates import add_months, month_start
+    from canlian.platform.partitions import ensure_months, months_in_default
+    from canlian.programs.models import PaymentLine
+
+    table = PaymentLine._meta.db_table
+    this_month = month_start(today)
+    wanted = [add_months(this_month, n) for n in range(PARTITION_MONTHS_AHEAD + 1)]
+    return len(ensure_months(table, [*wanted, *months_in_default(table)]))

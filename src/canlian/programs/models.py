@@ -357,6 +357,10 @@ class PaymentCycle(RegionOwned, MakerCheckerBatch):
         _("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.GENERATING
     )
     line_count = models.PositiveIntegerField(_("lines"), default=0)
+    # The earliest month its lines pay for (the arrears window when it was generated): with
+    # ``month``, the bounds of its lines' periods, so that reads of a cycle's lines touch only the
+    # partitions of those months (PaymentLine.objects.of_cycle).
+    first_period = models.DateField(_("earliest month paid"), null=True, blank=True)
     exported_at = models.DateTimeField(_("sent to the bank at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -381,7 +385,12 @@ class PaymentCycle(RegionOwned, MakerCheckerBatch):
 
 
 class PaymentLineQuerySet(RegionScopedQuerySet):
-    pass
+    def of_cycle(self, cycle: PaymentCycle) -> PaymentLineQuerySet:
+        """The lines of ``cycle``, bounded by the months they pay for: on PostgreSQL the table is
+        partitioned by month (``period``) and the bounds keep the read to those partitions."""
+        return self.filter(
+            cycle=cycle, period__gte=cycle.first_period or cycle.month, period__lte=cycle.month
+        )
 
 
 class PaymentLine(RegionOwned):
@@ -389,7 +398,13 @@ class PaymentLine(RegionOwned):
     or an earlier one for arrears and re-issues). The partial unique key (period, enrollment) over
     lines that did not fail makes re-running a cycle idempotent; a failed line is re-issued by a
     later cycle as a new line. ``region_code`` is copied from the enrollment so reports group
-    without joining people."""
+    without joining people.
+
+    On PostgreSQL the table is partitioned by month of ``period`` (migration 0004,
+    ``platform.partitions``; the daily task ``programs.payment_partitions`` creates the months
+    ahead): its database key is (id, period), and the two references to a line (``reissue_of``,
+    ``RecoveryLine.line``) are kept by the code, not by a foreign-key constraint, since PostgreSQL
+    refers only to a key unique on its own (docs/programs-payments.md)."""
 
     # Foreign keys without their own index: every index on this table is on the monthly write path
     # (see ../shared/BASELINES.md); the two composite indexes below serve the reads.
@@ -436,6 +451,7 @@ class PaymentLine(RegionOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,  # a partitioned table's id is not unique on its own (see the docstring)
     )
     bank_account = models.CharField(_("bank account"), max_length=40, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
@@ -537,7 +553,11 @@ class RecoveryLine(models.Model):
         RecoveryItem, verbose_name=_("recovery item"), on_delete=models.CASCADE, related_name="lines"
     )
     line = models.OneToOneField(
-        PaymentLine, verbose_name=_("payment line"), on_delete=models.PROTECT, related_name="recovery"
+        PaymentLine,
+        verbose_name=_("payment line"),
+        on_delete=models.PROTECT,
+        related_name="recovery",
+        db_constraint=False,  # the lines are partitioned by month (PaymentLine's docstring)
     )
     period = models.DateField(_("month paid for"))
     paid = models.DecimalField(_("paid"), max_digits=10, decimal_places=2)

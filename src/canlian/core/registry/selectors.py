@@ -458,6 +458,19 @@ def region_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
 
 
+def region_choices(*, user: Any, permission: str) -> list[tuple[str, str]]:
+    """(code, "name (code)") of the widest regions the user holds ``permission`` in, for a region
+    picker; a national scope picks among the provinces."""
+    from canlian.core.regions.models import Region
+    from canlian.platform.access import scope_roots
+
+    roots = scope_roots(user, permission)
+    if "" in roots:
+        roots = list(Region.objects.filter(level=1).values_list("code", flat=True))
+    names = region_names(roots)
+    return [(c, f"{names.get(c, c)} ({c})") for c in sorted(roots)]
+
+
 def person_by_id_number(*, user: Any, id_number: str, action: str = "view") -> Person | None:
     """The person with this (already normalised) ID number, if the user may reach them."""
     return Person.objects.for_user(user, action).filter(id_number=id_number).first()

@@ -9,14 +9,16 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.audit.actions import audit_sensitive_read
 from canlian.core.jobs.models import Job
 from canlian.core.permissions import Perm
-from canlian.core.regions.models import Region
-from canlian.core.registry.selectors import region_names
+from canlian.core.registry.selectors import region_choices, region_names
 from canlian.domains.matching import actions, monitoring, selectors
 from canlian.domains.matching.choices import Action, FindingStatus, Outcome
 from canlian.domains.matching.events import MatchingEvent
@@ -28,12 +30,13 @@ from canlian.domains.matching.forms import (
     RuleForm,
     UploadForm,
     VisitForm,
+    mapping_of,
 )
 from canlian.domains.matching.loading import FIELDS
 from canlian.domains.matching.models import ComparisonRule, Finding, ListUpload, MonitoringCase
-from canlian.platform.access import may, scope_roots
-from canlian.platform.errors import DomainError, NotFound
-from canlian.platform.views import CanlianView, flash_error, form_error_from, form_errors_from, keyset_page
+from canlian.platform.access import may
+from canlian.platform.errors import DomainError, ValidationFailed
+from canlian.platform.views import ActionFormView, CanlianView, FormPageView, flash_error, keyset_page
 
 PER_PAGE = 50
 
@@ -52,11 +55,7 @@ def _int(value: Any) -> int | None:
 
 
 def _regions(user: Any, permission: str) -> list[tuple[str, str]]:
-    roots = scope_roots(user, permission)
-    if "" in roots:
-        roots = list(Region.objects.filter(level=1).values_list("code", flat=True))
-    names = region_names(roots)
-    return [(c, f"{names.get(c, c)} ({c})") for c in sorted(roots)]
+    return region_choices(user=user, permission=permission)
 
 
 def _label_townships(rows: list[Any]) -> None:
@@ -150,27 +149,45 @@ def _show_finding(request: HttpRequest, finding: Finding, form: ResolveForm | No
     )
 
 
-class FindingResolveView(CanlianView):
-    required_permission = Perm.MATCHING_RESOLVE
+class _Form(ActionFormView):
+    """A form of this app: refused, its page again (status 200, as the pages always did)."""
 
-    def post(self, request: HttpRequest, finding_id: int) -> HttpResponse:
-        finding = Finding.objects.get_for_user(request.user, Perm.MATCHING_RESOLVE, pk=finding_id)
-        form = _resolve_form(finding, request.POST)
-        if form.is_valid():
-            data = {
-                k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "record_in_registry"
-            }
-            try:
-                actions.finding_resolve(actor=request.user, finding_id=finding.pk, **data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, _("Finding resolved."))
-                return redirect("matching:finding-detail", finding_id=finding.pk)
-        finding.refresh_from_db()
-        return _show_finding(request, finding, form)
+    invalid_status = 200
+
+
+class _FormPage(FormPageView):
+    """A form on a page of its own (``template``): GET shows it, a refused POST shows it again."""
+
+    invalid_status = 200
+    template = ""
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return _page(self.request, self.template, {"form": form})
+
+
+class FindingResolveView(_Form):
+    required_permission = Perm.MATCHING_RESOLVE
+    success_message = gettext_lazy("Finding resolved.")
+
+    @cached_property
+    def finding(self) -> Finding:
+        return Finding.objects.get_for_user(
+            self.request.user, Perm.MATCHING_RESOLVE, pk=self.kwargs["finding_id"]
+        )
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return _resolve_form(self.finding, data)
+
+    def act(self, data: dict[str, Any]) -> None:
+        given = {k: v for k, v in data.items() if v not in (None, "") or k == "record_in_registry"}
+        actions.finding_resolve(actor=self.request.user, finding_id=self.finding.pk, **given)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("matching:finding-detail", kwargs={"finding_id": self.finding.pk})
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        self.finding.refresh_from_db()
+        return _show_finding(self.request, self.finding, form)
 
 
 # --- lists -----------------------------------------------------------------------------------------
@@ -184,39 +201,33 @@ class UploadListView(CanlianView):
         return _page(request, "matching/upload_list.html", {"page": page})
 
 
-class UploadCreateView(CanlianView):
+class UploadCreateView(_FormPage):
     required_permission = Perm.MATCHING_LISTS
+    template = "matching/upload_form.html"
+    field_map = {"id_number": "col_id_number", "file": "file", "mapping": None}
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = UploadForm(regions=_regions(request.user, Perm.MATCHING_LISTS), initial={"run": True})
-        return _page(request, "matching/upload_form.html", {"form": form})
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        regions = _regions(self.request.user, Perm.MATCHING_LISTS)
+        return UploadForm(data, files, regions=regions, initial={"run": True})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = UploadForm(request.POST, request.FILES, regions=_regions(request.user, Perm.MATCHING_LISTS))
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                job = actions.list_upload_submit(
-                    actor=request.user,
-                    region_code=data["region_code"],
-                    department=data["department"],
-                    list_kind=data["list_kind"],
-                    as_of=data["as_of"],
-                    upload=data["file"],
-                    mapping=form.mapping(),
-                    retention_days=data.get("retention_days"),
-                    run=bool(data.get("run")),
-                )
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_errors_from(form, exc, {"id_number": "col_id_number", "file": "file", "mapping": None})
-            else:
-                messages.success(
-                    request, _("The list was received; it is loaded by job #%(id)s.") % {"id": job.pk}
-                )
-                return redirect("matching:upload-job", list_job_id=job.pk)
-        return _page(request, "matching/upload_form.html", {"form": form})
+    def act(self, data: dict[str, Any]) -> Job:
+        return actions.list_upload_submit(
+            actor=self.request.user,
+            region_code=data["region_code"],
+            department=data["department"],
+            list_kind=data["list_kind"],
+            as_of=data["as_of"],
+            upload=data["file"],
+            mapping=mapping_of(data),
+            retention_days=data.get("retention_days"),
+            run=bool(data.get("run")),
+        )
+
+    def get_success_message(self, result: Any) -> str:
+        return _("The list was received; it is loaded by job #%(id)s.") % {"id": result.pk}
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("matching:upload-job", kwargs={"list_job_id": result.pk})
 
 
 class UploadJobView(CanlianView):
@@ -310,28 +321,18 @@ class RuleListView(CanlianView):
         )
 
 
-class RuleCreateView(CanlianView):
+class RuleCreateView(_FormPage):
     required_permission = Perm.MATCHING_MANAGE
+    template = "matching/rule_form.html"
+    success_url = "matching:rule-list"
+    success_message = gettext_lazy("Rule saved.")
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = RuleForm(
-            regions=_regions(request.user, Perm.MATCHING_MANAGE), initial={"valid_from": timezone.localdate()}
-        )
-        return _page(request, "matching/rule_form.html", {"form": form})
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        regions = _regions(self.request.user, Perm.MATCHING_MANAGE)
+        return RuleForm(data, regions=regions, initial={"valid_from": timezone.localdate()})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = RuleForm(request.POST, regions=_regions(request.user, Perm.MATCHING_MANAGE))
-        if form.is_valid():
-            try:
-                actions.rule_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Rule saved."))
-                return redirect("matching:rule-list")
-        return _page(request, "matching/rule_form.html", {"form": form})
+    def act(self, data: dict[str, Any]) -> None:
+        actions.rule_create(actor=self.request.user, **data)
 
 
 # --- return-to-poverty monitoring ----------------------------------------------------------------
@@ -367,47 +368,37 @@ class CaseListView(CanlianView):
         )
 
 
-class CaseCreateView(CanlianView):
+class CaseCreateView(_FormPage):
     required_permission = Perm.MATCHING_MANAGE
+    template = "matching/case_form.html"
+    success_message = gettext_lazy("Household monitored.")
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = MonitoringOpenForm(initial={"started_on": timezone.localdate(), "cadence_days": 30})
-        return _page(request, "matching/case_form.html", {"form": form})
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return MonitoringOpenForm(data, initial={"started_on": timezone.localdate(), "cadence_days": 30})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = MonitoringOpenForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            from canlian.core.registry.identity import IdError, parse_resident_id
-            from canlian.core.registry.selectors import person_by_id_number
+    def act(self, data: dict[str, Any]) -> MonitoringCase:
+        from canlian.core.registry.identity import IdError, parse_resident_id
+        from canlian.core.registry.selectors import person_by_id_number
 
-            try:
-                number = parse_resident_id(data["id_number"]).number
-            except IdError as exc:
-                form.add_error("id_number", str(exc))
-                return _page(request, "matching/case_form.html", {"form": form})
-            person = person_by_id_number(user=request.user, id_number=number, action=Perm.MATCHING_MANAGE)
-            if person is None:
-                form.add_error("id_number", _("No person with this ID number in your region."))
-                return _page(request, "matching/case_form.html", {"form": form})
-            try:
-                case = monitoring.monitoring_open(
-                    actor=request.user,
-                    person_id=person.pk,
-                    monitored_type=data["monitored_type"],
-                    risk_causes=data["risk_causes"],
-                    started_on=data["started_on"],
-                    cadence_days=data["cadence_days"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_error_from(form, exc)
-            else:
-                messages.success(request, _("Household monitored."))
-                return redirect("matching:case-detail", monitoring_case_id=case.pk)
-        return _page(request, "matching/case_form.html", {"form": form})
+        try:
+            number = parse_resident_id(data["id_number"]).number
+        except IdError as exc:
+            raise ValidationFailed(str(exc), field="id_number") from exc
+        person = person_by_id_number(user=self.request.user, id_number=number, action=Perm.MATCHING_MANAGE)
+        if person is None:
+            raise ValidationFailed(_("No person with this ID number in your region."), field="id_number")
+        return monitoring.monitoring_open(
+            actor=self.request.user,
+            person_id=person.pk,
+            monitored_type=data["monitored_type"],
+            risk_causes=data["risk_causes"],
+            started_on=data["started_on"],
+            cadence_days=data["cadence_days"],
+            note=data["note"],
+        )
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("matching:case-detail", kwargs={"monitoring_case_id": result.pk})
 
 
 def _measure_form(case: MonitoringCase, data: Any = None) -> MeasureForm:
@@ -459,33 +450,23 @@ def _show_case(request: HttpRequest, case: MonitoringCase, **forms_given: Any) -
     )
 
 
-class _CaseWrite(CanlianView):
-    form_class: Any = None
+class _CaseWrite(_Form):
+    """A form of the case page (visit, measure, exit): refused, the case page again."""
+
     form_key = ""
 
-    def post(self, request: HttpRequest, monitoring_case_id: int) -> HttpResponse:
-        case = MonitoringCase.objects.get_for_user(
-            request.user, self.required_permission, pk=monitoring_case_id
+    @cached_property
+    def case(self) -> MonitoringCase:
+        return MonitoringCase.objects.get_for_user(
+            self.request.user, self.required_permission, pk=self.kwargs["monitoring_case_id"]
         )
-        form = self.make_form(case, request.POST)
-        if form.is_valid():
-            try:
-                self.act(request, case, form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("matching:case-detail", monitoring_case_id=case.pk)
-        case.refresh_from_db()
-        return _show_case(request, case, **{self.form_key: form})
 
-    def make_form(self, case: MonitoringCase, data: Any) -> Any:
-        return self.form_class(data)
+    def get_success_url(self, result: Any) -> str:
+        return reverse("matching:case-detail", kwargs={"monitoring_case_id": self.case.pk})
 
-    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        self.case.refresh_from_db()
+        return _show_case(self.request, self.case, **{self.form_key: form})
 
 
 class CaseVisitView(_CaseWrite):
@@ -493,19 +474,19 @@ class CaseVisitView(_CaseWrite):
     form_class = VisitForm
     form_key = "visit_form"
 
-    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
-        monitoring.monitoring_visit_record(actor=request.user, case_id=case.pk, **data)
+    def act(self, data: dict[str, Any]) -> None:
+        monitoring.monitoring_visit_record(actor=self.request.user, case_id=self.case.pk, **data)
 
 
 class CaseMeasureView(_CaseWrite):
     required_permission = Perm.MATCHING_RESOLVE
     form_key = "measure_form"
 
-    def make_form(self, case: MonitoringCase, data: Any) -> Any:
-        return _measure_form(case, data)
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return _measure_form(self.case, data)
 
-    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
-        monitoring.monitoring_measure_add(actor=request.user, case_id=case.pk, **data)
+    def act(self, data: dict[str, Any]) -> None:
+        monitoring.monitoring_measure_add(actor=self.request.user, case_id=self.case.pk, **data)
 
 
 class CaseExitView(_CaseWrite):
@@ -513,5 +494,5 @@ class CaseExitView(_CaseWrite):
     form_class = ExitForm
     form_key = "exit_form"
 
-    def act(self, request: HttpRequest, case: MonitoringCase, data: dict[str, Any]) -> None:
-        monitoring.monitoring_exit(actor=request.user, case_id=case.pk, **data)
+    def act(self, data: dict[str, Any]) -> None:
+        monitoring.monitoring_exit(actor=self.request.user, case_id=self.case.pk, **data)

@@ -8,13 +8,15 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from canlian.core.permissions import Perm
-from canlian.core.regions.models import Region
 from canlian.core.registry.identity import IdError, parse_resident_id
-from canlian.core.registry.selectors import person_by_id_number, region_names
+from canlian.core.registry.selectors import person_by_id_number, region_choices
 from canlian.domains.outreach import actions, selectors
 from canlian.domains.outreach.choices import CaseStatus
 from canlian.domains.outreach.forms import (
@@ -26,20 +28,16 @@ from canlian.domains.outreach.forms import (
     VolunteerForm,
 )
 from canlian.domains.outreach.models import Activity, Donation, TypicalCase
-from canlian.platform.access import may, scope_roots
+from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
-from canlian.platform.views import CanlianView, flash_error, form_errors_from, keyset_page
+from canlian.platform.views import ActionFormView, CanlianView, FormPageView, flash_error, keyset_page
 
 PER_PAGE = 50
 VIEW, MANAGE = Perm.OUTREACH_VIEW, Perm.OUTREACH_MANAGE
 
 
 def _regions(user: Any) -> list[tuple[str, str]]:
-    roots = scope_roots(user, MANAGE)
-    if "" in roots:
-        roots = list(Region.objects.filter(level=1).values_list("code", flat=True))
-    names = region_names(roots)
-    return [(c, f"{names.get(c, c)} ({c})") for c in sorted(roots)]
+    return region_choices(user=user, permission=MANAGE)
 
 
 def _person_id(user: Any, number: str, field: str) -> int | None:
@@ -69,31 +67,21 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
     return render(request, template, context)
 
 
-class _FormView(CanlianView):
-    """GET shows the form, POST calls ``act`` and redirects, or shows the form with the error."""
+class _Form(ActionFormView):
+    """A form of this app: refused, its page again (status 200, as the pages always did)."""
 
     required_permission = MANAGE
+    field_map = {"person_id": "person_id_number"}
+    invalid_status = 200
+
+
+class _FormView(_Form, FormPageView):
+    """A form on a page of its own (``template``)."""
+
     template = ""
 
-    def make_form(self, request: HttpRequest, data: Any = None, files: Any = None) -> Any:
-        raise NotImplementedError
-
-    def act(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
-        raise NotImplementedError
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return _render(request, self.template, {"form": self.make_form(request)})
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = self.make_form(request, request.POST)
-        if form.is_valid():
-            try:
-                return self.act(request, form.cleaned_data)
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_errors_from(form, exc, {"person_id": "person_id_number"})
-        return _render(request, self.template, {"form": form})
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return _render(self.request, self.template, {"form": form})
 
 
 # --- donations -------------------------------------------------------------------------------------
@@ -116,15 +104,19 @@ class DonationListView(CanlianView):
 class DonationCreateView(_FormView):
     template = "outreach/donation_form.html"
 
-    def make_form(self, request: HttpRequest, data: Any = None, files: Any = None) -> Any:
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
         return DonationForm(
-            data, regions=_regions(request.user), initial={"received_on": timezone.localdate()}
+            data, regions=_regions(self.request.user), initial={"received_on": timezone.localdate()}
         )
 
-    def act(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
-        donation = actions.donation_receive(actor=request.user, **data)
-        messages.success(request, _("Receipt %(number)s issued.") % {"number": donation.number})
-        return redirect("outreach:donation-detail", donation_id=donation.pk)
+    def act(self, data: dict[str, Any]) -> Donation:
+        return actions.donation_receive(actor=self.request.user, **data)
+
+    def get_success_message(self, result: Any) -> str:
+        return _("Receipt %(number)s issued.") % {"number": result.number}
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("outreach:donation-detail", kwargs={"donation_id": result.pk})
 
 
 def _use_form(donation: Donation, data: Any = None) -> UseForm:
@@ -159,32 +151,32 @@ def _show_donation(request: HttpRequest, donation: Donation, form: UseForm | Non
     )
 
 
-class DonationUseView(CanlianView):
-    required_permission = MANAGE
+class DonationUseView(_Form):
+    success_message = gettext_lazy("Use recorded.")
 
-    def post(self, request: HttpRequest, donation_id: int) -> HttpResponse:
-        donation = Donation.objects.get_for_user(request.user, MANAGE, pk=donation_id)
-        form = _use_form(donation, request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.donation_use(
-                    actor=request.user,
-                    donation_id=donation.pk,
-                    on=data["on"],
-                    amount=data["amount"],
-                    description=data["description"],
-                    activity_id=data["activity_id"] or None,
-                    person_id=_person_id(request.user, data["person_id_number"], "person_id_number"),
-                )
-            except DomainError as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                form_errors_from(form, exc, {"person_id": "person_id_number"})
-            else:
-                messages.success(request, _("Use recorded."))
-                return redirect("outreach:donation-detail", donation_id=donation.pk)
-        return _show_donation(request, donation, form)
+    @cached_property
+    def donation(self) -> Donation:
+        return Donation.objects.get_for_user(self.request.user, MANAGE, pk=self.kwargs["donation_id"])
+
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return _use_form(self.donation, data)
+
+    def act(self, data: dict[str, Any]) -> None:
+        actions.donation_use(
+            actor=self.request.user,
+            donation_id=self.donation.pk,
+            on=data["on"],
+            amount=data["amount"],
+            description=data["description"],
+            activity_id=data["activity_id"] or None,
+            person_id=_person_id(self.request.user, data["person_id_number"], "person_id_number"),
+        )
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("outreach:donation-detail", kwargs={"donation_id": self.donation.pk})
+
+    def render_form(self, form: Any, status: int) -> HttpResponse:
+        return _show_donation(self.request, self.donation, form)
 
 
 class StatementView(CanlianView):
@@ -214,16 +206,16 @@ class VolunteerListView(CanlianView):
 
 class VolunteerCreateView(_FormView):
     template = "outreach/volunteer_form.html"
+    success_url = "outreach:volunteer-list"
+    success_message = gettext_lazy("Volunteer registered.")
 
-    def make_form(self, request: HttpRequest, data: Any = None, files: Any = None) -> Any:
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
         return VolunteerForm(
-            data, regions=_regions(request.user), initial={"registered_on": timezone.localdate()}
+            data, regions=_regions(self.request.user), initial={"registered_on": timezone.localdate()}
         )
 
-    def act(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
-        actions.volunteer_register(actor=request.user, **data)
-        messages.success(request, _("Volunteer registered."))
-        return redirect("outreach:volunteer-list")
+    def act(self, data: dict[str, Any]) -> None:
+        actions.volunteer_register(actor=self.request.user, **data)
 
 
 class ActivityListView(CanlianView):
@@ -238,28 +230,29 @@ class ActivityListView(CanlianView):
 
 class ActivityCreateView(_FormView):
     template = "outreach/activity_form.html"
+    success_message = gettext_lazy("Activity recorded.")
 
-    def make_form(self, request: HttpRequest, data: Any = None, files: Any = None) -> Any:
-        volunteers = (
-            selectors.volunteers_visible(user=request.user).filter(active=True).order_by("name")[:500]
-        )
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        user = self.request.user
+        volunteers = selectors.volunteers_visible(user=user).filter(active=True).order_by("name")[:500]
         return ActivityForm(
             data,
-            regions=_regions(request.user),
+            regions=_regions(user),
             volunteers=[(str(v.pk), f"{v.name} {v.organisation}".strip()) for v in volunteers],
             initial={"on": timezone.localdate()},
         )
 
-    def act(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
+    def act(self, data: dict[str, Any]) -> Activity:
         if data["volunteers"] and not data["hours"]:
             raise ValidationFailed(_("Give the hours of the volunteers."), field="hours")
+        user = self.request.user
         served = [
-            _person_id(request.user, line.strip(), "served")
+            _person_id(user, line.strip(), "served")
             for line in (data["served"] or "").splitlines()
             if line.strip()
         ]
-        activity = actions.activity_record(
-            actor=request.user,
+        return actions.activity_record(
+            actor=user,
             region_code=data["region_code"],
             title=data["title"],
             kind=data["kind"],
@@ -269,8 +262,9 @@ class ActivityCreateView(_FormView):
             hours=[(v, data["hours"]) for v in data["volunteers"]],
             people_served=served,
         )
-        messages.success(request, _("Activity recorded."))
-        return redirect("outreach:activity-detail", activity_id=activity.pk)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("outreach:activity-detail", kwargs={"activity_id": result.pk})
 
 
 class ActivityDetailView(CanlianView):
@@ -303,17 +297,18 @@ class CaseListView(CanlianView):
 
 class CaseCreateView(_FormView):
     template = "outreach/case_form.html"
+    success_message = gettext_lazy("Case saved.")
 
-    def make_form(self, request: HttpRequest, data: Any = None, files: Any = None) -> Any:
-        return CaseForm(data, regions=_regions(request.user))
+    def get_form(self, data: Any = None, files: Any = None) -> Any:
+        return CaseForm(data, regions=_regions(self.request.user))
 
-    def act(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
+    def act(self, data: dict[str, Any]) -> TypicalCase:
         number = data.pop("person_id_number")
-        case = actions.case_save(
-            actor=request.user, person_id=_person_id(request.user, number, "person_id_number"), **data
-        )
-        messages.success(request, _("Case saved."))
-        return redirect("outreach:case-detail", typical_case_id=case.pk)
+        person_id = _person_id(self.request.user, number, "person_id_number")
+        return actions.case_save(actor=self.request.user, person_id=person_id, **data)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("outreach:case-detail", kwargs={"typical_case_id": result.pk})
 
 
 class CaseDetailView(CanlianView):

@@ -219,6 +219,11 @@ def write_lines(
     """Write the cycle's missing lines (of the given enrollments only, when named) and keep each
     enrollment's "no longer eligible since" mark: set to its first refused month, cleared when the
     cycle's own month is paid. Returns (lines written, enrollments without a standard, refused)."""
+    window_start = months_of(program, cycle.month)[0]
+    if cycle.first_period is None or window_start < cycle.first_period:
+        # Before the lines: the bounds that reads of the cycle's lines name (PaymentLine.of_cycle).
+        cycle.first_period = window_start
+        PaymentCycle.objects.filter(pk=cycle.pk).update(first_period=window_start)
     sql, params = insert_lines_sql(cycle=cycle, program=program, enrollment_ids=enrollment_ids)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -248,12 +253,10 @@ def write_lines(
 
 def cycle_retotal(cycle: PaymentCycle) -> dict[str, int]:
     """Recount the cycle's lines and total (saved by the caller); returns the lines per kind."""
-    totals = PaymentLine.objects.filter(cycle=cycle).aggregate(n=Count("id"), total=Sum("amount"))
+    totals = PaymentLine.objects.of_cycle(cycle).aggregate(n=Count("id"), total=Sum("amount"))
     cycle.line_count = totals["n"] or 0
     cycle.total_amount = (totals["total"] or Decimal("0")).quantize(CENT)
-    return dict(
-        PaymentLine.objects.filter(cycle=cycle).values_list("kind").annotate(n=Count("id")).order_by()
-    )
+    return dict(PaymentLine.objects.of_cycle(cycle).values_list("kind").annotate(n=Count("id")).order_by())
 
 
 # --- actions ---------------------------------------------------------------------------------------
@@ -414,7 +417,7 @@ EXPORT_HEADER = (
 
 def _export_rows(cycle: PaymentCycle, *, typed: bool = False) -> Any:
     lines = (
-        PaymentLine.objects.filter(cycle=cycle)
+        PaymentLine.objects.of_cycle(cycle)
         .exclude(status=LineStatus.FAILED)
         .order_by("id")
         .values_list(
@@ -608,6 +611,9 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
         )
     rows, errors = parse_bank_results(table)
     line, person = PaymentLine._meta.db_table, Person._meta.db_table
+    # The months the cycle's lines pay for: each statement names them, so that on PostgreSQL it
+    # reads only those partitions of the lines (PaymentLine.of_cycle).
+    bounds = [cycle.first_period or cycle.month, cycle.month]
     load_temp_table(
         _TEMP,
         [
@@ -627,9 +633,10 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
             cursor.execute(
                 f"""UPDATE {_TEMP} SET line_id = (
                       SELECT MAX(l.id) FROM {line} l JOIN {person} p ON p.id = l.person_id
-                      WHERE l.cycle_id = %s AND p.id_number = {_TEMP}.id_number AND l.period = {_TEMP}.period)
+                      WHERE l.cycle_id = %s AND p.id_number = {_TEMP}.id_number AND l.period = {_TEMP}.period
+                        AND l.period BETWEEN %s AND %s)
                     WHERE line_id IS NULL""",
-                [cycle.pk],
+                [cycle.pk, *bounds],
             )
             cursor.execute(
                 # One grouped pass for the duplicates (a correlated count per row is quadratic).
@@ -640,10 +647,11 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
                     FROM {_TEMP} t
                     LEFT JOIN dup d ON d.line_id = t.line_id
                     LEFT JOIN {line} l ON l.id = t.line_id AND l.cycle_id = %s
+                                          AND l.period BETWEEN %s AND %s
                     WHERE l.id IS NULL OR (l.status <> 'pending' AND l.status <> t.status)
                        OR d.times > 1
                     ORDER BY t.row_no""",
-                [cycle.pk],
+                [cycle.pk, *bounds],
             )
             for row_no, line_id, id_number, period, found, current, wanted, times in cursor.fetchall():
                 if found is None:
@@ -671,14 +679,15 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
                       paid_on = CASE WHEN t.status = 'paid' THEN COALESCE(t.paid_on, %s) ELSE NULL END,
                       failure_reason = CASE WHEN t.status = 'failed' THEN t.reason ELSE '' END
                     FROM {_TEMP} t
-                    WHERE {line}.id = t.line_id AND {line}.cycle_id = %s""",
-                [timezone.localdate(), cycle.pk],
+                    WHERE {line}.id = t.line_id AND {line}.cycle_id = %s
+                      AND {line}.period BETWEEN %s AND %s""",
+                [timezone.localdate(), cycle.pk, *bounds],
             )
             written = max(cursor.rowcount, 0)
     finally:
         drop_temp_table(_TEMP)
     counts = dict(
-        PaymentLine.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("id")).order_by()
+        PaymentLine.objects.of_cycle(cycle).values_list("status").annotate(n=Count("id")).order_by()
     )
     pending = counts.get(LineStatus.PENDING, 0)
     old_status = cycle.status
@@ -688,7 +697,9 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
         cycle.save(update_fields=["status", "closed_at"])
     paid = sum(1 for r in rows if r[4] == LineStatus.PAID)
     failed = len(rows) - paid
-    sources_changed("payments", year=cycle.month.year, month=cycle.month.month)  # failed lines no longer count
+    sources_changed(
+        "payments", year=cycle.month.year, month=cycle.month.month
+    )  # failed lines no longer count
     audit_record(
         actor=actor,
         event=EVENT_RESULTS,

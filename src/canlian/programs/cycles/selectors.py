@@ -74,7 +74,9 @@ def lines_for_user(
 
 
 def lines_of_cycle(*, user: Any, cycle: PaymentCycle, **filters: Any) -> QuerySet:
-    return lines_for_user(user=user, filters=LineFilters(cycle_id=cycle.pk, **filters))
+    lines = lines_for_user(user=user, filters=LineFilters(cycle_id=cycle.pk, **filters))
+    # The months the cycle pays for: on PostgreSQL only those partitions are read.
+    return lines.filter(period__gte=cycle.first_period or cycle.month, period__lte=cycle.month)
 
 
 @dataclass
@@ -89,7 +91,7 @@ class CycleTotals:
 def cycle_totals(*, cycle: PaymentCycle) -> CycleTotals:
     """Counts and amounts of a cycle's lines by kind and status (one GROUP BY on the cycle's index)."""
     rows = list(
-        PaymentLine.objects.filter(cycle=cycle)
+        PaymentLine.objects.of_cycle(cycle)
         .values("kind", "status")
         .annotate(count=Count("id"), amount=Sum("amount"))
         .order_by("kind", "status")

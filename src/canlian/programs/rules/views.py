@@ -25,6 +25,7 @@ from canlian.core.regions.forms import RegionField
 from canlian.core.registry.actions import person_record_view
 from canlian.core.registry.choices import Category, Grade, HardshipKind
 from canlian.core.registry.models import Person
+from canlian.core.registry.selectors import region_names as registry_region_names
 from canlian.platform.access import region_in_scope, scope_roots
 from canlian.platform.errors import DomainError, NotFound
 from canlian.platform.views import CanlianView, form_errors_from
@@ -40,12 +41,8 @@ from canlian.programs.rules.engine import build_rules
 
 
 def region_names(codes: Any) -> dict[str, str]:
-    from canlian.core.regions.models import Region
-
-    wanted = {c for c in codes if c}
-    names = dict(Region.objects.filter(code__in=wanted).values_list("code", "name")) if wanted else {}
-    names[""] = _("National")
-    return names
+    """The registry's names of the codes, and "National" for the national rows (code "")."""
+    return {**registry_region_names(codes), "": _("National")}
 
 
 def rule_labels(rules: list[dict[str, Any]]) -> list[str]:
