@@ -244,7 +244,6 @@ def print_partition_plans(cycle: Any) -> None:
     from django.db.models import Count, Sum
 
     from canlian.platform.partitions import months_of_partitions
-    from canlian.programs.cycles.actions import _export_rows
     from canlian.programs.models import PaymentLine
 
     table = PaymentLine._meta.db_table
@@ -254,7 +253,11 @@ def print_partition_plans(cycle: Any) -> None:
         "the cycle's totals": PaymentLine.objects.of_cycle(cycle)
         .values("kind", "status")
         .annotate(n=Count("id"), total=Sum("amount")),
-        "the bank file": _export_rows(cycle),
+        # the bank file's read (cycles.actions._export_rows)
+        "the bank file": PaymentLine.objects.of_cycle(cycle)
+        .exclude(status="failed")
+        .order_by("id")
+        .values_list("id", "person__id_number", "bank_account", "amount"),
     }
     for label, query in reads.items():
         plan = query.explain()
