@@ -3,8 +3,9 @@ their URL keyword names; ``snapshot`` returns what must not change when a refuse
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
+
+from django.utils import timezone
 
 
 def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
@@ -13,7 +14,7 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
     from canlian.domains.care import actions
 
     cadre = make_user("cadre", "370502001", username="care_cadre_a")
-    day = dt.date.today()
+    day = timezone.localdate()
     pairing = actions.pairing_create(actor=owner, person_id=person.pk, cadre_id=cadre.pk, started_on=day)
     contact = actions.contact_record(
         actor=cadre,

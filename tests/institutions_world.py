@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+
 
 def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
     from canlian.core.institutions import actions
 
-    day = dt.date.today()
+    day = timezone.localdate()
     institution = actions.institution_create(
         actor=owner,
         code="INST-A-1",

@@ -5,9 +5,10 @@ A (``build``) with what a refused request must leave unchanged (``snapshot``).""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from canlian.core.permissions import Perm
 from canlian.core.regions.choices import RegionSource
@@ -86,7 +87,7 @@ def build(*, owner: Any, person: Any, make_user: Any) -> dict[str, Any]:
     row = Target.objects.create(
         indicator="registry.certified",
         region_code="370502",
-        year=dt.date.today().year,
+        year=timezone.localdate().year,
         value=Decimal(1000),
         note="MARKER-TARGET-A",
         set_by=owner,

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from registry_factories import resident_id
 from stdnum.cn import ric
 
@@ -40,7 +41,7 @@ from canlian.core.registry.models import (
 )
 from canlian.demo.persons import MIX, check_character, demo_places, generate_demo_persons
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 N = 1500
 
 

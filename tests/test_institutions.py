@@ -28,7 +28,7 @@ from canlian.platform.errors import Conflict, InvalidState, NotFound, Permission
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def id_number(area: str = "370502", birth: str = "19900101", order: str = "123") -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from matching_world import AS_OF, death_row, list_file, upload
 from registry_factories import registered, resident_id
 from test_programs_cycles import enroll, generate, make_setup
@@ -179,7 +180,7 @@ def _value(code, year, month):
 
 
 def test_indicators_count_found_resolved_in_time_open_and_money_recovered(world):
-    today = dt.date.today()
+    today = timezone.localdate()
     a = enroll(world["nursing"], applied=D(2026, 8, 1))
     b = enroll(world["nursing"], applied=D(2026, 8, 1))
     result = generate(world, D(2026, 10, 1))

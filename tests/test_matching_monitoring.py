@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from matching_world import upload
 from registry_factories import registered
 
@@ -164,7 +165,7 @@ def test_scope_and_the_indicator_by_region(world):
         monitoring.monitoring_visit_record(
             actor=world["township"], case_id=other.pk, visited_on=D(2026, 10, 2), visitor="x", situation="y"
         )
-    today = dt.date.today()
+    today = timezone.localdate()
     indicator = next(i for i in INDICATORS if i.code == "matching.monitored_households")
     window = window_for(indicator.period, today.year, today.month, today)
     assert {r["region"]: r["numerator"] for r in indicator.leaf(window)} == {

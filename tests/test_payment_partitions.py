@@ -7,6 +7,7 @@ partitions."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -133,3 +134,35 @@ def test_an_old_year_is_detached_and_kept_as_tables(setup):
         assert cursor.fetchone()[0] == 1
     assert not [m for m in months_of_partitions(TABLE) if m.year == 2019]
     assert detach_year(TABLE, 2019) == []
+
+
+@postgres_only
+def test_the_owners_command_creates_and_detaches_and_the_app_role_may_not(setup, caplog):
+    import uuid
+
+    from django.core.management import CommandError, call_command
+
+    enroll(setup["nursing"], applied=D(2019, 3, 14))
+    generate(setup, D(2019, 5, 1))
+    out = io.StringIO()
+    call_command("payment_partitions", "--ahead", "0", stdout=out)
+    assert "3 partitions created" in out.getvalue() and f"{TABLE}_p201905" in out.getvalue()
+    # An application role owning nothing (production's site, docs/deploy.md) may not: the daily task
+    # says so and does nothing, the command refuses.
+    role = f"t_app_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f'CREATE ROLE "{role}"')
+        cursor.execute(f'SET ROLE "{role}"')
+        try:
+            with caplog.at_level("WARNING"):
+                assert _payment_partitions(D(2019, 5, 20)) == 0
+            assert "payment-partitions" in caplog.text
+            with pytest.raises(CommandError) as refused:
+                call_command("payment_partitions", "--detach-year", "2019", stdout=io.StringIO())
+            assert refused.value.returncode == 2
+        finally:
+            cursor.execute("RESET ROLE")
+    out = io.StringIO()
+    call_command("payment_partitions", "--detach-year", "2019", stdout=out)
+    assert "3 partitions detached" in out.getvalue()

@@ -33,6 +33,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 #: Pages that list nothing (schema and its viewer).
 NOT_LISTS = {"api-schema", "api-docs"}
@@ -64,7 +65,7 @@ def grow(world: dict[str, Any], make_user: Any, n: int = 5) -> None:
     owner = world["cycle_id"].generated_by
     cadre = world["pairing_id"].cadre
     cycle = world["cycle_id"]
-    day = dt.date.today()
+    day = timezone.localdate()
     hearing_aid = DeviceKind.objects.get(code="hearing-aid")
     for _ in range(n):
         k = next(_seq)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from registry_factories import registered, resident_id
 
 from canlian.core.audit.events import EventType
@@ -36,7 +36,7 @@ from canlian.core.registry.models import Certificate, CertificateEvent, Househol
 from canlian.core.registry.selectors import PersonFilters, classify_query, persons_search
 from canlian.platform.errors import Conflict, InvalidState, NotFound, PermissionDenied, ValidationFailed
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from registry_factories import registered, resident_id
 
 from canlian.core.audit.events import EventType
@@ -13,7 +14,7 @@ from canlian.core.audit.models import AuditEvent
 from canlian.core.registry import actions
 from canlian.core.registry.models import Person
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from registry_factories import registered, resident_id
 
@@ -17,7 +18,7 @@ from canlian.core.registry import actions, views
 from canlian.core.registry.choices import HardshipKind, ScreeningOutcome
 from canlian.core.registry.models import Certificate, Household, Person, ScreeningRecord
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

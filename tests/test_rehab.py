@@ -9,6 +9,7 @@ import io
 import pytest
 import rehab_world as w
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from canlian.core.audit.models import AuditEvent
@@ -261,7 +262,7 @@ def test_attendance_idempotent_and_refused_outside_plan(staff_user, county, inst
     with pytest.raises(ValidationFailed) as exc:
         actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[D(Y, 3, 5), D(Y, 2, 28)])
     assert exc.value.errors[0].row == 2 and "outside the plan" in exc.value.errors[0].message
-    future = dt.date.today() + dt.timedelta(days=2)
+    future = timezone.localdate() + dt.timedelta(days=2)
     with pytest.raises(ValidationFailed):
         actions.rehab_attendance_record(actor=staff_user, plan_id=plan.pk, days=[future])
     assert Attendance.objects.filter(plan=plan).count() == 3

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from registry_factories import registered
 
@@ -474,14 +475,14 @@ def test_maker_checker_and_payment(program, institution, threshold_rule, generat
     with pytest.raises(PermissionDenied):
         batch_approve(actor=generator, batch_id=batch.pk)
     with pytest.raises(InvalidState):
-        batch_mark_paid(actor=generator, batch_id=batch.pk, paid_on=dt.date.today())
+        batch_mark_paid(actor=generator, batch_id=batch.pk, paid_on=timezone.localdate())
     staff = make_user("institution_staff", "370502", institution=institution)
     with pytest.raises(PermissionDenied):
         batch_approve(actor=staff, batch_id=batch.pk)
     batch = batch_approve(actor=checker, batch_id=batch.pk)
     assert (batch.status, batch.approved_by) == ("approved", checker)
-    batch = batch_mark_paid(actor=generator, batch_id=batch.pk, paid_on=dt.date.today())
-    assert batch.status == "paid" and batch.paid_on == dt.date.today()
+    batch = batch_mark_paid(actor=generator, batch_id=batch.pk, paid_on=timezone.localdate())
+    assert batch.status == "paid" and batch.paid_on == timezone.localdate()
     assert AuditEvent.objects.filter(event_type__in=["settlement.approved", "settlement.paid"]).count() == 2
 
 

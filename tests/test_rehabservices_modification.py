@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rehabservices_world import EXIF_MARK, adult, hardship, jpeg, photo, project
 
 from canlian.domains.rehabservices import actions, selectors
@@ -227,7 +228,7 @@ def test_maker_checker_batch_pays_and_archives(regions, media, make_user):
     with pytest.raises(InvalidState):
         actions.modification_archive(actor=maker, project_id=p1.pk, archived_on=dt.date(2026, 12, 1))
     actions.batch_approve(actor=checker, batch_id=batch.pk)
-    today = dt.date.today()
+    today = timezone.localdate()
     actions.batch_mark_paid(actor=maker, batch_id=batch.pk, paid_on=today)
     p1.refresh_from_db()
     assert p1.status == "paid" and p1.paid_on == today and p1.step_due_on is None
@@ -294,7 +295,7 @@ def test_quarterly_report_against_the_target(regions, media, make_user):
     project(_eligible(), upto="applied")
     batch = actions.batch_generate(actor=admin, region_code="370502")
     actions.batch_approve(actor=None, batch_id=batch.pk)
-    actions.batch_mark_paid(actor=admin, batch_id=batch.pk, paid_on=dt.date.today())
+    actions.batch_mark_paid(actor=admin, batch_id=batch.pk, paid_on=timezone.localdate())
     q1 = selectors.quarterly_report(admin, region_code="370502", year=2026, quarter=1)
     assert (q1.total.applied, q1.total.assessed, q1.total.under_way, q1.total.accepted, q1.total.paid) == (
         3,

@@ -15,6 +15,11 @@ partitions: every function here is a no-op there, and the table stays one table.
   archive to dump and drop), and the table's reads no longer see them.
 - ``months_of_partitions`` and ``months_in_default`` say what is there.
 
+Creating and detaching partitions is DDL on the table: only its owner may run it. Production's site
+connects as an application role that owns nothing (docs/deploy.md), so ``may_manage`` says whether
+the connection may, and the owner's ``canlian payment-partitions`` does it where the daily task
+cannot.
+
 Names are built from the table's name and a month only, and tables are named by the code, never by
 a user: the statements are formatted, not parameterised, where PostgreSQL takes no parameters (DDL).
 """
@@ -26,7 +31,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from canlian.platform.bulk import is_postgres
+from canlian.platform.bulk import is_postgres, owns_tables
 from canlian.platform.dates import add_months, month_start
 
 
@@ -58,6 +63,11 @@ def _partition_column(table: str) -> str:
     if row is None:
         raise ValueError(f"{table} is not partitioned")
     return str(row[0])
+
+
+def may_manage(table: str) -> bool:
+    """Whether this connection may create and detach the table's partitions (it owns the table)."""
+    return is_partitioned(table) and owns_tables([table])
 
 
 def months_of_partitions(table: str) -> list[dt.date]:

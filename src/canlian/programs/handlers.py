@@ -85,17 +85,40 @@ def _recheck_changed(today: dt.date) -> int:
 PARTITION_MONTHS_AHEAD = 3
 
 
-@register_daily_task(
-    "payments.partitions", label=_("Create the monthly partitions of the payment lines ahead of time")
-)
-def _payment_partitions(today: dt.date) -> int:
-    """PostgreSQL: the partitions of this month and the next three, and of every month whose lines
-    sit in the DEFAULT partition (they move into their own). Nothing on SQLite."""
+def payment_partitions_ensure(today: dt.date, *, ahead: int = PARTITION_MONTHS_AHEAD) -> list[str]:
+    """PostgreSQL: the partitions of the payment lines for this month and ``ahead`` more, and for every
+    month whose lines sit in the DEFAULT partition (they move into their own). Needs the table's
+    owner; nothing on SQLite. Returns the partitions created."""
     from canlian.platform.dates import add_months, month_start
     from canlian.platform.partitions import ensure_months, months_in_default
     from canlian.programs.models import PaymentLine
 
     table = PaymentLine._meta.db_table
     this_month = month_start(today)
-    wanted = [add_months(this_month, n) for n in range(PARTITION_MONTHS_AHEAD + 1)]
-    return len(ensure_months(table, [*wanted, *months_in_default(table)]))
+    wanted = [add_months(this_month, n) for n in range(ahead + 1)]
+    return ensure_months(table, [*wanted, *months_in_default(table)])
+
+
+@register_daily_task(
+    "payments.partitions", label=_("Create the monthly partitions of the payment lines ahead of time")
+)
+def _payment_partitions(today: dt.date) -> int:
+    """Where the daily task connects as the table's owner (a one-role site). Production's daily task
+    runs as the application role, which may not: it says so, and the owner's
+    ``canlian payment-partitions`` (cron, docs/deploy.md) does the work; until then new months' lines
+    wait in the DEFAULT partition, correct but read with it."""
+    import logging
+
+    from canlian.platform.partitions import is_partitioned, may_manage
+    from canlian.programs.models import PaymentLine
+
+    table = PaymentLine._meta.db_table
+    if not is_partitioned(table):
+        return 0
+    if not may_manage(table):
+        logging.getLogger(__name__).warning(
+            "The payment lines' partitions are the table owner's to create: run "
+            "`canlian payment-partitions` as the owner (docs/deploy.md)."
+        )
+        return 0
+    return len(payment_partitions_ensure(today))

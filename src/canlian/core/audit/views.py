@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.audit.events import event_choices
@@ -55,5 +55,5 @@ class AuditDetailView(CanlianView):
         return render(
             request,
             "audit/detail.html",
-            {"event": event, "same_request": same_request, "today": dt.date.today()},
+            {"event": event, "same_request": same_request, "today": timezone.localdate()},
         )

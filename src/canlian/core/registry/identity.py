@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
@@ -77,7 +78,7 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     if ric.calc_check_digit(number) != number[17]:
         raise IdError(_("The ID number's check character is wrong (typing error?)."))
     birth = _birth_date(number[6:14])
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if birth is None or birth.year < MIN_BIRTH_YEAR or birth > today:
         raise IdError(_("The birth date in the ID number (%(date)s) is impossible.") % {"date": number[6:14]})
     sex = Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE

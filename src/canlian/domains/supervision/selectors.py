@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from canlian.core.institutions.models import Institution
 from canlian.domains.supervision.choices import NOTICE_RUNNING, NoticeStatus, rating_band
@@ -80,7 +81,7 @@ def notices_visible(
     if state == "open":
         qs = qs.running()
     elif state == "overdue":
-        qs = qs.overdue(on or dt.date.today())
+        qs = qs.overdue(on or timezone.localdate())
     elif state == "closed":
         qs = qs.filter(status=NoticeStatus.CLOSED)
     if institution_id not in (None, ""):

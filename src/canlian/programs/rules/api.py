@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -256,7 +257,7 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             sample = -1
         if not 0 <= sample <= 100:
             raise MalformedInput("Give a sample size from 0 to 100.", field="sample")
-        on = _date_param(request) or dt.date.today()
+        on = _date_param(request) or timezone.localdate()
         return Response(describe(preview(program, region, on, user=request.user, sample=sample)))
 
 
