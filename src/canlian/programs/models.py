@@ -10,6 +10,8 @@ that write ``PaymentLine`` rows set-based. Rows that belong to a region carry it
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -383,14 +385,17 @@ class PaymentCycle(RegionOwned, MakerCheckerBatch):
     def __str__(self) -> str:
         return f"{self.program} {self.month:%Y-%m} {self.region_code}"
 
+    def line_periods(self) -> tuple[dt.date, dt.date]:
+        """The first and last month its lines pay for (reads of its lines name them: partitions)."""
+        return self.first_period or self.month, self.month
+
 
 class PaymentLineQuerySet(RegionScopedQuerySet):
     def of_cycle(self, cycle: PaymentCycle) -> PaymentLineQuerySet:
         """The lines of ``cycle``, bounded by the months they pay for: on PostgreSQL the table is
         partitioned by month (``period``) and the bounds keep the read to those partitions."""
-        return self.filter(
-            cycle=cycle, period__gte=cycle.first_period or cycle.month, period__lte=cycle.month
-        )
+        first, last = cycle.line_periods()
+        return self.filter(cycle=cycle, period__gte=first, period__lte=last)
 
 
 class PaymentLine(RegionOwned):

@@ -613,7 +613,7 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
     line, person = PaymentLine._meta.db_table, Person._meta.db_table
     # The months the cycle's lines pay for: each statement names them, so that on PostgreSQL it
     # reads only those partitions of the lines (PaymentLine.of_cycle).
-    bounds = [cycle.first_period or cycle.month, cycle.month]
+    bounds = list(cycle.line_periods())
     load_temp_table(
         _TEMP,
         [

@@ -74,9 +74,8 @@ def lines_for_user(
 
 
 def lines_of_cycle(*, user: Any, cycle: PaymentCycle, **filters: Any) -> QuerySet:
-    lines = lines_for_user(user=user, filters=LineFilters(cycle_id=cycle.pk, **filters))
-    # The months the cycle pays for: on PostgreSQL only those partitions are read.
-    return lines.filter(period__gte=cycle.first_period or cycle.month, period__lte=cycle.month)
+    # of_cycle names the months the cycle pays for: on PostgreSQL only those partitions are read.
+    return lines_for_user(user=user, filters=LineFilters(**filters)).of_cycle(cycle)
 
 
 @dataclass
