@@ -55,6 +55,13 @@ def user_or_none(actor: Any) -> Any:
     return None if is_system(actor) else actor
 
 
+def require(actor: Any, permission: str) -> None:
+    """The actor holds ``permission`` somewhere: ``PermissionDenied`` before any lookup otherwise
+    (a missing row then reads as forbidden, not as not found)."""
+    if not is_system(actor) and not actor.has_canlian_perm(permission):
+        raise PermissionDenied()
+
+
 def authorize(
     actor: Any, permission: str, region_code: str | None, institution_id: int | None = None
 ) -> None:
@@ -83,16 +90,24 @@ def lock_for(
     view: str = "view",
     act: str | None = None,
     related: tuple[str, ...] = (),
+    permission: str | None = None,
 ) -> Any:
     """The row ``pk`` of ``model`` (a model or a queryset), locked, if ``actor`` may see it (``view``)
     and, when given, act on it (``act``); both are actions or permissions of the model's
-    ``for_user``. The lock is on the row's own table only (``of=("self",)``)."""
+    ``for_user``. The lock is on the row's own table only (``of=("self",)``).
+
+    With ``permission`` the row is instead locked whatever the actor's view, then
+    ``authorize(actor, permission, <the row's region>)`` decides (``view`` and ``act`` are not used):
+    ``PermissionDenied`` without the permission anywhere, ``NotFound`` outside its scope (the
+    engine's review and payment steps, whose permission is the step's, not the row's ``for_user``)."""
     manager = model if hasattr(model, "model") else model.objects
     try:
         key = int(pk)
     except (TypeError, ValueError) as exc:
         raise NotFound() from exc
-    if is_system(actor):
+    if permission is not None:
+        rows = manager.all()
+    elif is_system(actor):
         rows = manager.all()
     else:
         rows = manager.for_user(actor, view)
@@ -105,6 +120,8 @@ def lock_for(
     obj = rows.select_for_update(of=("self",)).filter(pk=key).first()
     if obj is None:
         raise NotFound()
+    if permission is not None:
+        authorize(actor, permission, getattr(obj, getattr(manager.model, "scope_field", "region_code")))
     return obj
 
 

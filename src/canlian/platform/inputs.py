@@ -98,8 +98,10 @@ def as_amount(
     minimum: Decimal | int | None = 0,
     required: bool = True,
     row: int | None = None,
+    maximum: Decimal | int | None = None,
 ) -> Decimal | None:
-    """Money in yuan, exact to the cent (``1,234.5`` → ``Decimal("1234.50")``); never a float."""
+    """Money in yuan, exact to the cent (``1,234.5`` → ``Decimal("1234.50")``); never a float.
+    ``maximum`` (inclusive) keeps it within its column (``Decimal("99999999.99")`` for 10 digits)."""
     if _missing(value):
         if required:
             raise field_error(field, _("This field is required."), row=row)
@@ -114,6 +116,8 @@ def as_amount(
         raise field_error(field, _("Enter an amount in yuan with at most two decimals."), value, row=row)
     if minimum is not None and amount < Decimal(minimum):
         raise field_error(field, _("The amount cannot be below %(min)s.") % {"min": minimum}, value, row=row)
+    if maximum is not None and amount > Decimal(maximum):
+        raise field_error(field, _("The amount cannot be above %(max)s.") % {"max": maximum}, value, row=row)
     return amount.quantize(CENT)
 
 

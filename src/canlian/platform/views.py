@@ -219,3 +219,13 @@ def form_errors_from(form: Any, exc: DomainError, field_map: Mapping[str, str | 
     for error in errors:
         field = field_map.get(error.field or "", error.field)
         form.add_error(field if field in fields else None, error.message)
+
+
+def int_param(value: Any) -> int | None:
+    """A page's integer query parameter (``?year=``, ``?institution=``), or None when it is absent
+    or not a whole number: a page falls back to its default instead of refusing (the API's
+    ``api.query_int`` is the strict one, a 400 naming the parameter)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from canlian.core.accounts.forms import RegionBoundForm
 from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
+from canlian.platform.forms import date_field
 from canlian.reporting.rehab_figures import default_period
 
 
@@ -26,8 +27,8 @@ class RehabFiguresForm(RegionBoundForm):
     (default: this year)."""
 
     region = RegionField(label=_("Region"), required=False, permission=Perm.REHAB_VIEW)
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    start = date_field(_("From"), required=False)
+    end = date_field(_("To"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -12,6 +12,7 @@ from canlian.core.audit.events import event_choices
 from canlian.core.audit.models import AuditEvent
 from canlian.core.audit.selectors import audit_events_for
 from canlian.core.permissions import Perm
+from canlian.platform.forms import date_field
 from canlian.platform.views import CanlianView, paginate
 
 
@@ -24,10 +25,8 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object id"), required=False)
     request_id = forms.CharField(label=_("Request id"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = date_field(_("From"), required=False)
+    date_to = date_field(_("To"), required=False)
 
 
 class AuditListView(CanlianView):

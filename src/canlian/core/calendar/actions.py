@@ -35,16 +35,13 @@ from canlian.core.calendar.importing import (
 from canlian.core.calendar.models import CalendarDay, CalendarYear, ProvisionalDeadline
 from canlian.core.calendar.package import package_years
 from canlian.core.permissions import Perm
+from canlian.platform.access import user_or_none
 from canlian.platform.errors import InvalidState, PermissionDenied, RowError, ValidationFailed
 
 
 def _check(actor: Any) -> None:
     if actor is not None and not actor.has_canlian_perm(Perm.CALENDAR_MANAGE):
         raise PermissionDenied()
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _fail(field_name: str, message: str, value: Any = None) -> ValidationFailed:
@@ -81,11 +78,11 @@ def _replace_years(rows: ScheduleRows, *, source: str, actor: Any) -> None:
     CalendarDay.objects.filter(year_id__in=years).delete()
     existing = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
     CalendarYear.objects.filter(year__in=existing).update(
-        source=source, loaded_at=now, loaded_by=_user(actor), updated_at=now
+        source=source, loaded_at=now, loaded_by=user_or_none(actor), updated_at=now
     )
     CalendarYear.objects.bulk_create(
         [
-            CalendarYear(year=y, source=source, loaded_at=now, loaded_by=_user(actor), updated_at=now)
+            CalendarYear(year=y, source=source, loaded_at=now, loaded_by=user_or_none(actor), updated_at=now)
             for y in years
             if y not in existing
         ]

@@ -8,17 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from canlian.core.calendar.choices import DayKind
 from canlian.core.calendar.importing import NAME_MAX, YEARS
+from canlian.platform.forms import date_field
 from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES
-
-
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class DayForm(forms.Form):
     """List one day of a known year as a holiday or a make-up working day."""
 
-    date = _date_field(_("Date"))
+    date = date_field(_("Date"))
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)
     name = forms.CharField(
         label=_("Holiday"),
@@ -29,7 +26,7 @@ class DayForm(forms.Form):
 
 
 class DayRemoveForm(forms.Form):
-    date = _date_field(_("Date"))
+    date = date_field(_("Date"))
 
 
 class CalendarImportForm(forms.Form):

@@ -20,13 +20,7 @@ from canlian.core.institutions.choices import (
 from canlian.core.institutions.selectors import CERTIFICATE_STATES, EXPIRING_DAYS, EXPIRY_FILTERS
 from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
+from canlian.platform.forms import date_field
 
 
 def _all(choices: Any) -> list[tuple[str, Any]]:
@@ -86,24 +80,24 @@ class InstitutionForm(RegionBoundForm):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=InstitutionStatus.choices)
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    on = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    on = date_field(_("From"), required=False)
 
 
 class QualificationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=QualificationKind.choices)
     number = forms.CharField(label=_("Number"), max_length=60)
     issued_by = forms.CharField(label=_("Issued by"), max_length=100, required=False)
-    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput())
-    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput())
+    valid_from = date_field(_("Valid from"), required=False)
+    valid_until = date_field(_("Valid until"), required=False)
     attachment = forms.FileField(label=_("Scan"), required=False)
 
 
 class AgreementForm(forms.Form):
     number = forms.CharField(label=_("Number"), max_length=60)
     services = forms.CharField(label=_("Services"), max_length=200, required=False)
-    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DateInput())
-    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
-    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput())
+    signed_on = date_field(_("Signed on"), required=False)
+    valid_from = date_field(_("Valid from"))
+    valid_until = date_field(_("Valid until"))
     attachment = forms.FileField(label=_("Scan"), required=False)
 
 
@@ -113,7 +107,7 @@ class StaffForm(forms.Form):
     id_number = forms.CharField(label=_("ID number"), max_length=20, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     title = forms.CharField(label=_("Professional title"), max_length=60, required=False)
-    hired_on = forms.DateField(label=_("Hired on"), required=False, widget=DateInput())
+    hired_on = date_field(_("Hired on"), required=False)
 
     def __init__(
         self, *args: Any, masked_id: str = "", masked_phone: str = "", editing: bool = False, **kw: Any
@@ -147,7 +141,7 @@ class StaffFilterForm(forms.Form):
 
 
 class LeaveForm(forms.Form):
-    left_on = forms.DateField(label=_("Last day"), required=False, widget=DateInput())
+    left_on = date_field(_("Last day"), required=False)
 
 
 class SignInForm(forms.Form):
@@ -165,8 +159,8 @@ class CourseForm(RegionBoundForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    starts_on = date_field(_("Starts on"))
+    ends_on = date_field(_("Ends on"))
     hours = forms.IntegerField(label=_("Hours"), min_value=0, max_value=2000, required=False)
     pass_written = forms.DecimalField(label=_("Pass mark, written"), min_value=0, max_value=100, initial=60)
     pass_practical = forms.DecimalField(
@@ -191,7 +185,7 @@ class CertificateIssueForm(forms.Form):
         required=False,
         help_text=_("Leave empty for the next number (KF + year + sequence)."),
     )
-    issued_on = forms.DateField(label=_("Issued on"), required=False, widget=DateInput())
+    issued_on = date_field(_("Issued on"), required=False)
 
     def __init__(self, *args: Any, courses: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -201,7 +195,7 @@ class CertificateIssueForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
-    on = forms.DateField(label=_("Revoked from"), required=False, widget=DateInput())
+    on = date_field(_("Revoked from"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 

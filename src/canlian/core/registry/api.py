@@ -39,6 +39,7 @@ from canlian.core.registry.selectors import HOUSEHOLD_FLAGS, PersonFilters
 from canlian.platform.api import (
     ScopedViewSet,
     choice_filter,
+    query_int,
     read_query,
     region_filter,
     required_permission_for,
@@ -302,19 +303,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         )
 
 
-def _int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name, "")
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if not 1 <= value <= 3650:
-        raise MalformedInput("Give a number of days from 1 to 3650.", field=name)
-    return value
-
-
 class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Certificates of people in the caller's scope (numbers masked). ``list=expiring`` (with
     ``days``, default 365), ``list=expired`` or ``list=cancelled`` (in the last year)."""
@@ -327,7 +315,9 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def get_queryset(self) -> QuerySet[Certificate]:
         which = self.request.query_params.get("list", "") if self.action == "list" else ""
         user = self.request.user
-        days = _int_param(self.request, "days", RENEWAL_WINDOW_DAYS)  # checked even where unused
+        days = query_int(self.request, "days", low=1, high=3650)  # checked even where unused
+        if days is None:
+            days = RENEWAL_WINDOW_DAYS
         if which == "expiring":
             return selectors.certificates_expiring(user=user, days=days)
         if which == "expired":

@@ -30,15 +30,7 @@ from canlian.core.registry.choices import (
     ScreeningSource,
 )
 from canlian.core.registry.selectors import HOUSEHOLD_FLAGS, PersonFilters
-
-
-def _date(label: Any, *, required: bool = True, initial_today: bool = False) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        initial=timezone.localdate if initial_today else None,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+from canlian.platform.forms import date_field
 
 
 def _blank(choices: Any, label: Any = None) -> list[tuple[Any, Any]]:
@@ -142,7 +134,7 @@ class PersonRegisterForm(PersonEditForm):
 
 class LifeStatusForm(forms.Form):
     life_status = forms.ChoiceField(label=_("Life status"), choices=LifeStatus.choices)
-    life_status_date = _date(_("Date of death or move"), required=False)
+    life_status_date = date_field(_("Date of death or move"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
@@ -172,7 +164,7 @@ class CertificateForm(forms.Form):
 
     category = forms.TypedChoiceField(label=_("Category"), choices=Category.choices, coerce=int)
     grade = forms.TypedChoiceField(label=_("Grade"), choices=Grade.choices, coerce=int)
-    issue_date = _date(_("Issued on"), initial_today=True)
+    issue_date = date_field(_("Issued on"), initial=timezone.localdate)
     number = forms.CharField(
         label=_("Certificate number"),
         max_length=22,
@@ -188,20 +180,20 @@ class CertificateForm(forms.Form):
 
 
 class CertificateRenewForm(forms.Form):
-    issue_date = _date(_("Issued on"), initial_today=True)
+    issue_date = date_field(_("Issued on"), initial=timezone.localdate)
     number = forms.CharField(label=_("Certificate number"), max_length=22, required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class CertificateCancelForm(forms.Form):
     cancel_reason = forms.ChoiceField(label=_("Reason"), choices=CancelReason.choices)
-    cancelled_on = _date(_("Cancelled on"), initial_today=True)
+    cancelled_on = date_field(_("Cancelled on"), initial=timezone.localdate)
     cancel_note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class HardshipAddForm(forms.Form):
     kind = forms.ChoiceField(label=_("Status"), choices=HardshipKind.choices)
-    valid_from = _date(_("From"), initial_today=True)
+    valid_from = date_field(_("From"), initial=timezone.localdate)
     source = forms.ChoiceField(
         label=_("Source"), choices=HardshipSource.choices, initial=HardshipSource.MANUAL
     )
@@ -216,7 +208,7 @@ class HardshipAddForm(forms.Form):
 
 class HardshipEndForm(forms.Form):
     status = forms.IntegerField(widget=forms.HiddenInput)
-    valid_to = _date(_("Until"), initial_today=True)
+    valid_to = date_field(_("Until"), initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
@@ -234,7 +226,7 @@ class MemberAddForm(forms.Form):
     )
     id_number = forms.CharField(label=_("ID number of a registered person"), max_length=20, required=False)
     name = forms.CharField(label=_("or: name of a relative"), max_length=50, required=False)
-    birth_date = _date(_("and the relative's birth date"), required=False)
+    birth_date = date_field(_("and the relative's birth date"), required=False)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -251,7 +243,7 @@ class MemberForm(forms.Form):
 class ScreeningForm(RegionBoundForm):
     name = forms.CharField(label=_("Name"), max_length=50)
     region_code = RegionField(label=_("Village or community"), permission=Perm.PERSONS_EDIT)
-    found_on = _date(_("Found on"), initial_today=True)
+    found_on = date_field(_("Found on"), initial=timezone.localdate)
     id_number = forms.CharField(label=_("ID number (if known)"), max_length=20, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
@@ -277,7 +269,7 @@ class ScreeningFilterForm(RegionBoundForm):
 
 
 class ScheduleForm(forms.Form):
-    appointment_on = _date(_("Home assessment on"))
+    appointment_on = date_field(_("Home assessment on"))
     assessor = forms.CharField(label=_("Assessor"), max_length=80, required=False)
 
 
@@ -290,12 +282,12 @@ class ConcludeForm(forms.Form):
             if c[0] not in (ScreeningOutcome.PENDING, ScreeningOutcome.SCHEDULED)
         ],
     )
-    outcome_on = _date(_("Outcome on"), initial_today=True)
+    outcome_on = date_field(_("Outcome on"), initial=timezone.localdate)
     outcome_note = forms.CharField(label=_("Note"), max_length=300, required=False)
     id_number = forms.CharField(label=_("ID number (if certified)"), max_length=20, required=False)
     category = _optional_int_choice(_("Category (if certified)"), Category.choices)
     grade = _optional_int_choice(_("Grade (if certified)"), Grade.choices)
-    issue_date = _date(_("Certificate issued on (if certified)"), required=False)
+    issue_date = date_field(_("Certificate issued on (if certified)"), required=False)
 
 
 class HouseholdFilterForm(RegionBoundForm):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.domains.care.models import ContactWay, EndReason, NeedStatus
+from canlian.platform.forms import date_field
 from canlian.platform.widgets import DateInput
 
 
@@ -22,7 +23,7 @@ class ContactForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how you were in contact.")},
     )
-    on = forms.DateField(label=_("Date"), widget=DateInput())
+    on = date_field(_("Date"))
     discussed = forms.CharField(
         label=_("What was discussed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -71,7 +72,7 @@ class ContactForm(forms.Form):
 class PairingCreateForm(forms.Form):
     person = forms.IntegerField(widget=forms.HiddenInput)
     cadre = forms.ChoiceField(label=_("Cadre"))
-    started_on = forms.DateField(label=_("Paired from"), widget=DateInput())
+    started_on = date_field(_("Paired from"))
 
     def __init__(self, *args: Any, cadres: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,13 +84,13 @@ class PairingEndForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Reason"), choices=[c for c in EndReason.choices if c[0] != "reassigned"]
     )
-    ended_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    ended_on = date_field(_("Last day"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class PairingReassignForm(forms.Form):
     cadre = forms.ChoiceField(label=_("New cadre"))
-    on = forms.DateField(label=_("From"), widget=DateInput())
+    on = date_field(_("From"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args: Any, cadres: list[Any], **kwargs: Any) -> None:

@@ -31,7 +31,7 @@ from canlian.domains.care.forms import (
 from canlian.domains.care.models import Contact, ContactWay, Need, NeedStatus
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
-from canlian.platform.views import CanlianView, flash_error, form_error_from, keyset_page
+from canlian.platform.views import CanlianView, flash_error, form_error_from, int_param, keyset_page
 
 PER_PAGE = 50
 
@@ -48,11 +48,8 @@ def _label_regions(rows: list[Any]) -> None:
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+    year = int_param(request.GET.get("year"))
+    return year if year and 2000 <= year <= 2100 else timezone.localdate().year
 
 
 def _visible_person(user: Any, person_id: Any) -> Person:

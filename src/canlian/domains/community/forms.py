@@ -14,7 +14,8 @@ from canlian.domains.community.choices import (
     SubsidyKind,
     WageBasis,
 )
-from canlian.platform.widgets import DateInput, MonthInput
+from canlian.platform.forms import date_field
+from canlian.platform.widgets import MonthInput
 
 
 class HomeForm(forms.Form):
@@ -22,7 +23,7 @@ class HomeForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=30)
     region_code = forms.CharField(label=_("Township code"), max_length=12)
     construction_model = forms.ChoiceField(label=_("Construction model"), choices=ConstructionModel.choices)
-    opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())
+    opened_on = date_field(_("Opened on"))
     capacity = forms.IntegerField(label=_("Capacity"), min_value=0, initial=30)
     staff_count = forms.IntegerField(label=_("Staff"), min_value=0, initial=3)
     functions = forms.MultipleChoiceField(
@@ -40,17 +41,17 @@ class PersonByIdForm(forms.Form):
 
 
 class MemberForm(PersonByIdForm):
-    starts_on = forms.DateField(label=_("Member from"), widget=DateInput())
+    starts_on = date_field(_("Member from"))
 
 
 class EndForm(forms.Form):
-    ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    ends_on = date_field(_("Last day"))
     reason = forms.ChoiceField(label=_("Reason"), choices=EndReason.choices)
 
 
 class ServiceForm(forms.Form):
     function = forms.ChoiceField(label=_("Function"), choices=())
-    on = forms.DateField(label=_("Date"), widget=DateInput())
+    on = date_field(_("Date"))
     title = forms.CharField(label=_("What"), max_length=100)
     quantity = forms.DecimalField(
         label=_("Quantity (sessions, hours)"), min_value=0, decimal_places=1, initial=1
@@ -72,7 +73,7 @@ class AttendanceUploadForm(UploadForm):
 
 class AssessmentForm(forms.Form):
     year = forms.IntegerField(label=_("Year assessed"), min_value=2000, max_value=2100)
-    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
+    assessed_on = date_field(_("Assessed on"))
     assessors = forms.CharField(label=_("Assessors"), max_length=200, required=False)
 
     def __init__(self, *args, criteria=(), **kwargs):  # type: ignore[no-untyped-def]
@@ -98,7 +99,7 @@ class FundingForm(forms.Form):
 
 class FundingStandardForm(forms.Form):
     region_code = forms.CharField(label=_("Region code"), max_length=12)
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    valid_from = date_field(_("From"))
     stars = forms.IntegerField(label=_("Stars"), min_value=1, max_value=5)
     amount = forms.DecimalField(label=_("Yearly funding"), min_value=0, decimal_places=2)
 
@@ -106,11 +107,11 @@ class FundingStandardForm(forms.Form):
 class ResidentForm(PersonByIdForm):
     institution = forms.ChoiceField(label=_("Institution"), choices=())
     mode = forms.ChoiceField(label=_("Mode"), choices=CareMode.choices)
-    admitted_on = forms.DateField(label=_("Admitted on"), widget=DateInput())
+    admitted_on = date_field(_("Admitted on"))
     monthly_fee = forms.DecimalField(
         label=_("Institution's monthly fee"), min_value=0, decimal_places=2, initial=0
     )
-    review_on = forms.DateField(label=_("Next review on"), widget=DateInput(), required=False)
+    review_on = date_field(_("Next review on"), required=False)
 
     def __init__(self, *args, institutions=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -120,12 +121,12 @@ class ResidentForm(PersonByIdForm):
 class AllowanceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Allowance"), choices=AllowanceKind.choices)
     monthly_amount = forms.DecimalField(label=_("Monthly amount"), min_value=0, decimal_places=2)
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
-    valid_to = forms.DateField(label=_("Until"), widget=DateInput(), required=False)
+    valid_from = date_field(_("From"))
+    valid_to = date_field(_("Until"), required=False)
 
 
 class DischargeForm(forms.Form):
-    discharged_on = forms.DateField(label=_("Discharged on"), widget=DateInput())
+    discharged_on = date_field(_("Discharged on"))
     reason = forms.ChoiceField(label=_("Reason"), choices=EndReason.choices)
 
 
@@ -170,8 +171,8 @@ class ProjectForm(forms.Form):
 class WorkerForm(PersonByIdForm):
     institution = forms.ChoiceField(label=_("Institution"), choices=())
     agreement_number = forms.CharField(label=_("Agreement number"), max_length=40)
-    agreement_from = forms.DateField(label=_("Agreement from"), widget=DateInput())
-    agreement_to = forms.DateField(label=_("Agreement until"), widget=DateInput(), required=False)
+    agreement_from = date_field(_("Agreement from"))
+    agreement_to = date_field(_("Agreement until"), required=False)
     weekly_hours = forms.DecimalField(label=_("Hours a week"), min_value=0, decimal_places=1, initial=20)
     wage_basis = forms.ChoiceField(label=_("Wage basis"), choices=WageBasis.choices)
     hourly_rate = forms.DecimalField(label=_("Hourly rate"), min_value=0, decimal_places=2, required=False)
@@ -196,14 +197,14 @@ class OutputForm(MonthForm):
 
 class MinimumWageForm(forms.Form):
     region_code = forms.CharField(label=_("Region code"), max_length=12)
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    valid_from = date_field(_("From"))
     monthly_amount = forms.DecimalField(label=_("Minimum monthly wage"), min_value=0, decimal_places=2)
 
 
 class RulesForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=())
     region_code = forms.CharField(label=_("Region code"), max_length=12, required=False)
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    valid_from = date_field(_("From"))
     rules = forms.CharField(
         label=_("Rules (JSON, the engine's rule vocabulary)"), widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -217,7 +218,7 @@ class RulesForm(forms.Form):
 
 class FeeRuleForm(forms.Form):
     region_code = forms.CharField(label=_("Region code"), max_length=12, required=False)
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    valid_from = date_field(_("From"))
     hardship_kinds = forms.MultipleChoiceField(
         label=_("Households that bring their allowances"),
         choices=(),
@@ -256,7 +257,7 @@ class FeeRuleForm(forms.Form):
 class CareStandardForm(forms.Form):
     region_code = forms.CharField(label=_("Region code"), max_length=12, required=False)
     mode = forms.ChoiceField(label=_("Mode"), choices=CareMode.choices)
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    valid_from = date_field(_("From"))
     yearly_amount = forms.DecimalField(label=_("Yearly amount"), min_value=0, decimal_places=2)
     min_days = forms.IntegerField(
         label=_("Days that make a month count"), min_value=1, max_value=31, initial=15
@@ -271,7 +272,7 @@ class SubsidyBatchForm(forms.Form):
 class SubsidyStandardForm(forms.Form):
     region_code = forms.CharField(label=_("Region code"), max_length=12, required=False)
     kind = forms.ChoiceField(label=_("Subsidy"), choices=SubsidyKind.choices)
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    valid_from = date_field(_("From"))
     amount = forms.DecimalField(label=_("Amount"), min_value=0, decimal_places=2)
 
 

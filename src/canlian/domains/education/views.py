@@ -25,7 +25,7 @@ from canlian.domains.education.choices import NotEnrolledReason, Placement, Scho
 from canlian.platform.access import scope_roots
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
 from canlian.platform.tabular import read_table
-from canlian.platform.views import CanlianView, form_error_from, keyset_page
+from canlian.platform.views import CanlianView, form_error_from, int_param, keyset_page
 
 PER_PAGE = 50
 
@@ -36,11 +36,8 @@ def current_school_year() -> int:
 
 
 def _school_year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return current_school_year()
-    return year if 2000 <= year <= 2100 else current_school_year()
+    year = int_param(request.GET.get("year"))
+    return year if year and 2000 <= year <= 2100 else current_school_year()
 
 
 class PlacementForm(forms.Form):

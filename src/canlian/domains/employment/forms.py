@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.domains.employment.choices import EmployerKind, OfferOutcome, WorkerKind, WorkStatus
+from canlian.platform.forms import date_field
 from canlian.platform.widgets import DateInput
 
 
@@ -58,8 +59,8 @@ class YearRegionForm(forms.Form):
 
 class QuotaRuleForm(forms.Form):
     region_code = forms.ChoiceField(label=_("Region"))
-    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
-    valid_to = forms.DateField(label=_("Valid until"), widget=DateInput(), required=False)
+    valid_from = date_field(_("Valid from"))
+    valid_to = date_field(_("Valid until"), required=False)
     quota_ratio = forms.CharField(label=_("Quota ratio"), max_length=10, help_text=_("e.g. 1.5%"))
     wage_cap_multiple = forms.CharField(label=_("Wage cap (× local average)"), max_length=6, initial="2")
     exempt_staff_max = forms.IntegerField(label=_("Exempt up to staff"), required=False, min_value=0)
@@ -77,7 +78,7 @@ class QuotaRuleForm(forms.Form):
 
 class LocalWageForm(forms.Form):
     region_code = forms.ChoiceField(label=_("Region"))
-    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_from = date_field(_("Valid from"))
     minimum_wage_month = forms.CharField(label=_("Minimum monthly wage"), max_length=12)
     average_wage_year = forms.CharField(label=_("Average yearly wage"), max_length=14)
 

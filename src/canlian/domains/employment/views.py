@@ -40,6 +40,7 @@ from canlian.platform.views import (
     FormPageView,
     flash_error,
     form_error_from,
+    int_param,
     keyset_page,
 )
 
@@ -47,15 +48,8 @@ PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _year(request: HttpRequest) -> int | None:
-    year = _int(request.GET.get("year"))
+    year = int_param(request.GET.get("year"))
     return year if year and 2000 <= year <= 2100 else None
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from canlian.core.registry.choices import MonitoredType, RiskCause
 from canlian.domains.matching.choices import Action, Department, ListKind, MeasureKind, RuleShape
 from canlian.domains.matching.loading import FIELDS
-from canlian.platform.widgets import DateInput
+from canlian.platform.forms import date_field
 from canlian.programs.choices import ApplicantKind, StopReason
 
 
@@ -24,7 +24,7 @@ class UploadForm(forms.Form):
     region_code = forms.ChoiceField(label=_("Region the list covers"))
     department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
     list_kind = forms.ChoiceField(label=_("List kind"), choices=ListKind.choices)
-    as_of = forms.DateField(label=_("List as of"), widget=DateInput())
+    as_of = date_field(_("List as of"))
     file = forms.FileField(label=_("File (.xlsx, .xls or .csv in UTF-8 or GBK)"))
     retention_days = forms.IntegerField(
         label=_("Keep the rows for (days)"),
@@ -49,7 +49,7 @@ class UploadForm(forms.Form):
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"))
-    on = forms.DateField(label=_("Date"), widget=DateInput(), required=False)
+    on = date_field(_("Date"), required=False)
     note = forms.CharField(
         label=_("Note or reason"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -108,7 +108,7 @@ class RuleForm(forms.Form):
         label=_("Working days to resolve"), min_value=1, max_value=120, initial=10
     )
     region_code = forms.ChoiceField(label=_("Region"))
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
+    valid_from = date_field(_("From"))
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -122,13 +122,13 @@ class MonitoringOpenForm(forms.Form):
     risk_causes = forms.MultipleChoiceField(
         label=_("Risk causes"), choices=RiskCause.choices, widget=forms.CheckboxSelectMultiple
     )
-    started_on = forms.DateField(label=_("Monitored since"), widget=DateInput())
+    started_on = date_field(_("Monitored since"))
     cadence_days = forms.IntegerField(label=_("Visit every (days)"), min_value=7, max_value=366, initial=30)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=_("Visited on"), widget=DateInput())
+    visited_on = date_field(_("Visited on"))
     visitor = forms.CharField(label=_("Visitor"), max_length=80)
     situation = forms.CharField(label=_("Situation"), widget=forms.Textarea(attrs={"rows": 3}))
     risk_remains = forms.BooleanField(label=_("The risk remains"), required=False, initial=True)
@@ -136,7 +136,7 @@ class VisitForm(forms.Form):
 
 class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label=_("Measure"), choices=MeasureKind.choices)
-    on = forms.DateField(label=_("Date"), widget=DateInput())
+    on = date_field(_("Date"))
     description = forms.CharField(label=_("Description"), max_length=300)
     enrollment_id = forms.ChoiceField(label=_("Enrollment"), required=False)
 
@@ -146,7 +146,7 @@ class MeasureForm(forms.Form):
 
 
 class ExitForm(forms.Form):
-    on = forms.DateField(label=_("Exited on"), widget=DateInput())
+    on = date_field(_("Exited on"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
     evidence = forms.CharField(
         label=_("Evidence (income, measures, the visit)"), widget=forms.Textarea(attrs={"rows": 3})

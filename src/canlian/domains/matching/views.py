@@ -36,7 +36,14 @@ from canlian.domains.matching.loading import FIELDS
 from canlian.domains.matching.models import ComparisonRule, Finding, ListUpload, MonitoringCase
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, ValidationFailed
-from canlian.platform.views import ActionFormView, CanlianView, FormPageView, flash_error, keyset_page
+from canlian.platform.views import (
+    ActionFormView,
+    CanlianView,
+    FormPageView,
+    flash_error,
+    int_param,
+    keyset_page,
+)
 
 PER_PAGE = 50
 
@@ -45,13 +52,6 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
     """Render with what the tabs need (whether the user may open the lists)."""
     context["perms_lists"] = request.user.has_canlian_perm(Perm.MATCHING_LISTS)
     return render(request, template, context)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _regions(user: Any, permission: str) -> list[tuple[str, str]]:
@@ -81,7 +81,7 @@ class FindingListView(CanlianView):
     def get(self, request: HttpRequest) -> HttpResponse:
         state = request.GET.get("state", "open")
         state = state if state in dict(STATES) else "open"
-        rule_id, upload_id = _int(request.GET.get("rule")), _int(request.GET.get("list"))
+        rule_id, upload_id = int_param(request.GET.get("rule")), int_param(request.GET.get("list"))
         today = timezone.localdate()
         qs = selectors.findings_visible(
             user=request.user,

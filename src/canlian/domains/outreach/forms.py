@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from canlian.domains.outreach.choices import ActivityKind, Consent, DonationKind, DonorKind
-from canlian.platform.widgets import DateInput
+from canlian.platform.forms import date_field
 
 
 class _Regional(forms.Form):
@@ -25,13 +25,13 @@ class VolunteerForm(_Regional):
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     organisation = forms.CharField(label=_("Organisation"), max_length=120, required=False)
     skills = forms.CharField(label=_("Skills"), max_length=200, required=False)
-    registered_on = forms.DateField(label=_("Registered on"), widget=DateInput())
+    registered_on = date_field(_("Registered on"))
 
 
 class ActivityForm(_Regional):
     title = forms.CharField(label=_("Title"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
-    on = forms.DateField(label=_("Date"), widget=DateInput())
+    on = date_field(_("Date"))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     volunteers = forms.MultipleChoiceField(
         label=_("Volunteers"), required=False, widget=forms.CheckboxSelectMultiple
@@ -56,7 +56,7 @@ class ActivityForm(_Regional):
 class DonationForm(_Regional):
     donor = forms.CharField(label=_("Donor"), max_length=120)
     donor_kind = forms.ChoiceField(label=_("Donor kind"), choices=DonorKind.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+    received_on = date_field(_("Received on"))
     kind = forms.ChoiceField(label=_("Money or goods"), choices=DonationKind.choices)
     amount = forms.CharField(label=_("Amount (goods: value, yuan)"), max_length=20)
     goods = forms.CharField(label=_("Goods"), max_length=200, required=False)
@@ -66,7 +66,7 @@ class DonationForm(_Regional):
 
 
 class UseForm(forms.Form):
-    on = forms.DateField(label=_("Date"), widget=DateInput())
+    on = date_field(_("Date"))
     amount = forms.CharField(label=_("Amount"), max_length=20)
     description = forms.CharField(label=_("Description"), max_length=200)
     activity_id = forms.ChoiceField(label=_("For the activity"), required=False)
@@ -85,7 +85,7 @@ class CaseForm(_Regional):
     )
     person_id_number = forms.CharField(label=_("Person (ID number)"), max_length=18, required=False)
     consent = forms.ChoiceField(label=_("Consent"), choices=Consent.choices)
-    consent_on = forms.DateField(label=_("Consent recorded on"), widget=DateInput(), required=False)
+    consent_on = date_field(_("Consent recorded on"), required=False)
 
 
 class ReviewForm(forms.Form):

@@ -30,7 +30,14 @@ from canlian.domains.outreach.forms import (
 from canlian.domains.outreach.models import Activity, Donation, TypicalCase
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
-from canlian.platform.views import ActionFormView, CanlianView, FormPageView, flash_error, keyset_page
+from canlian.platform.views import (
+    ActionFormView,
+    CanlianView,
+    FormPageView,
+    flash_error,
+    int_param,
+    keyset_page,
+)
 
 PER_PAGE = 50
 VIEW, MANAGE = Perm.OUTREACH_VIEW, Perm.OUTREACH_MANAGE
@@ -55,11 +62,8 @@ def _person_id(user: Any, number: str, field: str) -> int | None:
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+    year = int_param(request.GET.get("year"))
+    return year if year and 2000 <= year <= 2100 else timezone.localdate().year
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:

@@ -34,6 +34,7 @@ from canlian.domains.rehab.models import Attendance, DeviceProvision, RehabPlan,
 from canlian.domains.rehab.settlement import api as settlement_api
 from canlian.platform.api import HasCanlianPermission, ScopedViewSet
 from canlian.platform.inputs import as_date
+from canlian.platform.views import int_param
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -194,13 +195,6 @@ class SurgeryUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-def _int(raw: Any) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Children's yearly plans in the caller's scope (institution staff: their own institution's)."""
 
@@ -215,11 +209,11 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         p = self.request.query_params
         return selectors.plans_visible(
             user=self.request.user,
-            year=_int(p.get("year")),
-            institution_id=_int(p.get("institution")),
+            year=int_param(p.get("year")),
+            institution_id=int_param(p.get("institution")),
             category=p.get("category") if p.get("category") in ServiceCategory.values else "",
             status=p.get("status") if p.get("status") in PlanStatus.values else "",
-            person_id=_int(p.get("person")),
+            person_id=int_param(p.get("person")),
         )
 
     @extend_schema(request=PlanCreateSerializer, responses=PlanSerializer)
@@ -268,7 +262,7 @@ class AttendanceViewSet(mixins.ListModelMixin, ScopedViewSet):
         p = self.request.query_params
         return selectors.attendances_visible(
             user=self.request.user,
-            plan_id=_int(p.get("plan")),
+            plan_id=int_param(p.get("plan")),
             start=as_date(p.get("from"), "from", required=False),
             end=as_date(p.get("to"), "to", required=False),
         )
@@ -302,7 +296,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     def visible(self):  # type: ignore[no-untyped-def]
         return selectors.devices_visible(
-            user=self.request.user, person_id=_int(self.request.query_params.get("person"))
+            user=self.request.user, person_id=int_param(self.request.query_params.get("person"))
         )
 
     @extend_schema(request=DeviceCreateSerializer, responses=DeviceSerializer)
@@ -332,7 +326,7 @@ class SurgeryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         p = self.request.query_params
         return selectors.surgeries_visible(
             user=self.request.user,
-            person_id=_int(p.get("person")) if self.action == "list" else None,
+            person_id=int_param(p.get("person")) if self.action == "list" else None,
             status=p.get("status")
             if self.action == "list" and p.get("status") in SurgeryStatus.values
             else "",
@@ -364,14 +358,14 @@ class TrainingDaysViewSet(viewsets.ViewSet):
 
     def list(self, request: Request) -> Response:
         p = request.query_params
-        year = _int(p.get("year")) or timezone.localdate().year
+        year = int_param(p.get("year")) or timezone.localdate().year
         if not 2000 <= year <= 2100:
             year = timezone.localdate().year
         region = p.get("region", "")
         rows = selectors.training_days(
             user=request.user,
             year=year,
-            institution_id=_int(p.get("institution")),
+            institution_id=int_param(p.get("institution")),
             category=p.get("category") if p.get("category") in ServiceCategory.values else "",
             region=region if region.isdigit() and len(region) <= 12 else "",
         )

@@ -10,11 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from canlian.core.institutions.choices import ServiceCategory
 from canlian.domains.rehab.choices import PlanEndReason, SurgeryStatus, TrainingMode
-from canlian.platform.widgets import DateInput
-
-
-def _date(label: Any, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput())
+from canlian.platform.forms import date_field
 
 
 class PlanForm(forms.Form):
@@ -24,8 +20,8 @@ class PlanForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     category = forms.ChoiceField(label=_("Training category"), choices=ServiceCategory.choices)
     mode = forms.ChoiceField(label=_("Mode"), choices=TrainingMode.choices, initial=TrainingMode.CENTRE)
-    starts_on = _date(_("Starts on"))
-    ends_on = _date(_("Ends on"))
+    starts_on = date_field(_("Starts on"))
+    ends_on = date_field(_("Ends on"))
     planned_days = forms.IntegerField(label=_("Planned training days"), min_value=0, max_value=366, initial=0)
     hours = forms.IntegerField(label=_("Planned hours"), min_value=0, max_value=9999, initial=0)
     therapist = forms.TypedChoiceField(
@@ -64,8 +60,8 @@ class PlanForm(forms.Form):
 
 class PlanEditForm(forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=TrainingMode.choices)
-    starts_on = _date(_("Starts on"))
-    ends_on = _date(_("Ends on"))
+    starts_on = date_field(_("Starts on"))
+    ends_on = date_field(_("Ends on"))
     planned_days = forms.IntegerField(label=_("Planned training days"), min_value=0, max_value=366)
     hours = forms.IntegerField(label=_("Planned hours"), min_value=0, max_value=9999)
     therapist = forms.TypedChoiceField(
@@ -86,7 +82,7 @@ class PlanEditForm(forms.Form):
 
 
 class PlanEndForm(forms.Form):
-    ended_on = _date(_("Last day"))
+    ended_on = date_field(_("Last day"))
     end_reason = forms.ChoiceField(
         label=_("Ended because"),
         choices=[
@@ -102,12 +98,12 @@ class PlanTransferForm(forms.Form):
     """The child continues the year's training at another institution (same category)."""
 
     institution = forms.TypedChoiceField(label=_("New institution (the guardian's choice)"), coerce=int)
-    on = _date(_("First day at the new institution"))
+    on = date_field(_("First day at the new institution"))
     reason = forms.CharField(label=_("Reason for the transfer"), max_length=200)
     therapist = forms.TypedChoiceField(
         label=_("Therapist in charge at the new institution"), coerce=int, required=False, empty_value=None
     )
-    ends_on = _date(_("Ends on (default: the current plan's end)"), required=False)
+    ends_on = date_field(_("Ends on (default: the current plan's end)"), required=False)
 
     def __init__(self, *args: Any, institutions: Any = (), therapists: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,7 +127,7 @@ class PlanTransferForm(forms.Form):
 
 class DeviceForm(forms.Form):
     kind = forms.TypedChoiceField(label=_("Device"), coerce=int)
-    provided_on = _date(_("Provided on"))
+    provided_on = date_field(_("Provided on"))
     institution = forms.TypedChoiceField(label=_("Fitted by"), coerce=int, required=False, empty_value=None)
     amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=10, decimal_places=2, initial=0)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -148,7 +144,7 @@ class DeviceForm(forms.Form):
 class SurgeryForm(forms.Form):
     operation = forms.CharField(label=_("Operation"), max_length=100)
     hospital = forms.CharField(label=_("Hospital"), max_length=100)
-    referred_on = _date(_("Referred on"))
+    referred_on = date_field(_("Referred on"))
     amount = forms.DecimalField(
         label=_("Amount"), min_value=0, max_digits=10, decimal_places=2, initial=0, required=False
     )
@@ -164,7 +160,7 @@ class SurgeryUpdateForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    operated_on = _date(_("Operated on"), required=False)
+    operated_on = date_field(_("Operated on"), required=False)
     amount = forms.DecimalField(
         label=_("Amount"), min_value=0, max_digits=10, decimal_places=2, required=False
     )

@@ -39,7 +39,7 @@ from canlian.domains.rehab.models import DeviceKind, RehabPlan, SurgeryReferral
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
 from canlian.platform.exports import SafeSheet
-from canlian.platform.views import CanlianView, flash_error, form_error_from
+from canlian.platform.views import CanlianView, flash_error, form_error_from, int_param
 from canlian.programs.choices import EnrollmentStatus
 from canlian.programs.models import Enrollment
 
@@ -47,18 +47,8 @@ PER_PAGE = 50
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
-
-
-def _int(raw: Any) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
+    year = int_param(request.GET.get("year"))
+    return year if year and 2000 <= year <= 2100 else timezone.localdate().year
 
 
 def _query(request: HttpRequest) -> str:
@@ -135,7 +125,7 @@ class PlanListView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         year = _year(request)
-        institution_id = _int(request.GET.get("institution"))
+        institution_id = int_param(request.GET.get("institution"))
         category = request.GET.get("category", "")
         if category not in ServiceCategory.values:
             category = ""
@@ -422,7 +412,7 @@ class DeviceListView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         qs = selectors.devices_visible(user=request.user)
-        kind = _int(request.GET.get("kind"))
+        kind = int_param(request.GET.get("kind"))
         if kind:
             qs = qs.filter(kind_id=kind)
         page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
@@ -582,7 +572,7 @@ def _training_filters(request: HttpRequest) -> dict[str, Any]:
         region = ""
     return {
         "year": _year(request),
-        "institution_id": _int(request.GET.get("institution")),
+        "institution_id": int_param(request.GET.get("institution")),
         "category": category if category in ServiceCategory.values else "",
         "region": region,
     }

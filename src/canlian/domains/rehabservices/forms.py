@@ -16,13 +16,9 @@ from canlian.domains.rehabservices.choices import (
     PhotoStage,
     ServicePlace,
 )
-from canlian.platform.widgets import DateInput
+from canlian.platform.forms import date_field
 
 PHOTO = forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"})
-
-
-def _date(label: Any, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(), initial=timezone.localdate)
 
 
 def _photo(label: Any, required: bool = False) -> forms.FileField:
@@ -42,7 +38,7 @@ class PersonLookupForm(forms.Form):
 
 
 class SurveyForm(forms.Form):
-    surveyed_on = _date(_("Surveyed on"))
+    surveyed_on = date_field(_("Surveyed on"), initial=timezone.localdate)
     needs = forms.MultipleChoiceField(
         label=_("Rehabilitation needs"),
         choices=NeedKind.choices,
@@ -63,7 +59,7 @@ class SurveyForm(forms.Form):
 
 class ServiceForm(forms.Form):
     need = forms.TypedChoiceField(label=_("Need"), coerce=int)
-    delivered_on = _date(_("Delivered on"))
+    delivered_on = date_field(_("Delivered on"), initial=timezone.localdate)
     place = forms.ChoiceField(label=_("Where"), choices=ServicePlace.choices)
     institution = forms.TypedChoiceField(
         label=_("Service point"), coerce=int, required=False, empty_value=None
@@ -99,7 +95,7 @@ class HealthImportForm(forms.Form):
 class StandardForm(forms.Form):
     device_type = forms.TypedChoiceField(label=_("Device"), coerce=int)
     region_code = forms.CharField(label=_("Region code (empty: national)"), max_length=12, required=False)
-    valid_from = _date(_("From"))
+    valid_from = date_field(_("From"), initial=timezone.localdate)
     price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=10, decimal_places=2)
     subsidy = forms.DecimalField(label=_("Subsidy"), min_value=0, max_digits=10, decimal_places=2)
 
@@ -111,7 +107,7 @@ class StandardForm(forms.Form):
 class FittingForm(forms.Form):
     device_type = forms.TypedChoiceField(label=_("Device"), coerce=int)
     station = forms.TypedChoiceField(label=_("Service station"), coerce=int)
-    assessed_on = _date(_("Assessed on"))
+    assessed_on = date_field(_("Assessed on"), initial=timezone.localdate)
     replaces = forms.TypedChoiceField(label=_("Replaces"), coerce=int, required=False, empty_value=None)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -130,11 +126,11 @@ class FittingForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    fitted_on = _date(_("Delivered on"))
+    fitted_on = date_field(_("Delivered on"), initial=timezone.localdate)
 
 
 class ApplyForm(forms.Form):
-    applied_on = _date(_("Applied on"))
+    applied_on = date_field(_("Applied on"), initial=timezone.localdate)
     need_found = forms.CharField(
         label=_("Need found"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -145,23 +141,23 @@ class ApplyForm(forms.Form):
 
 
 class AssessForm(forms.Form):
-    assessed_on = _date(_("Assessed on"))
+    assessed_on = date_field(_("Assessed on"), initial=timezone.localdate)
     assessor = forms.CharField(label=_("Assessor"), max_length=80)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
 class PlanForm(forms.Form):
-    agreed_on = _date(_("Accepted by the family on"))
+    agreed_on = date_field(_("Accepted by the family on"), initial=timezone.localdate)
     plan = forms.CharField(label=_("Plan"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     signed_form = _photo(_("Photo of the signed plan form"), required=True)
 
 
 class NoticeForm(forms.Form):
-    notice_from = _date(_("Public notice from"))
+    notice_from = date_field(_("Public notice from"), initial=timezone.localdate)
 
 
 class WorksForm(forms.Form):
-    started_on = _date(_("Works started on"))
+    started_on = date_field(_("Works started on"), initial=timezone.localdate)
     contractor = forms.CharField(label=_("Contractor"), max_length=100)
     contractor_account = forms.CharField(label=_("Contractor's bank account"), max_length=40)
 
@@ -173,7 +169,7 @@ class PhotoForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    accepted_on = _date(_("Accepted on"))
+    accepted_on = date_field(_("Accepted on"), initial=timezone.localdate)
     final_cost = forms.DecimalField(label=_("Final cost"), min_value=0, max_digits=10, decimal_places=2)
     federation = forms.CharField(label=_("For the federation"), max_length=60)
     family = forms.CharField(label=_("For the family"), max_length=60)
@@ -181,7 +177,7 @@ class AcceptForm(forms.Form):
 
 
 class ArchiveForm(forms.Form):
-    archived_on = _date(_("Archived on"))
+    archived_on = date_field(_("Archived on"), initial=timezone.localdate)
 
 
 class BatchForm(forms.Form):
@@ -194,24 +190,24 @@ class BatchForm(forms.Form):
 
 
 class PaidForm(forms.Form):
-    paid_on = _date(_("Paid on"))
+    paid_on = date_field(_("Paid on"), initial=timezone.localdate)
 
 
 class HealthApplyForm(forms.Form):
     program = forms.ChoiceField(label=_("Program"), choices=HealthProgram.choices)
-    applied_on = _date(_("Applied on"))
+    applied_on = date_field(_("Applied on"), initial=timezone.localdate)
 
 
 class DecideForm(forms.Form):
     approve = forms.TypedChoiceField(
         label=_("Decision"), coerce=lambda v: v == "yes", choices=[("yes", _("Approve")), ("no", _("Refuse"))]
     )
-    decided_on = _date(_("Decided on"))
+    decided_on = date_field(_("Decided on"), initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason (when refused)"), max_length=200, required=False)
 
 
 class ServeForm(forms.Form):
-    served_on = _date(_("Served on"))
+    served_on = date_field(_("Served on"), initial=timezone.localdate)
     hospital = forms.CharField(label=_("Hospital"), max_length=100)
     service = forms.CharField(label=_("Service"), max_length=300)
     cost = forms.DecimalField(label=_("Cost"), min_value=0, max_digits=10, decimal_places=2)

@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canlian.core.accounts.forms import RegionBoundForm
 from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
-from canlian.platform.widgets import MonthInput
-
-MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
+from canlian.platform.forms import month_field
 
 
 def default_months(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -25,18 +22,8 @@ def default_months(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 
 class StatisticsForm(RegionBoundForm):
     region = RegionField(label=_("Region"), required=False, permission=Perm.ENROLLMENTS_VIEW)
-    start = forms.DateField(
-        label=_("From month"),
-        required=False,
-        input_formats=MONTH_FORMATS,
-        widget=MonthInput(),
-    )
-    end = forms.DateField(
-        label=_("To month"),
-        required=False,
-        input_formats=MONTH_FORMATS,
-        widget=MonthInput(),
-    )
+    start = month_field(_("From month"), required=False)
+    end = month_field(_("To month"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -41,9 +41,9 @@ from canlian.domains.supervision.models import (
     NoticeEvent,
     RectificationNotice,
 )
-from canlian.platform.access import authorize, is_system, lock_for, user_or_none
-from canlian.platform.errors import InvalidState, NotFound, PermissionDenied, RowError, ValidationFailed
-from canlian.platform.inputs import as_date, field_error
+from canlian.platform.access import authorize, is_system, lock_for, require, user_or_none
+from canlian.platform.errors import InvalidState, NotFound, RowError, ValidationFailed
+from canlian.platform.inputs import as_date, as_int, field_error
 from canlian.platform.numbering import NumberingExhausted, allocate_yearly
 from canlian.programs.workdays import add_working_days, deadline_record
 
@@ -82,15 +82,9 @@ def _decimal(value: Any, field: str, row: int | None = None) -> Decimal:
     return number
 
 
-def _require(actor: Any, permission: str) -> None:
-    """Without the permission at all, PermissionDenied before any lookup."""
-    if not is_system(actor) and not actor.has_canlian_perm(permission):
-        raise PermissionDenied()
-
-
 def _locked_institution(actor: Any, institution_id: Any) -> Institution:
     """The institution to inspect, locked: seen for supervision, then inspected in its region."""
-    _require(actor, INSPECT)
+    require(actor, INSPECT)
     institution = lock_for(actor, Institution, institution_id, view=VIEW)
     authorize(actor, INSPECT, institution.region_code)
     return institution
@@ -99,7 +93,7 @@ def _locked_institution(actor: Any, institution_id: Any) -> Institution:
 def _locked_notice(actor: Any, notice_id: Any, permission: str) -> RectificationNotice:
     """The notice, locked, read through the actor's reach for ``permission`` (an institution's staff:
     their own institution only); out of reach is NotFound."""
-    _require(actor, permission)
+    require(actor, permission)
     return lock_for(actor, RectificationNotice, notice_id, view=permission)
 
 
@@ -147,21 +141,8 @@ def inspection_plan_create(
     title = (title or "").strip()
     if not title:
         raise field_error("title", _("This field is required."))
-    try:
-        year = int(year)
-    except (TypeError, ValueError) as exc:
-        raise field_error("year", _("Enter a year."), year) from exc
-    if not 2000 <= year <= 2100:
-        raise field_error("year", _("Enter a year from 2000 to 2100."), year)
-    if quarter in ("", None):
-        quarter = None
-    else:
-        try:
-            quarter = int(quarter)
-        except (TypeError, ValueError) as exc:
-            raise field_error("quarter", _("Choose a quarter from 1 to 4."), quarter) from exc
-        if not 1 <= quarter <= 4:
-            raise field_error("quarter", _("Choose a quarter from 1 to 4."), quarter)
+    year = as_int(year, "year", low=2000, high=2100)
+    quarter = as_int(quarter, "quarter", low=1, high=4, required=False)
     if kind not in PlanKind.values:
         raise field_error("kind", _("Choose the kind of inspection."), kind)
     ids = []
@@ -402,20 +383,6 @@ def inspection_record(
 # --- notices ---------------------------------------------------------------------------------------
 
 
-def _working_days(value: Any) -> int:
-    try:
-        n = int(value)
-    except (TypeError, ValueError) as exc:
-        raise field_error("working_days", _("Enter a whole number of working days."), value) from exc
-    if not 1 <= n <= MAX_WORKING_DAYS:
-        raise field_error(
-            "working_days",
-            _("Enter from 1 to %(max)s working days.") % {"max": MAX_WORKING_DAYS},
-            value,
-        )
-    return n
-
-
 @transaction.atomic
 def notice_issue(
     *, actor: Any, inspection_id: Any, problems: str, working_days: Any, issued_on: Any = None
@@ -427,7 +394,7 @@ def notice_issue(
     problems = (problems or "").strip()
     if not problems:
         raise field_error("problems", _("List the problems to rectify."))
-    days = _working_days(working_days)
+    days = as_int(working_days, "working_days", low=1, high=MAX_WORKING_DAYS)
     day = as_date(issued_on, "issued_on", required=False) or timezone.localdate()
     if day < inspection.inspected_on:
         raise field_error("issued_on", _("A notice cannot be issued before the inspection."), day)

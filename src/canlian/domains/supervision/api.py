@@ -35,6 +35,7 @@ from canlian.domains.supervision.models import (
     RectificationNotice,
 )
 from canlian.platform.api import ScopedViewSet, query_int
+from canlian.platform.views import int_param
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -230,10 +231,7 @@ class RatingSerializer(serializers.Serializer):
 
 
 def _year(request: Request) -> int | None:
-    try:
-        return int(request.query_params.get("year", ""))
-    except ValueError:
-        return None
+    return int_param(request.query_params.get("year"))
 
 
 class ChecklistViewSet(mixins.ListModelMixin, ScopedViewSet):

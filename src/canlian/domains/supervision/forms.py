@@ -10,9 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from canlian.domains.supervision.choices import PlanKind
-from canlian.platform.widgets import DateInput
-
-DATE = DateInput()
+from canlian.platform.forms import date_field
 
 
 class PlanForm(forms.Form):
@@ -46,7 +44,7 @@ class InspectionForm(forms.Form):
 
     institution = forms.ChoiceField(label=_("Institution"))
     plan = forms.ChoiceField(label=_("Plan"), required=False)
-    inspected_on = forms.DateField(label=_("Inspected on"), widget=DATE)
+    inspected_on = date_field(_("Inspected on"))
     unannounced = forms.BooleanField(label=_("Unannounced (四不两直)"), required=False)
     inspectors = forms.CharField(label=_("Inspectors"), max_length=200)
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -65,12 +63,12 @@ class NoticeForm(forms.Form):
     working_days = forms.IntegerField(
         label=_("Working days to rectify"), min_value=1, max_value=60, initial=15
     )
-    issued_on = forms.DateField(label=pgettext_lazy("notice", "Issued on"), widget=DATE, required=False)
+    issued_on = date_field(pgettext_lazy("notice", "Issued on"), required=False)
 
 
 class RespondForm(forms.Form):
     response = forms.CharField(label=_("What was rectified"), widget=forms.Textarea(attrs={"rows": 5}))
-    on = forms.DateField(label=_("Date"), widget=DATE, required=False)
+    on = date_field(_("Date"), required=False)
 
 
 class ReinspectForm(forms.Form):
@@ -81,14 +79,14 @@ class ReinspectForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    on = forms.DateField(label=_("Date"), widget=DATE, required=False)
+    on = date_field(_("Date"), required=False)
 
 
 class CloseForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
-    on = forms.DateField(label=_("Date"), widget=DATE, required=False)
+    on = date_field(_("Date"), required=False)
 
 
 class EscalateForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
-    on = forms.DateField(label=_("Date"), widget=DATE, required=False)
+    on = date_field(_("Date"), required=False)

@@ -31,20 +31,13 @@ from canlian.domains.supervision.models import InspectionPlan
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, ValidationFailed
 from canlian.platform.scoping import institutions_of
-from canlian.platform.views import CanlianView, flash_error, form_error_from, keyset_page
+from canlian.platform.views import CanlianView, flash_error, form_error_from, int_param, keyset_page
 
 PER_PAGE = 50
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _year(request: HttpRequest) -> int | None:
-    year = _int(request.GET.get("year"))
+    year = int_param(request.GET.get("year"))
     return year if year and 2000 <= year <= 2100 else None
 
 
@@ -170,7 +163,7 @@ class InspectionListView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         year = _year(request)
-        institution = _int(request.GET.get("institution"))
+        institution = int_param(request.GET.get("institution"))
         qs = selectors.inspections_visible(user=request.user, institution_id=institution, year=year)
         page = keyset_page(request, qs, PER_PAGE, ordering=("-inspected_on", "-id"))
         return render(
@@ -391,7 +384,7 @@ class NoticeListView(CanlianView):
         today = timezone.localdate()
         state = request.GET.get("state", "open")
         state = state if state in selectors.NOTICE_STATES else "open"
-        institution = _int(request.GET.get("institution"))
+        institution = int_param(request.GET.get("institution"))
         year = _year(request)
         qs = selectors.notices_visible(
             user=request.user, state=state, on=today, institution_id=institution, year=year

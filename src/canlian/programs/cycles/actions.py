@@ -364,17 +364,10 @@ def cycle_generate(
     )
 
 
-def _locked_cycle(actor: Any, permission: str, cycle_id: int) -> PaymentCycle:
-    """The cycle, locked, if the actor may act on it (a 404 otherwise, like a missing one)."""
-    cycle = lock_for(None, PaymentCycle, cycle_id, related=("program",))
-    authorize(actor, permission, cycle.region_code)
-    return cycle
-
-
 @transaction.atomic
 def cycle_approve(*, actor: Any, cycle_id: int) -> PaymentCycle:
     """Maker-checker: someone other than the generator approves a generated cycle."""
-    cycle = _locked_cycle(actor, Perm.PAYMENTS_APPROVE, cycle_id)
+    cycle = lock_for(actor, PaymentCycle, cycle_id, permission=Perm.PAYMENTS_APPROVE, related=("program",))
     if cycle.status != CycleStatus.GENERATED:
         raise InvalidState(
             _("Only a generated cycle can be approved; this one is %(status)s.")
@@ -456,7 +449,7 @@ def cycle_export(*, actor: Any, cycle_id: int, fmt: str = "xlsx") -> tuple[bytes
     export of identities is recorded in the audit log; the cycle becomes "sent to the bank"."""
     if fmt not in ("xlsx", "csv"):
         raise ValidationFailed(_("Choose xlsx or csv."), field="fmt")
-    cycle = _locked_cycle(actor, Perm.PAYMENTS_EXPORT, cycle_id)
+    cycle = lock_for(actor, PaymentCycle, cycle_id, permission=Perm.PAYMENTS_EXPORT, related=("program",))
     if cycle.status not in (CycleStatus.APPROVED, CycleStatus.EXPORTED):
         raise InvalidState(
             _("Only an approved cycle can be sent to the bank; this one is %(status)s.")
@@ -602,7 +595,7 @@ def cycle_record_results(*, actor: Any, cycle_id: int, table: Table) -> ResultsO
     rejected row (unknown line, bad status, a line named twice, a line already settled otherwise)
     is reported with its row number and nothing is written. The cycle closes when no line is
     pending; failed lines are re-issued by the next month's cycle."""
-    cycle = _locked_cycle(actor, Perm.PAYMENTS_GENERATE, cycle_id)
+    cycle = lock_for(actor, PaymentCycle, cycle_id, permission=Perm.PAYMENTS_GENERATE, related=("program",))
     if cycle.status not in (CycleStatus.EXPORTED, CycleStatus.CLOSED):
         raise InvalidState(
             _("Results can be recorded only after the file was sent to the bank; this cycle is %(status)s.")

@@ -9,8 +9,6 @@ the bank's result file, all or nothing). ``payment-lines``: list/retrieve, filte
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,17 +36,11 @@ from canlian.platform.api import (
     text_filter,
 )
 from canlian.platform.errors import ValidationFailed
+from canlian.platform.inputs import as_month
 from canlian.platform.tabular import read_table
 from canlian.programs.choices import CycleStatus, LineKind, LineStatus
 from canlian.programs.cycles import actions, selectors
 from canlian.programs.models import PaymentCycle, PaymentLine
-
-
-def _month(text: str, field: str) -> dt.date:
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", (text or "").strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValidationFailed("Give a month as YYYY-MM.", field=field)
-    return dt.date(int(m.group(1)), int(m.group(2)), 1)
 
 
 class PaymentCycleSerializer(serializers.ModelSerializer):
@@ -176,7 +168,7 @@ class PaymentCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         if "program" in params:
             queryset = queryset.filter(program__code=params["program"])
         if "month" in params:
-            queryset = queryset.filter(month=_month(params["month"], "month"))
+            queryset = queryset.filter(month=as_month(params["month"], "month"))
         if "status" in params:
             queryset = queryset.filter(status=params["status"])
         return queryset
@@ -194,7 +186,7 @@ class PaymentCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
             actor=request.user,
             program_code=data["program"],
             region_code=data["region_code"],
-            month=_month(data["month"], "month"),
+            month=as_month(data["month"], "month"),
         )
         body = {
             "cycle": PaymentCycleSerializer(result.cycle).data,
@@ -267,7 +259,7 @@ class PaymentLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         if "person" in params:
             queryset = queryset.filter(person_id=params["person"])
         if "period" in params:
-            queryset = queryset.filter(period=_month(params["period"], "period"))
+            queryset = queryset.filter(period=as_month(params["period"], "period"))
         for name in ("status", "kind"):
             if name in params:
                 queryset = queryset.filter(**{name: params[name]})

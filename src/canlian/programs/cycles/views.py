@@ -25,9 +25,9 @@ from canlian.core.jobs.actions import job_submit
 from canlian.core.permissions import Perm
 from canlian.core.registry.identity import mask_id
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from canlian.platform.forms import month_field
 from canlian.platform.tabular import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
-from canlian.platform.widgets import MonthInput
 from canlian.programs.choices import CycleStatus, EnrollmentStatus, LineKind, LineStatus, ProgramKind
 from canlian.programs.cycles import actions, selectors
 from canlian.programs.models import Enrollment, PaymentCycle, PaymentLine, Program
@@ -36,17 +36,13 @@ PER_PAGE = 50
 JOB_KIND = "payments.generate"
 
 
-def _month_field(**kwargs: Any) -> forms.DateField:
-    return forms.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], widget=MonthInput(), **kwargs)
-
-
 def _programs() -> list[tuple[str, str]]:
     return [(p.code, p.label) for p in Program.objects.active().filter(kind=ProgramKind.MONTHLY_CASH)]
 
 
 class CycleFilterForm(forms.Form):
     program = forms.ChoiceField(label=gettext_lazy("Program"), required=False)
-    month = _month_field(label=gettext_lazy("Month"), required=False)
+    month = month_field(gettext_lazy("Month"), required=False)
     status = forms.ChoiceField(
         label=gettext_lazy("Status"), required=False, choices=[("", "—"), *CycleStatus.choices]
     )
@@ -78,7 +74,7 @@ def _generate_regions(user: Any) -> list[tuple[str, str]]:
 class GenerateForm(forms.Form):
     program = forms.ChoiceField(label=gettext_lazy("Program"))
     region = forms.ChoiceField(label=gettext_lazy("Region"))
-    month = _month_field(label=gettext_lazy("Month"))
+    month = month_field(gettext_lazy("Month"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

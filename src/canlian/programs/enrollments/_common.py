@@ -10,14 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from canlian.core.permissions import Perm
-from canlian.platform.access import authorize
-from canlian.platform.errors import (
-    Conflict,
-    InvalidState,
-    NotFound,
-    RowError,
-    ValidationFailed,
-)
+from canlian.platform.errors import Conflict, InvalidState, NotFound
+from canlian.platform.inputs import field_error
 from canlian.programs.choices import (
     EnrollmentStatus,
     StepKind,
@@ -89,22 +83,10 @@ _ACCOUNT = re.compile(r"^\d{6,30}$")
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-_authorize = authorize  # inside the transaction: the actor holds the permission over the region
-
-
 def step_permission(status: str) -> str | None:
     """The permission of the step an application in ``status`` waits for (None: not in review)."""
     kind = STEP_WAITING.get(status)
     return REVIEW_STEPS[kind][2] if kind else None
-
-
-def _fail(field: str, message: Any, value: Any = None) -> ValidationFailed:
-    return ValidationFailed(
-        errors=[
-            RowError(row=None, field=field, message=str(message), value=None if value is None else str(value))
-        ],
-        field=field,
-    )
 
 
 def _invalid(enrollment: Enrollment, what: Any) -> InvalidState:
@@ -113,21 +95,6 @@ def _invalid(enrollment: Enrollment, what: Any) -> InvalidState:
         % {"status": enrollment.get_status_display(), "what": what},
         details={"status": enrollment.status},
     )
-
-
-def _locked(enrollment_id: Any) -> Enrollment:
-    try:
-        enrollment = (
-            Enrollment.objects.select_for_update()
-            .select_related("program")
-            .filter(pk=int(enrollment_id))
-            .first()
-        )
-    except (TypeError, ValueError):
-        enrollment = None
-    if enrollment is None:
-        raise NotFound()
-    return enrollment
 
 
 def _due(program: Program, key: str | None, start: dt.date) -> dt.date | None:
@@ -198,8 +165,8 @@ def _resolve_program(program: Program | str | None, program_code: str | None) ->
         return program
     code = program or program_code
     if not code:
-        raise _fail("program", _("Choose a program."))
+        raise field_error("program", _("Choose a program."))
     try:
         return program_by_code(str(code))
     except NotFound as exc:
-        raise _fail("program", exc.message, code) from exc
+        raise field_error("program", exc.message, code) from exc

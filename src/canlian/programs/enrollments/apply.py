@@ -15,6 +15,7 @@ from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
 from canlian.core.registry.choices import CertificateState
 from canlian.core.registry.models import HardshipStatus, Person
+from canlian.platform.access import authorize
 from canlian.platform.errors import (
     NotFound,
     RowError,
@@ -30,7 +31,6 @@ from canlian.programs.eligibility import hardship_basis, rule_setting_for
 from canlian.programs.enrollments._common import (
     _ACCOUNT,
     EVENT_APPLIED,
-    _authorize,
     _due,
     _open_conflict,
     _record_due,
@@ -71,7 +71,7 @@ def enrollment_apply(
     person = Person.objects.select_for_update().filter(pk=person_id).first() if person_id else None
     if person is None:
         raise NotFound()
-    _authorize(actor, Perm.ENROLLMENTS_APPLY, person.region_code)
+    authorize(actor, Perm.ENROLLMENTS_APPLY, person.region_code)
     errors: list[RowError] = []
     if not prog.active:
         errors.append(RowError(None, "program", str(_("This program takes no applications."))))

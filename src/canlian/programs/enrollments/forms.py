@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from canlian.core.accounts.forms import RegionBoundForm
 from canlian.core.permissions import Perm
 from canlian.core.regions.forms import RegionField
-from canlian.platform.widgets import DateInput
+from canlian.platform.forms import date_field
 from canlian.programs.choices import ApplicantKind, EnrollmentStatus, StopReason
 from canlian.programs.enrollments.selectors import EnrollmentFilters
 from canlian.programs.models import Program
@@ -29,10 +29,6 @@ STATUS_CHOICES = [
 
 def _program_choices(blank: Any) -> list[tuple[str, Any]]:
     return [("", blank), *((p.code, p.label) for p in Program.objects.active().order_by("code"))]
-
-
-def _date(label: Any, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput())
 
 
 class EnrollmentFilterForm(RegionBoundForm):
@@ -67,7 +63,7 @@ class ApplicationForm(forms.Form):
     person = forms.IntegerField(widget=forms.HiddenInput, required=False)
     id_number = forms.CharField(label=_("ID number of the person"), max_length=20, required=False)
     program = forms.ChoiceField(label=_("Program"))
-    applied_on = _date(_("Applied on"))
+    applied_on = date_field(_("Applied on"))
     applicant_kind = forms.ChoiceField(label=_("Applied by"), choices=ApplicantKind.choices)
     applicant_name = forms.CharField(
         label=_("Applicant's name"),

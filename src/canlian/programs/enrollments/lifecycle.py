@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
+from canlian.platform.access import lock_for
 from canlian.platform.errors import (
     RowError,
     ValidationFailed,
@@ -23,9 +24,7 @@ from canlian.programs.choices import (
 from canlian.programs.enrollments._common import (
     EVENT_RESUMED,
     EVENT_STOPPED,
-    _authorize,
     _invalid,
-    _locked,
     _open_conflict,
     _save,
     _step,
@@ -46,8 +45,9 @@ def enrollment_stop(
 ) -> Enrollment:
     """Stop an active enrollment from a month (its first day: the first month not paid; not before
     the application month). Usually the month after the event (death, moving out, …)."""
-    enrollment = _locked(enrollment_id)
-    _authorize(actor, Perm.ENROLLMENTS_STOP, enrollment.region_code)
+    enrollment = lock_for(
+        actor, Enrollment, enrollment_id, permission=Perm.ENROLLMENTS_STOP, related=("program",)
+    )
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise _invalid(enrollment, StepKind.STOP.label)
     errors: list[RowError] = []
@@ -116,8 +116,9 @@ def enrollment_resume(
     """Undo a stop (e.g. recorded in error): the enrollment is active again and the months since the
     stop are paid as arrears by the next cycle. A person whose entitlement really ended and began
     again applies anew instead."""
-    enrollment = _locked(enrollment_id)
-    _authorize(actor, Perm.ENROLLMENTS_STOP, enrollment.region_code)
+    enrollment = lock_for(
+        actor, Enrollment, enrollment_id, permission=Perm.ENROLLMENTS_STOP, related=("program",)
+    )
     if enrollment.status != EnrollmentStatus.STOPPED:
         raise _invalid(enrollment, StepKind.RESUME.label)
     on = _today(on)

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
 from canlian.core.registry.choices import CertificateState
-from canlian.platform.access import SYSTEM, is_system
+from canlian.platform.access import SYSTEM, authorize, is_system, lock_for
 from canlian.platform.errors import (
     InvalidState,
     PermissionDenied,
 )
+from canlian.platform.inputs import field_error
 from canlian.programs.choices import (
     IN_REVIEW,
     EnrollmentStatus,
@@ -30,11 +31,8 @@ from canlian.programs.enrollments._common import (
     EVENT_REJECTED,
     REVIEW_STEPS,
     STEP_WAITING,
-    _authorize,
     _due,
-    _fail,
     _invalid,
-    _locked,
     _open_conflict,
     _record_due,
     _save,
@@ -57,8 +55,7 @@ def _review_step(
     on: dt.date | None,
 ) -> Enrollment:
     from_status, to_status, permission, event, next_key = REVIEW_STEPS[kind]
-    enrollment = _locked(enrollment_id)
-    _authorize(actor, permission, enrollment.region_code)
+    enrollment = lock_for(actor, Enrollment, enrollment_id, permission=permission, related=("program",))
     label = StepKind(kind).label
     if enrollment.status != from_status:
         raise _invalid(enrollment, label)
@@ -131,7 +128,7 @@ def _reject(
 ) -> Enrollment:
     reason = (reason or "").strip()
     if not reason:
-        raise _fail("comment", _("Give the reason for the rejection."))
+        raise field_error("comment", _("Give the reason for the rejection."))
     from_status, due_before = enrollment.status, enrollment.step_due_on
     enrollment.status = EnrollmentStatus.REJECTED
     enrollment.rejected_reason = reason[:300]
@@ -317,10 +314,10 @@ def enrollment_reject(
 ) -> Enrollment:
     """Reject an application under review, with a reason: by whoever holds the permission of the
     step it waits for (first check, review, decision, or the notice's end)."""
-    enrollment = _locked(enrollment_id)
+    enrollment = lock_for(SYSTEM, Enrollment, enrollment_id, related=("program",))
     permission = step_permission(enrollment.status)
     # Scope first (an object out of reach is a 404 whatever its state), then the state.
-    _authorize(actor, permission or Perm.ENROLLMENTS_VIEW, enrollment.region_code)
+    authorize(actor, permission or Perm.ENROLLMENTS_VIEW, enrollment.region_code)
     if permission is None:
         raise _invalid(enrollment, StepKind.REJECT.label)
     return _reject(
@@ -339,13 +336,14 @@ def enrollment_object(
 ) -> Enrollment:
     """The applicant's objection to a rejection (recorded at the township): the application goes
     back to the step that rejected it, with a new time limit."""
-    enrollment = _locked(enrollment_id)
-    _authorize(actor, Perm.ENROLLMENTS_APPLY, enrollment.region_code)
+    enrollment = lock_for(
+        actor, Enrollment, enrollment_id, permission=Perm.ENROLLMENTS_APPLY, related=("program",)
+    )
     if enrollment.status != EnrollmentStatus.REJECTED:
         raise _invalid(enrollment, StepKind.OBJECT.label)
     comment = (comment or "").strip()
     if not comment:
-        raise _fail("comment", _("Give the applicant's grounds."))
+        raise field_error("comment", _("Give the applicant's grounds."))
     on = _today(on)
     rejection = (
         enrollment.steps.filter(to_status=EnrollmentStatus.REJECTED).order_by("-created_at", "-id").first()

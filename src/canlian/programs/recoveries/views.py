@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from canlian.core.permissions import Perm
 from canlian.platform.errors import DomainError, NotFound
+from canlian.platform.forms import date_field
 from canlian.platform.views import CanlianView, form_error_from, keyset_page
-from canlian.platform.widgets import DateInput
 from canlian.programs.choices import ProgramKind, RecoveryStatus
 from canlian.programs.models import Program
 from canlian.programs.recoveries import selectors
@@ -38,7 +38,7 @@ class RecoveryFilterForm(forms.Form):
 
 class ResolveForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=RecoveryStatus.choices[1:])
-    on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    on = date_field(gettext_lazy("Date"))
     note = forms.CharField(
         label=gettext_lazy("Note (the reason, when waived)"), max_length=300, required=False
     )

@@ -7,7 +7,7 @@ row added, in one transaction, audited. Rows are owned by the region they name: 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,15 +16,9 @@ from django.utils.translation import gettext as _
 
 from canlian.core.audit.actions import audit_record
 from canlian.core.registry.choices import HardshipKind
-from canlian.platform.access import region_in_scope
-from canlian.platform.errors import (
-    Conflict,
-    InvalidState,
-    NotFound,
-    PermissionDenied,
-    RowError,
-    ValidationFailed,
-)
+from canlian.platform.access import lock_for, region_in_scope
+from canlian.platform.errors import Conflict, InvalidState, NotFound, PermissionDenied
+from canlian.platform.inputs import as_amount, as_date, as_int, field_error
 from canlian.programs.families import family_for
 from canlian.programs.models import Program, RuleSetting, Standard
 from canlian.programs.rules.engine import validate_rules
@@ -38,15 +32,9 @@ RULE_SETTING_CREATED = "rule_setting.created"
 RULE_SETTING_ENDED = "rule_setting.ended"
 
 _DAY = dt.timedelta(days=1)
-
-
-def _fail(field: str, message: Any, value: Any = None) -> ValidationFailed:
-    return ValidationFailed(
-        errors=[
-            RowError(row=None, field=field, message=str(message), value=None if value is None else str(value))
-        ],
-        field=field,
-    )
+#: The largest standard a ``Standard.amount`` column holds (10 digits, 2 decimals).
+AMOUNT_MAX = Decimal("99999999.99")
+AGE_MAX = 150
 
 
 def _check_region(actor: Any, region_code: str) -> None:
@@ -68,7 +56,7 @@ def _clean_region(region_code: Any) -> str:
 
     code = str(region_code or "").strip()
     if code and not Region.objects.filter(code=code).exists():
-        raise _fail("region_code", _("No region has the code %(code)s.") % {"code": code}, code)
+        raise field_error("region_code", _("No region has the code %(code)s.") % {"code": code}, code)
     return code
 
 
@@ -80,46 +68,11 @@ def _locked_program(program: Program | str) -> Program:
     return found
 
 
-def _clean_date(field: str, value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError) as exc:
-        raise _fail(field, _("Give a date (YYYY-MM-DD)."), value) from exc
-
-
 def _digits(field: str, value: Any, allowed: str) -> str:
     text = "".join(str(value or "").replace(",", "").replace("、", "").split())
     if any(ch not in allowed for ch in text):
-        raise _fail(field, _("Use only the digits %(allowed)s.") % {"allowed": allowed}, value)
+        raise field_error(field, _("Use only the digits %(allowed)s.") % {"allowed": allowed}, value)
     return "".join(sorted(set(text)))
-
-
-def _amount(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise _fail("amount", _("Give an amount in yuan."), value) from exc
-    if not amount.is_finite() or amount < 0:
-        raise _fail("amount", _("The amount cannot be negative."), value)
-    if amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("100000000"):
-        raise _fail("amount", _("Give an amount in yuan with at most two decimals."), value)
-    return amount.quantize(Decimal("0.01"))
-
-
-def _age(field: str, value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        age = int(value)
-    except (TypeError, ValueError) as exc:
-        raise _fail(field, _("Give an age in years."), value) from exc
-    if not 0 <= age <= 150:
-        raise _fail(field, _("Give an age in years."), value)
-    return age
 
 
 def _successor_rows(qs: Any, valid_from: dt.date, valid_to: dt.date | None) -> tuple[Any, list[Any]]:
@@ -158,23 +111,23 @@ def standard_create(
     program = _locked_program(program)
     region_code = _clean_region(region_code)
     _check_region(actor, region_code)
-    valid_from = _clean_date("valid_from", valid_from)
-    valid_to = _clean_date("valid_to", valid_to) if valid_to not in (None, "") else None
+    valid_from = as_date(valid_from, "valid_from")
+    valid_to = as_date(valid_to, "valid_to", required=False)
     if valid_to is not None and valid_to < valid_from:
-        raise _fail("valid_to", _("The end cannot be before the start."), valid_to)
+        raise field_error("valid_to", _("The end cannot be before the start."), valid_to)
     keys = {
         "grades": _digits("grades", grades, "1234"),
         "categories": _digits("categories", categories, "1234567"),
-        "age_min": _age("age_min", age_min),
-        "age_max": _age("age_max", age_max),
+        "age_min": as_int(age_min, "age_min", low=0, high=AGE_MAX, required=False),
+        "age_max": as_int(age_max, "age_max", low=0, high=AGE_MAX, required=False),
         "hardship": str(hardship or ""),
         "care_tier": str(care_tier or "").strip()[:12],
     }
     if keys["hardship"] and keys["hardship"] not in HardshipKind.values:
-        raise _fail("hardship", _("Unknown hardship status."), hardship)
+        raise field_error("hardship", _("Unknown hardship status."), hardship)
     if keys["age_min"] is not None and keys["age_max"] is not None and keys["age_min"] > keys["age_max"]:
-        raise _fail("age_max", _("The upper age is below the lower one."), age_max)
-    value = _amount(amount)
+        raise field_error("age_max", _("The upper age is below the lower one."), age_max)
+    value = as_amount(amount, "amount", maximum=AMOUNT_MAX)
     same = Standard.objects.select_for_update().filter(program=program, region_code=region_code, **keys)
     previous, clashes = _successor_rows(same, valid_from, valid_to)
     if clashes:
@@ -232,15 +185,11 @@ def _end(actor: Any, row: Any, valid_to: dt.date, event: str, program: Program) 
 @transaction.atomic
 def standard_end(*, actor: Any, standard_id: int, valid_to: Any) -> Standard:
     """End a standard on ``valid_to`` (its last day in force), e.g. when a band is abolished."""
-    standard = Standard.objects.select_for_update().select_related("program").filter(pk=standard_id).first()
-    if standard is None or (
-        actor is not None and not Standard.objects.for_user(actor, MANAGE).filter(pk=standard_id).exists()
-    ):
-        raise NotFound()
+    standard = lock_for(actor, Standard, standard_id, view=MANAGE, related=("program",))
     _check_region(actor, standard.region_code)
-    valid_to = _clean_date("valid_to", valid_to)
+    valid_to = as_date(valid_to, "valid_to")
     if valid_to < standard.valid_from:
-        raise _fail("valid_to", _("The end cannot be before the start."), valid_to)
+        raise field_error("valid_to", _("The end cannot be before the start."), valid_to)
     if standard.valid_to is not None and standard.valid_to <= valid_to:
         raise InvalidState(
             _("This standard already ends on %(date)s.") % {"date": standard.valid_to}, code="standard_ended"
@@ -268,7 +217,7 @@ def rule_setting_create(
     program = _locked_program(program)
     region_code = _clean_region(region_code)
     _check_region(actor, region_code)
-    valid_from = _clean_date("valid_from", valid_from)
+    valid_from = as_date(valid_from, "valid_from")
     family = family_for(program.family)
     chosen = family.clean_options(options)
     rules = family.compile(chosen)

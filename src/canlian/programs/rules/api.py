@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -29,11 +28,12 @@ from canlian.platform.api import (
     HasCanlianPermission,
     ScopedViewSet,
     date_filter,
+    query_int,
     read_query,
     region_filter,
     text_filter,
 )
-from canlian.platform.errors import MalformedInput, ValidationFailed
+from canlian.platform.errors import ValidationFailed
 from canlian.programs import eligibility
 from canlian.programs.families import family_for
 from canlian.programs.models import Program, RuleSetting, Standard
@@ -167,14 +167,10 @@ class VerdictSerializer(serializers.Serializer):
     rules = RuleResultSerializer(many=True)
 
 
-def _date_param(request: Request, name: str = "on") -> dt.date | None:
-    raw = request.query_params.get(name, "")
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise MalformedInput("Give a date as YYYY-MM-DD.", field=name) from exc
+class OnQuery(serializers.Serializer):
+    """The ``on`` parameter of eligibility and preview (default today)."""
+
+    on = date_filter("default today")
 
 
 class ProgramFilters(serializers.Serializer):
@@ -220,7 +216,7 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         setting and the standard used. A view of the person's record: logged."""
         program = self.get_object()
         person = Person.objects.get_for_user(request.user, Perm.PERSONS_VIEW, pk=person_id)
-        verdict = eligibility.explain(program, person, _date_param(request))
+        verdict = eligibility.explain(program, person, read_query(request, OnQuery).get("on"))
         person_record_view(actor=request.user, person=person)
         return Response(
             {"program": program.code, "person": person.pk, **eligibility.verdict_as_data(verdict)}
@@ -251,14 +247,11 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if not region:
             roots = scope_roots(request.user, Perm.PERSONS_VIEW)
             region = roots[0] if roots else "-"
-        try:
-            sample = int(request.query_params.get("sample", "20"))
-        except ValueError:
-            sample = -1
-        if not 0 <= sample <= 100:
-            raise MalformedInput("Give a sample size from 0 to 100.", field="sample")
-        on = _date_param(request) or timezone.localdate()
-        return Response(describe(preview(program, region, on, user=request.user, sample=sample)))
+        sample = query_int(request, "sample", low=0, high=100)
+        on = read_query(request, OnQuery).get("on") or timezone.localdate()
+        return Response(
+            describe(preview(program, region, on, user=request.user, sample=20 if sample is None else sample))
+        )
 
 
 class StandardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

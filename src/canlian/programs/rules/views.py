@@ -28,8 +28,8 @@ from canlian.core.registry.models import Person
 from canlian.core.registry.selectors import region_names as registry_region_names
 from canlian.platform.access import region_in_scope, scope_roots
 from canlian.platform.errors import DomainError, NotFound
+from canlian.platform.forms import date_field
 from canlian.platform.views import CanlianView, form_errors_from
-from canlian.platform.widgets import DateInput
 from canlian.programs import eligibility
 from canlian.programs.families import Family, family_for
 from canlian.programs.models import Program, RuleSetting, Standard
@@ -63,10 +63,6 @@ def family_or_none(program: Program) -> Family | None:
         return None
 
 
-def _date_field(label: Any, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput())
-
-
 def _on_from(request: HttpRequest) -> dt.date:
     try:
         return dt.date.fromisoformat(request.GET.get("on", ""))
@@ -81,7 +77,7 @@ class StandardForm(RegionBoundForm):
     region = RegionField(
         label=gettext_lazy("Region (empty: national)"), required=False, permission=Perm.PROGRAMS_MANAGE
     )
-    valid_from = _date_field(gettext_lazy("In force from"))
+    valid_from = date_field(gettext_lazy("In force from"))
     amount = forms.DecimalField(label=gettext_lazy("Amount per month (yuan)"), min_value=0, decimal_places=2)
     grades = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Grades (none: any)"),
@@ -126,7 +122,7 @@ class StandardForm(RegionBoundForm):
 
 
 class StandardEndForm(forms.Form):
-    valid_to = _date_field(gettext_lazy("Last day in force"))
+    valid_to = date_field(gettext_lazy("Last day in force"))
 
 
 class RuleSettingForm(RegionBoundForm):
@@ -135,7 +131,7 @@ class RuleSettingForm(RegionBoundForm):
     region = RegionField(
         label=gettext_lazy("Region (empty: national)"), required=False, permission=Perm.PROGRAMS_MANAGE
     )
-    valid_from = _date_field(gettext_lazy("In force from"))
+    valid_from = date_field(gettext_lazy("In force from"))
     note = forms.CharField(label=gettext_lazy("Note (e.g. the document)"), max_length=200, required=False)
 
     def __init__(
@@ -382,7 +378,7 @@ class EligibilityView(CanlianView):
 
 class PreviewForm(RegionBoundForm):
     region = RegionField(label=gettext_lazy("Region"), required=False, permission=Perm.PERSONS_VIEW)
-    on = _date_field(gettext_lazy("On"), required=False)
+    on = date_field(gettext_lazy("On"), required=False)
 
 
 def default_region(user: Any) -> str:

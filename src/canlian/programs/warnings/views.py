@@ -23,8 +23,8 @@ from canlian.core.registry.choices import Category, Grade, HardshipKind
 from canlian.core.registry.identity import mask_id
 from canlian.core.registry.selectors import region_names
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
+from canlian.platform.forms import month_field
 from canlian.platform.views import CanlianView, keyset_page
-from canlian.platform.widgets import MonthInput
 from canlian.programs.choices import StopReason
 from canlian.programs.eligibility import program_by_code
 from canlian.programs.enrollments import enrollment_stop
@@ -65,11 +65,7 @@ class GapFilterForm(RegionBoundForm):
 
 class StopForm(forms.Form):
     reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=StopReason.choices)
-    stopped_from = forms.DateField(
-        label=gettext_lazy("Stop from (first month not paid)"),
-        widget=MonthInput(),
-        input_formats=["%Y-%m", "%Y-%m-%d"],
-    )
+    stopped_from = month_field(gettext_lazy("Stop from (first month not paid)"))
     note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -24,7 +24,7 @@ from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
 from canlian.core.regions.actions import normalize_code
 from canlian.core.regions.models import Region
-from canlian.platform.access import authorize, is_system, lock_for, may, user_or_none
+from canlian.platform.access import authorize, is_system, lock_for, may, require, user_or_none
 from canlian.platform.bulk import drop_temp_table, load_temp_table
 from canlian.platform.errors import PermissionDenied, RowError, ValidationFailed
 from canlian.platform.indicators import Indicator, Unit, all_indicators, get_indicator
@@ -106,11 +106,6 @@ def _indicator(code: Any, *, field: str = "indicator", row: int | None = None) -
         raise field_error(field, _("Unknown indicator."), code, row=row) from None
 
 
-def _check_indicator_permission(actor: Any, indicator: Indicator) -> None:
-    if not is_system(actor) and not actor.has_canlian_perm(indicator.permission):
-        raise PermissionDenied()
-
-
 def _region_code(value: Any) -> str:
     code = as_text(value, "region_code", max_length=12)
     if code and not Region.objects.filter(code=code).exists():
@@ -132,7 +127,7 @@ def target_set(
     chosen = _indicator(indicator)
     code = _region_code(region_code)
     authorize(actor, Perm.STEERING_TARGETS, code)
-    _check_indicator_permission(actor, chosen)
+    require(actor, chosen.permission)
     year_ = as_int(year, "year", low=YEAR_LOW, high=YEAR_HIGH)
     assert year_ is not None
     stored = target_value(chosen, value)
@@ -165,7 +160,7 @@ def target_remove(*, actor: Any, target_id: Any) -> None:
     """Remove one target (out of scope: not found; in view but without steering.targets: refused)."""
     target = lock_for(actor, Target, target_id, view=Perm.STEERING_VIEW, act=Perm.STEERING_TARGETS)
     try:
-        _check_indicator_permission(actor, get_indicator(target.indicator))
+        require(actor, get_indicator(target.indicator).permission)
     except LookupError:
         pass  # an indicator no longer declared: its stale targets may go
     audit_record(
@@ -461,7 +456,7 @@ def _scheme_items(actor: Any, items: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise field_error("items", _("Each item needs an indicator and a weight."), row=position)
         indicator = _indicator(item.get("indicator"), field="items", row=position)
-        _check_indicator_permission(actor, indicator)
+        require(actor, indicator.permission)
         if indicator.code in seen:
             raise field_error("items", _("An indicator appears twice."), indicator.code, row=position)
         seen.add(indicator.code)

@@ -3,7 +3,6 @@ messages these forms have always shown, and the locked, scoped fetch of an insti
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -58,13 +57,6 @@ def _score(value: Any, field: str, *, row: int | None = None, who: str = "") -> 
             errors=[_row_error(row, field, _("Enter a number from 0 to 100."), value, who)], field=field
         )
     return score.quantize(Decimal("0.1"))
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _jsonable_dict(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:

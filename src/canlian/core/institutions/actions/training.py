@@ -17,7 +17,6 @@ from canlian.core.audit.events import EventType
 from canlian.core.institutions.actions._common import (
     TRAINING,
     VIEW,
-    _add_years,
     _row_error,
     _score,
     _text,
@@ -28,6 +27,7 @@ from canlian.core.institutions.choices import StaffPost
 from canlian.core.institutions.models import StaffCertificate, StaffMember, TrainingCourse, TrainingResult
 from canlian.core.regions.models import Region
 from canlian.platform.access import authorize, is_system, lock_for
+from canlian.platform.dates import add_years
 from canlian.platform.errors import Conflict, InvalidState, PermissionDenied, RowError, ValidationFailed
 from canlian.platform.inputs import as_date, field_error
 from canlian.platform.numbering import NumberingExhausted, allocate_yearly, highest_sequence
@@ -245,7 +245,7 @@ def staff_certificate_issue(
                 day,
             )
         years = course.certificate_years or DEFAULT_CERTIFICATE_YEARS
-    until = _add_years(day, years)
+    until = add_years(day, years)
     given = _text(number, "number", 40)
     if given and StaffCertificate.objects.filter(number__iexact=given).exists():
         raise Conflict(_("The certificate number %(number)s is taken.") % {"number": given}, field="number")

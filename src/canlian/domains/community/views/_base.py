@@ -133,10 +133,3 @@ def day_of(raw: str | None) -> dt.date:
         return dt.date.fromisoformat((raw or "")[:10])
     except ValueError:
         return timezone.localdate()
-
-
-def int_or_none(raw: Any) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None

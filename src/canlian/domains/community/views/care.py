@@ -30,7 +30,6 @@ from canlian.domains.community.views._base import (
     FormPage,
     ImportPageView,
     download,
-    int_or_none,
     month_of,
     person_id_for,
 )
@@ -38,7 +37,7 @@ from canlian.domains.community.views.page import Button, Cell, FormBlock, Table,
 from canlian.domains.community.views.stars import _BatchStep
 from canlian.platform.access import may
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
-from canlian.platform.views import ActionFormView, CanlianView
+from canlian.platform.views import ActionFormView, CanlianView, int_param
 
 VIEW, RECORD, PAY, APPROVE = (
     Perm.COMMUNITY_VIEW,
@@ -64,7 +63,7 @@ class ResidentListView(CanlianView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         institutions = list(selectors.institutions_for(request.user, CARE_KINDS)[:300])
-        chosen = int_or_none(request.GET.get("institution"))
+        chosen = int_param(request.GET.get("institution"))
         qs = selectors.residents_visible(request.user, current=request.GET.get("all") != "1")
         if chosen:
             qs = qs.filter(institution_id=chosen)

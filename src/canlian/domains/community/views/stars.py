@@ -34,7 +34,7 @@ from canlian.domains.community.views._base import FormPage
 from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
 from canlian.platform.access import may, scope_roots
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied
-from canlian.platform.views import ActionFormView, CanlianView
+from canlian.platform.views import ActionFormView, CanlianView, int_param
 
 VIEW, MANAGE, PAY, APPROVE = (
     Perm.COMMUNITY_VIEW,
@@ -436,10 +436,7 @@ def _region_year(request: HttpRequest) -> tuple[str, int]:
     region = (request.GET.get("region_code") or "").strip()
     if not region or not request.user.scope_for(MANAGE).contains(region):
         region = roots[0] if roots else ""
-    try:
-        year = int(request.GET.get("year") or 0)
-    except ValueError:
-        year = 0
+    year = int_param(request.GET.get("year")) or 0
     if not 2001 <= year <= 2100:
         year = timezone.localdate().year + 1
     return region, year

@@ -17,11 +17,11 @@ from canlian.domains.community import actions, exports, selectors
 from canlian.domains.community.actions.subsidies import SUBSIDY_KINDS
 from canlian.domains.community.forms import SubsidyApplicationForm, SubsidyBatchForm, SubsidyStandardForm
 from canlian.domains.community.models import InstitutionSubsidyBatch
-from canlian.domains.community.views._base import download, int_or_none
+from canlian.domains.community.views._base import download
 from canlian.domains.community.views.page import Button, Cell, FormBlock, Table, page
 from canlian.domains.community.views.stars import _BatchStep
 from canlian.platform.access import may, scope_roots
-from canlian.platform.views import ActionFormView, CanlianView
+from canlian.platform.views import ActionFormView, CanlianView, int_param
 
 VIEW, RECORD, MANAGE, PAY, APPROVE = (
     Perm.COMMUNITY_VIEW,
@@ -71,7 +71,7 @@ class SubsidyListView(CanlianView):
     ) -> HttpResponse:
         forms = forms or {}
         user = request.user
-        year = int_or_none(request.GET.get("year"))
+        year = int_param(request.GET.get("year"))
         batches = Table(
             _("Institution subsidy batches"),
             [_("Region"), _("Year"), _("Lines"), _("Total"), _("Status"), _("Paid on")],
@@ -167,7 +167,7 @@ class SubsidyExportView(CanlianView):
     required_permission = VIEW
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        year = int_or_none(request.GET.get("year"))
+        year = int_param(request.GET.get("year"))
         data = exports.subsidy_lines_xlsx(request.user, year=year)
         return download(data, f"institution-subsidies-{year or 'all'}.xlsx")
 

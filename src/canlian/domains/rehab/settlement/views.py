@@ -25,7 +25,7 @@ from canlian.domains.rehab.settlement.handlers import JOB_KIND
 from canlian.domains.rehab.settlement.rules import explain
 from canlian.platform.access import may, scope_roots
 from canlian.platform.errors import DomainError, NotFound
-from canlian.platform.views import CanlianView, form_error_from
+from canlian.platform.views import CanlianView, form_error_from, int_param
 from canlian.platform.widgets import DateInput
 
 PER_PAGE = 100
@@ -143,11 +143,8 @@ class PaidForm(forms.Form):
 
 
 def _year(request: HttpRequest) -> int | None:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return None
-    return year if 2000 <= year <= 2100 else None
+    year = int_param(request.GET.get("year"))
+    return year if year and 2000 <= year <= 2100 else None
 
 
 class RuleListView(CanlianView):

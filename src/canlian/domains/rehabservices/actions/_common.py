@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 
 from canlian.core.permissions import Perm
 from canlian.core.registry.models import Certificate, HardshipStatus, Person
-from canlian.platform.access import is_system, lock_for
-from canlian.platform.errors import PermissionDenied
+from canlian.platform.access import is_system, lock_for, require
 from canlian.platform.inputs import as_date, field_error
 
 VIEW = Perm.SERVICES_VIEW
@@ -23,12 +22,6 @@ APPROVE = Perm.SERVICES_APPROVE
 
 #: Hardship statuses that make a household a hardship household.
 HARDSHIP_KINDS = ("dibao", "low_income", "tekun", "monitored")
-
-
-def require(actor: Any, permission: str) -> None:
-    """Without the permission at all, PermissionDenied before any lookup."""
-    if not is_system(actor) and not actor.has_canlian_perm(permission):
-        raise PermissionDenied()
 
 
 def locked_person(actor: Any, person_id: Any, permission: str = RECORD) -> Person:

@@ -21,7 +21,7 @@ from canlian.domains.rehabservices.events import ServicesEvent
 from canlian.platform.access import scope_roots
 from canlian.platform.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from canlian.platform.tabular import read_table
-from canlian.platform.views import FormPageView, form_error_from
+from canlian.platform.views import FormPageView, form_error_from, int_param
 
 VIEW = Perm.SERVICES_VIEW
 RECORD = Perm.SERVICES_RECORD
@@ -31,15 +31,8 @@ APPROVE = Perm.SERVICES_APPROVE
 PER_PAGE = 50
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _year(request: HttpRequest) -> int:
-    year = _int(request.GET.get("year"))
+    year = int_param(request.GET.get("year"))
     return year if year and 2000 <= year <= 2100 else timezone.localdate().year
 
 
@@ -84,7 +77,7 @@ def _regions(user: Any, permission: str) -> list[tuple[str, str]]:
 
 
 def _person(request: HttpRequest, permission: str = RECORD) -> Person | None:
-    pid = _int(request.GET.get("person") or request.POST.get("person"))
+    pid = int_param(request.GET.get("person") or request.POST.get("person"))
     if pid is None:
         return None
     return Person.objects.get_for_user(request.user, permission, pk=pid)

@@ -29,7 +29,6 @@ from canlian.domains.rehabservices.views._common import (
     PersonFormView,
     _audit_read,
     _errors,
-    _int,
     _query,
     _raise_not_found,
     _read_upload,
@@ -37,7 +36,7 @@ from canlian.domains.rehabservices.views._common import (
     _year,
 )
 from canlian.platform.errors import DomainError, NotFound
-from canlian.platform.views import CanlianView, form_error_from, paginate
+from canlian.platform.views import CanlianView, form_error_from, int_param, paginate
 
 
 class HealthCoverageView(CanlianView):
@@ -126,7 +125,7 @@ class HealthListView(CanlianView):
         status = request.GET.get("status", "")
         status = status if status in HealthStatus.values else ""
         qs = selectors.health_applications_for(
-            request.user, program=program, status=status, year=_int(request.GET.get("year"))
+            request.user, program=program, status=status, year=int_param(request.GET.get("year"))
         )
         return render(
             request,

@@ -34,7 +34,6 @@ from canlian.domains.rehabservices.views._common import (
     PersonFormView,
     _audit_read,
     _download,
-    _int,
     _query,
     _raise_not_found,
     _region,
@@ -42,7 +41,7 @@ from canlian.domains.rehabservices.views._common import (
 )
 from canlian.platform.access import scope_roots
 from canlian.platform.errors import DomainError, NotFound
-from canlian.platform.views import CanlianView, flash_error, form_error_from, paginate
+from canlian.platform.views import CanlianView, flash_error, form_error_from, int_param, paginate
 
 
 class ProjectListView(CanlianView):
@@ -51,7 +50,7 @@ class ProjectListView(CanlianView):
     def get(self, request: HttpRequest) -> HttpResponse:
         status = request.GET.get("status", "")
         overdue = request.GET.get("state") == "overdue"
-        year = _int(request.GET.get("year"))
+        year = int_param(request.GET.get("year"))
         qs = selectors.projects_for(
             request.user, status=status, year=year, overdue=overdue, region=_region(request)
         )
@@ -75,7 +74,7 @@ class ProjectExportView(CanlianView):
     required_permission = VIEW
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        year = _int(request.GET.get("year"))
+        year = int_param(request.GET.get("year"))
         qs = selectors.projects_for(request.user, year=year, region=_region(request)).order_by(
             "region_code", "id"
         )
@@ -325,7 +324,7 @@ def _report_params(request: HttpRequest) -> tuple[str, int, int]:
     if not region or not request.user.scope_for(VIEW).contains(region):
         region = roots[0] if roots else ""
     year = _year(request)
-    quarter = _int(request.GET.get("quarter")) or (timezone.localdate().month - 1) // 3 + 1
+    quarter = int_param(request.GET.get("quarter")) or (timezone.localdate().month - 1) // 3 + 1
     return region, year, min(max(quarter, 1), 4)
 
 

@@ -28,7 +28,6 @@ from canlian.domains.rehabservices.views._common import (
     _audit_read,
     _download,
     _errors,
-    _int,
     _query,
     _raise_not_found,
     _read_upload,
@@ -36,7 +35,7 @@ from canlian.domains.rehabservices.views._common import (
     _year,
 )
 from canlian.platform.errors import DomainError, NotFound
-from canlian.platform.views import CanlianView, form_error_from, paginate
+from canlian.platform.views import CanlianView, form_error_from, int_param, paginate
 
 
 class SurveyListView(CanlianView):
@@ -156,7 +155,7 @@ class ServiceCreateView(CanlianView):
         )
 
     def _form(self, request: HttpRequest, survey: NeedsSurvey, data: Any = None) -> forms.ServiceForm:
-        initial = {"need": _int(request.GET.get("need"))}
+        initial = {"need": int_param(request.GET.get("need"))}
         return forms.ServiceForm(
             data, initial=initial, needs=survey.needs.all(), institutions=_service_points(request.user)
         )

@@ -3,21 +3,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import time
 from typing import Any
 
 from django.core.management.base import CommandError
 
 from canlian.platform.commands import CanlianCommand
-
-
-def _month(text: str) -> dt.date:
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-01)?", text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise CommandError(f"--month takes YYYY-MM, not {text!r}")
-    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+from canlian.platform.errors import ValidationFailed
+from canlian.platform.inputs import as_month
 
 
 class Command(CanlianCommand):
@@ -35,7 +28,10 @@ class Command(CanlianCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from canlian.programs.cycles.actions import cycle_generate
 
-        month = _month(options["month"])
+        try:
+            month = as_month(options["month"], "month")
+        except ValidationFailed as exc:
+            raise CommandError(f"--month takes YYYY-MM, not {options['month']!r}") from exc
         actor = self.actor_from(options.get("user"))
         region = options.get("region") or ""
         if not region:
