@@ -77,6 +77,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'enrollment',
                 'verbose_name_plural': 'enrollments',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['region_code'], name='enrollment_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['program', 'status'], name='enrollment_program_status'), models.Index(fields=['person'], name='enrollment_person')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ('applied', 'first_checked', 'reviewed', 'notice', 'active'))), fields=('program', 'person'), name='enrollment_one_open_per_person'), models.CheckConstraint(condition=models.Q(('stopped_from__isnull', True), ('stopped_from__gte', models.F('application_month')), _connector='OR'), name='enrollment_stop_after_start')],
             },
         ),
         migrations.CreateModel(
@@ -123,6 +125,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'payment cycle',
                 'verbose_name_plural': 'payment cycles',
                 'ordering': ['-month', 'program', 'region_code'],
+                'indexes': [models.Index(fields=['region_code'], name='cycle_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('program', 'region_code', 'month'), name='cycle_unique_month'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='cycle_month_first_day')],
             },
         ),
         migrations.CreateModel(
@@ -143,6 +147,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'rule setting',
                 'verbose_name_plural': 'rule settings',
                 'ordering': ['program', 'region_code', '-valid_from'],
+                'constraints': [models.UniqueConstraint(fields=('program', 'region_code', 'valid_from'), name='rulesetting_unique_start'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='rulesetting_dates')],
             },
         ),
         migrations.CreateModel(
@@ -168,6 +173,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'standard',
                 'verbose_name_plural': 'standards',
                 'ordering': ['program', 'region_code', '-valid_from', 'grades', 'categories'],
+                'constraints': [models.UniqueConstraint(fields=('program', 'region_code', 'valid_from', 'grades', 'categories', 'age_min', 'age_max', 'hardship', 'care_tier'), name='standard_unique_key'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='standard_amount_positive'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='standard_dates')],
             },
         ),
         migrations.CreateModel(
@@ -193,78 +199,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'payment line',
                 'verbose_name_plural': 'payment lines',
                 'ordering': ['cycle', 'id'],
+                'indexes': [models.Index(fields=['cycle', 'status'], name='paymentline_cycle_status'), models.Index(fields=['enrollment', 'period'], name='paymentline_enrollment'), models.Index(fields=['person', 'period'], name='paymentline_person')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'failed'), _negated=True), fields=('period', 'enrollment'), name='paymentline_one_per_month'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='paymentline_amount_positive')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='paymentcycle',
-            index=models.Index(fields=['region_code'], name='cycle_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentcycle',
-            constraint=models.UniqueConstraint(fields=('program', 'region_code', 'month'), name='cycle_unique_month'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentcycle',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='cycle_month_first_day'),
-        ),
-        migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['region_code'], name='enrollment_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['program', 'status'], name='enrollment_program_status'),
-        ),
-        migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['person'], name='enrollment_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('applied', 'first_checked', 'reviewed', 'notice', 'active'))), fields=('program', 'person'), name='enrollment_one_open_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('stopped_from__isnull', True), ('stopped_from__gte', models.F('application_month')), _connector='OR'), name='enrollment_stop_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='rulesetting',
-            constraint=models.UniqueConstraint(fields=('program', 'region_code', 'valid_from'), name='rulesetting_unique_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='rulesetting',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='rulesetting_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='standard',
-            constraint=models.UniqueConstraint(fields=('program', 'region_code', 'valid_from', 'grades', 'categories', 'age_min', 'age_max', 'hardship', 'care_tier'), name='standard_unique_key'),
-        ),
-        migrations.AddConstraint(
-            model_name='standard',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='standard_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='standard',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='standard_dates'),
-        ),
-        migrations.AddIndex(
-            model_name='paymentline',
-            index=models.Index(fields=['cycle', 'status'], name='paymentline_cycle_status'),
-        ),
-        migrations.AddIndex(
-            model_name='paymentline',
-            index=models.Index(fields=['enrollment', 'period'], name='paymentline_enrollment'),
-        ),
-        migrations.AddIndex(
-            model_name='paymentline',
-            index=models.Index(fields=['person', 'period'], name='paymentline_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentline',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'failed'), _negated=True), fields=('period', 'enrollment'), name='paymentline_one_per_month'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='paymentline_amount_positive'),
         ),
     ]

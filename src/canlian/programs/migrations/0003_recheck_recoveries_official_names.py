@@ -48,6 +48,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'recovery item',
                 'verbose_name_plural': 'recovery items',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['region_code'], name='recovery_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['status', 'detected_on'], name='recovery_status')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='recovery_amount_positive'), models.CheckConstraint(condition=models.Q(('status', 'to_recover'), ('resolved_on__isnull', False), _connector='OR'), name='recovery_resolved_dated')],
             },
         ),
         migrations.CreateModel(
@@ -66,21 +68,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'recovered months',
                 'ordering': ['item', 'period'],
             },
-        ),
-        migrations.AddIndex(
-            model_name='recoveryitem',
-            index=models.Index(fields=['region_code'], name='recovery_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='recoveryitem',
-            index=models.Index(fields=['status', 'detected_on'], name='recovery_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='recoveryitem',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='recovery_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='recoveryitem',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'to_recover'), ('resolved_on__isnull', False), _connector='OR'), name='recovery_resolved_dated'),
         ),
     ]

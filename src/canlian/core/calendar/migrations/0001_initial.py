@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'calendar year',
                 'verbose_name_plural': 'calendar years',
                 'ordering': ['-year'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('year__gte', 1990), ('year__lte', 2100)), name='calendar_year_range'), models.CheckConstraint(condition=models.Q(('source__in', ['package', 'import', 'manual'])), name='calendar_year_source_valid')],
             },
         ),
         migrations.CreateModel(
@@ -43,6 +44,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'calendar day',
                 'verbose_name_plural': 'calendar days',
                 'ordering': ['date'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['holiday', 'workday'])), name='calendar_day_kind_valid')],
             },
         ),
         migrations.CreateModel(
@@ -71,17 +73,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['status', 'computed_on'], name='provisional_deadline_open')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('target_type', 'target_id', 'field'), name='provisional_deadline_one_open'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'recomputed', 'superseded'])), name='provisional_deadline_status_valid')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='calendaryear',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1990), ('year__lte', 2100)), name='calendar_year_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='calendaryear',
-            constraint=models.CheckConstraint(condition=models.Q(('source__in', ['package', 'import', 'manual'])), name='calendar_year_source_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='calendarday',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['holiday', 'workday'])), name='calendar_day_kind_valid'),
         ),
     ]

@@ -46,6 +46,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'institution',
                 'verbose_name_plural': 'institutions',
                 'ordering': ['region_code', 'name'],
+                'indexes': [models.Index(fields=['region_code'], name='institution_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['kind', 'status'], name='institution_kind_status')],
             },
         ),
         migrations.CreateModel(
@@ -103,6 +104,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'service agreement',
                 'verbose_name_plural': 'service agreements',
                 'ordering': ['institution', '-valid_from'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('valid_from'))), name='agreement_dates')],
             },
         ),
         migrations.CreateModel(
@@ -165,6 +167,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'staff certificate',
                 'verbose_name_plural': 'staff certificates',
                 'ordering': ['staff', '-valid_until'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('issued_on'))), name='staff_cert_dates')],
             },
         ),
         migrations.CreateModel(
@@ -182,26 +185,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'training result',
                 'verbose_name_plural': 'training results',
                 'ordering': ['course', 'staff'],
+                'constraints': [models.UniqueConstraint(fields=('course', 'staff'), name='training_result_once')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='institution',
-            index=models.Index(fields=['region_code'], name='institution_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='institution',
-            index=models.Index(fields=['kind', 'status'], name='institution_kind_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='serviceagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('valid_from'))), name='agreement_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='staffcertificate',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('issued_on'))), name='staff_cert_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='trainingresult',
-            constraint=models.UniqueConstraint(fields=('course', 'staff'), name='training_result_once'),
         ),
     ]

@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'job',
                 'verbose_name_plural': 'jobs',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['status', 'id'], name='job_status_id')],
             },
         ),
         migrations.CreateModel(
@@ -57,9 +58,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'job log lines',
                 'ordering': ['id'],
             },
-        ),
-        migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['status', 'id'], name='job_status_id'),
         ),
     ]

@@ -29,6 +29,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'region',
                 'verbose_name_plural': 'regions',
                 'ordering': ['code'],
+                'indexes': [models.Index(fields=['parent', 'code'], name='region_parent_code')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='region_level_range')],
             },
         ),
         migrations.CreateModel(
@@ -45,18 +47,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'region name',
                 'verbose_name_plural': 'region names',
                 'ordering': ['region', 'valid_from'],
+                'constraints': [models.UniqueConstraint(fields=('region', 'name', 'valid_from'), name='region_name_unique_period')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='region',
-            index=models.Index(fields=['parent', 'code'], name='region_parent_code'),
-        ),
-        migrations.AddConstraint(
-            model_name='region',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='region_level_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='regionname',
-            constraint=models.UniqueConstraint(fields=('region', 'name', 'valid_from'), name='region_name_unique_period'),
         ),
     ]

@@ -87,6 +87,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'disability certificate',
                 'verbose_name_plural': 'disability certificates',
                 'ordering': ['-issue_date', '-id'],
+                'indexes': [models.Index(fields=['state', 'valid_until'], name='certificate_state_until'), models.Index(fields=['number'], name='certificate_number'), models.Index(fields=['state', 'cancelled_on'], name='certificate_state_cancelled')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'active')), fields=('person',), name='certificate_one_active_per_person'), models.UniqueConstraint(fields=('number', 'issue_date'), name='certificate_number_issue_unique'), models.CheckConstraint(condition=models.Q(('category__gte', 1), ('category__lte', 7)), name='certificate_category_range'), models.CheckConstraint(condition=models.Q(('grade__gte', 1), ('grade__lte', 4)), name='certificate_grade_range'), models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('issue_date'))), name='certificate_valid_after_issue'), models.CheckConstraint(condition=models.Q(models.Q(('state', 'cancelled'), _negated=True), ('cancelled_on__isnull', False), _connector='OR'), name='certificate_cancel_has_date')],
             },
         ),
         migrations.CreateModel(
@@ -116,6 +118,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'screening record',
                 'verbose_name_plural': 'screening records',
                 'ordering': ['region_code', '-found_on', 'id'],
+                'indexes': [models.Index(fields=['region_code'], name='screening_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['outcome', 'appointment_on'], name='screening_outcome_appt')],
             },
         ),
         migrations.CreateModel(
@@ -130,6 +133,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'sub-disability',
                 'verbose_name_plural': 'sub-disabilities',
                 'ordering': ['certificate', 'category'],
+                'constraints': [models.UniqueConstraint(fields=('certificate', 'category'), name='subdisability_unique'), models.CheckConstraint(condition=models.Q(('category__gte', 1), ('category__lte', 6)), name='subdisability_category_range')],
             },
         ),
         migrations.CreateModel(
@@ -192,57 +196,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-on', '-id'],
                 'indexes': [models.Index(fields=['person', 'on'], name='certevent_person_on')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['state', 'valid_until'], name='certificate_state_until'),
-        ),
-        migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['number'], name='certificate_number'),
-        ),
-        migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['state', 'cancelled_on'], name='certificate_state_cancelled'),
-        ),
-        migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'active')), fields=('person',), name='certificate_one_active_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.UniqueConstraint(fields=('number', 'issue_date'), name='certificate_number_issue_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('category__gte', 1), ('category__lte', 7)), name='certificate_category_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('grade__gte', 1), ('grade__lte', 4)), name='certificate_grade_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('issue_date'))), name='certificate_valid_after_issue'),
-        ),
-        migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'cancelled'), _negated=True), ('cancelled_on__isnull', False), _connector='OR'), name='certificate_cancel_has_date'),
-        ),
-        migrations.AddIndex(
-            model_name='screeningrecord',
-            index=models.Index(fields=['region_code'], name='screening_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='screeningrecord',
-            index=models.Index(fields=['outcome', 'appointment_on'], name='screening_outcome_appt'),
-        ),
-        migrations.AddConstraint(
-            model_name='subdisability',
-            constraint=models.UniqueConstraint(fields=('certificate', 'category'), name='subdisability_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='subdisability',
-            constraint=models.CheckConstraint(condition=models.Q(('category__gte', 1), ('category__lte', 6)), name='subdisability_category_range'),
         ),
     ]

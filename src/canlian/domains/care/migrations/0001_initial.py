@@ -54,6 +54,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'pairing',
                 'verbose_name_plural': 'pairings',
                 'ordering': ['-started_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='care_pairing_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['cadre', 'ended_on'], name='care_pairing_cadre'), models.Index(fields=['person', 'started_on'], name='care_pairing_person')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('person',), name='care_pairing_one_active_per_person'), models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='care_pairing_period_order')],
             },
         ),
         migrations.CreateModel(
@@ -83,6 +85,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'contact',
                 'verbose_name_plural': 'contacts',
                 'ordering': ['-on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='care_contact_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['person', 'on'], name='care_contact_person_on'), models.Index(fields=['cadre', 'on'], name='care_contact_cadre_on'), models.Index(fields=['follow_up_on'], name='care_contact_follow_up')],
             },
         ),
         migrations.CreateModel(
@@ -107,41 +110,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at', '-id'],
                 'indexes': [models.Index(fields=['region_code'], name='care_need_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['status', 'due_on'], name='care_need_status_due'), models.Index(fields=['owner', 'status'], name='care_need_owner')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='pairing',
-            index=models.Index(fields=['region_code'], name='care_pairing_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='pairing',
-            index=models.Index(fields=['cadre', 'ended_on'], name='care_pairing_cadre'),
-        ),
-        migrations.AddIndex(
-            model_name='pairing',
-            index=models.Index(fields=['person', 'started_on'], name='care_pairing_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('person',), name='care_pairing_one_active_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='care_pairing_period_order'),
-        ),
-        migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['region_code'], name='care_contact_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['person', 'on'], name='care_contact_person_on'),
-        ),
-        migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['cadre', 'on'], name='care_contact_cadre_on'),
-        ),
-        migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['follow_up_on'], name='care_contact_follow_up'),
         ),
     ]

@@ -53,6 +53,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'care resident',
                 'verbose_name_plural': 'care residents',
                 'ordering': ['institution', '-admitted_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='community_resident_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['institution', 'discharged_on'], name='community_resident_inst')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('discharged_on__isnull', True)), fields=('person',), name='community_resident_one_open'), models.CheckConstraint(condition=models.Q(('discharged_on__isnull', True), ('discharged_on__gte', models.F('admitted_on')), _connector='OR'), name='community_resident_dates'), models.CheckConstraint(condition=models.Q(('monthly_fee__gte', 0)), name='community_resident_fee')],
             },
         ),
         migrations.CreateModel(
@@ -77,6 +79,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'care subsidy batch',
                 'verbose_name_plural': 'care subsidy batches',
                 'ordering': ['-year', 'institution'],
+                'indexes': [models.Index(fields=['region_code'], name='community_care_batch_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('institution', 'year'), name='community_care_batch_unique')],
             },
         ),
         migrations.CreateModel(
@@ -115,6 +119,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'care subsidy line',
                 'verbose_name_plural': 'care subsidy lines',
                 'ordering': ['batch', 'resident'],
+                'constraints': [models.UniqueConstraint(fields=('batch', 'resident'), name='community_care_line_unique')],
             },
         ),
         migrations.CreateModel(
@@ -184,6 +189,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'fee statement',
                 'verbose_name_plural': 'fee statements',
                 'ordering': ['-month', 'institution', 'resident'],
+                'indexes': [models.Index(fields=['region_code'], name='community_statement_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['institution', 'month'], name='community_statement_inst')],
+                'constraints': [models.UniqueConstraint(fields=('resident', 'month'), name='community_statement_monthly'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='community_statement_month')],
             },
         ),
         migrations.CreateModel(
@@ -207,6 +214,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'funding batch',
                 'verbose_name_plural': 'funding batches',
                 'ordering': ['-year', 'region_code'],
+                'indexes': [models.Index(fields=['region_code'], name='community_funding_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('region_code', 'year'), name='community_funding_batch_unique')],
             },
         ),
         migrations.CreateModel(
@@ -224,6 +233,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'funding standard',
                 'verbose_name_plural': 'funding standards',
                 'ordering': ['region_code', '-valid_from', '-stars'],
+                'constraints': [models.UniqueConstraint(fields=('region_code', 'valid_from', 'stars'), name='community_funding_std_unique'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='community_funding_std_amount'), models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='community_funding_std_stars')],
             },
         ),
         migrations.CreateModel(
@@ -246,6 +256,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'home',
                 'verbose_name_plural': 'homes',
                 'ordering': ['region_code', 'institution__name'],
+                'indexes': [models.Index(fields=['region_code'], name='community_home_region', opclasses=['varchar_pattern_ops'])],
             },
         ),
         migrations.CreateModel(
@@ -267,6 +278,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'home member',
                 'verbose_name_plural': 'home members',
                 'ordering': ['home', '-starts_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='community_member_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['home', 'ends_on'], name='community_member_home')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('ends_on__isnull', True)), fields=('person',), name='community_member_one_open'), models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='community_member_dates')],
             },
         ),
         migrations.CreateModel(
@@ -285,6 +298,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'home attendance',
                 'verbose_name_plural': 'home attendance',
                 'ordering': ['member', 'on'],
+                'indexes': [models.Index(fields=['institution', 'on'], name='community_attendance_inst_day'), models.Index(fields=['on', 'region_code'], name='community_attendance_day')],
+                'constraints': [models.UniqueConstraint(fields=('member', 'on'), name='community_attendance_once_a_day')],
             },
         ),
         migrations.CreateModel(
@@ -328,6 +343,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'work project',
                 'verbose_name_plural': 'work projects',
                 'ordering': ['region_code', 'name'],
+                'indexes': [models.Index(fields=['region_code'], name='community_project_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.CheckConstraint(condition=models.Q(('piece_rate__gte', 0)), name='community_project_rate')],
             },
         ),
         migrations.CreateModel(
@@ -350,6 +367,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'service delivered',
                 'verbose_name_plural': 'services delivered',
                 'ordering': ['-on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='community_service_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['home', 'on'], name='community_service_home')],
             },
         ),
         migrations.CreateModel(
@@ -373,6 +391,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'star assessment',
                 'verbose_name_plural': 'star assessments',
                 'ordering': ['-year', 'home'],
+                'indexes': [models.Index(fields=['region_code'], name='community_assess_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('home', 'year'), name='community_assessment_yearly')],
             },
         ),
         migrations.CreateModel(
@@ -392,6 +412,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'funding line',
                 'verbose_name_plural': 'funding lines',
                 'ordering': ['batch', 'region_code', 'home'],
+                'constraints': [models.UniqueConstraint(fields=('batch', 'home'), name='community_funding_line_unique')],
             },
         ),
         migrations.CreateModel(
@@ -459,6 +480,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'star score',
                 'verbose_name_plural': 'star scores',
                 'ordering': ['assessment', 'criterion__order'],
+                'constraints': [models.UniqueConstraint(fields=('assessment', 'criterion'), name='community_score_once')],
             },
         ),
         migrations.CreateModel(
@@ -483,6 +505,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'wage sheet',
                 'verbose_name_plural': 'wage sheets',
                 'ordering': ['-month', 'institution'],
+                'indexes': [models.Index(fields=['region_code'], name='community_sheet_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('institution', 'month'), name='community_wage_sheet_unique'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='community_wage_sheet_month')],
             },
         ),
         migrations.CreateModel(
@@ -511,6 +535,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'assisted worker',
                 'verbose_name_plural': 'assisted workers',
                 'ordering': ['institution', '-agreement_from', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='community_worker_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('person',), name='community_worker_one_active'), models.CheckConstraint(condition=models.Q(('agreement_to__isnull', True), ('agreement_to__gte', models.F('agreement_from')), _connector='OR'), name='community_worker_dates'), models.CheckConstraint(condition=models.Q(('hourly_rate__gte', 0)), name='community_worker_rate')],
             },
         ),
         migrations.CreateModel(
@@ -538,6 +564,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'wage line',
                 'verbose_name_plural': 'wage lines',
                 'ordering': ['sheet', 'id'],
+                'indexes': [models.Index(fields=['worker', 'sheet'], name='community_wage_line_worker')],
+                'constraints': [models.UniqueConstraint(fields=('sheet', 'worker'), name='community_wage_line_unique'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='community_wage_line_amount')],
             },
         ),
         migrations.CreateModel(
@@ -558,6 +586,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'work output',
                 'verbose_name_plural': 'work output',
                 'ordering': ['-month', 'worker'],
+                'indexes': [models.Index(fields=['institution', 'month'], name='community_output_inst_month')],
+                'constraints': [models.UniqueConstraint(fields=('worker', 'month', 'project'), name='community_output_unique'), models.UniqueConstraint(condition=models.Q(('project__isnull', True)), fields=('worker', 'month'), name='community_output_unique_hours'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='community_output_month'), models.CheckConstraint(condition=models.Q(('pieces__gte', 0), ('hours__gte', 0)), name='community_output_positive')],
             },
         ),
         migrations.CreateModel(
@@ -580,197 +610,5 @@ class Migration(migrations.Migration):
                 'ordering': ['person', 'kind', '-valid_from'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('valid_to__isnull', True)), fields=('person', 'kind'), name='community_allowance_one_open'), models.CheckConstraint(condition=models.Q(('monthly_amount__gte', 0)), name='community_allowance_amount'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='community_allowance_dates')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='careresident',
-            index=models.Index(fields=['region_code'], name='community_resident_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='careresident',
-            index=models.Index(fields=['institution', 'discharged_on'], name='community_resident_inst'),
-        ),
-        migrations.AddConstraint(
-            model_name='careresident',
-            constraint=models.UniqueConstraint(condition=models.Q(('discharged_on__isnull', True)), fields=('person',), name='community_resident_one_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='careresident',
-            constraint=models.CheckConstraint(condition=models.Q(('discharged_on__isnull', True), ('discharged_on__gte', models.F('admitted_on')), _connector='OR'), name='community_resident_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='careresident',
-            constraint=models.CheckConstraint(condition=models.Q(('monthly_fee__gte', 0)), name='community_resident_fee'),
-        ),
-        migrations.AddIndex(
-            model_name='caresubsidybatch',
-            index=models.Index(fields=['region_code'], name='community_care_batch_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='caresubsidybatch',
-            constraint=models.UniqueConstraint(fields=('institution', 'year'), name='community_care_batch_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='caresubsidyline',
-            constraint=models.UniqueConstraint(fields=('batch', 'resident'), name='community_care_line_unique'),
-        ),
-        migrations.AddIndex(
-            model_name='feestatement',
-            index=models.Index(fields=['region_code'], name='community_statement_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='feestatement',
-            index=models.Index(fields=['institution', 'month'], name='community_statement_inst'),
-        ),
-        migrations.AddConstraint(
-            model_name='feestatement',
-            constraint=models.UniqueConstraint(fields=('resident', 'month'), name='community_statement_monthly'),
-        ),
-        migrations.AddConstraint(
-            model_name='feestatement',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='community_statement_month'),
-        ),
-        migrations.AddIndex(
-            model_name='fundingbatch',
-            index=models.Index(fields=['region_code'], name='community_funding_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='fundingbatch',
-            constraint=models.UniqueConstraint(fields=('region_code', 'year'), name='community_funding_batch_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='fundingstandard',
-            constraint=models.UniqueConstraint(fields=('region_code', 'valid_from', 'stars'), name='community_funding_std_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='fundingstandard',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='community_funding_std_amount'),
-        ),
-        migrations.AddConstraint(
-            model_name='fundingstandard',
-            constraint=models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='community_funding_std_stars'),
-        ),
-        migrations.AddIndex(
-            model_name='home',
-            index=models.Index(fields=['region_code'], name='community_home_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='homemember',
-            index=models.Index(fields=['region_code'], name='community_member_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='homemember',
-            index=models.Index(fields=['home', 'ends_on'], name='community_member_home'),
-        ),
-        migrations.AddConstraint(
-            model_name='homemember',
-            constraint=models.UniqueConstraint(condition=models.Q(('ends_on__isnull', True)), fields=('person',), name='community_member_one_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='homemember',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='community_member_dates'),
-        ),
-        migrations.AddIndex(
-            model_name='homeattendance',
-            index=models.Index(fields=['institution', 'on'], name='community_attendance_inst_day'),
-        ),
-        migrations.AddIndex(
-            model_name='homeattendance',
-            index=models.Index(fields=['on', 'region_code'], name='community_attendance_day'),
-        ),
-        migrations.AddConstraint(
-            model_name='homeattendance',
-            constraint=models.UniqueConstraint(fields=('member', 'on'), name='community_attendance_once_a_day'),
-        ),
-        migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['region_code'], name='community_project_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('piece_rate__gte', 0)), name='community_project_rate'),
-        ),
-        migrations.AddIndex(
-            model_name='servicerecord',
-            index=models.Index(fields=['region_code'], name='community_service_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='servicerecord',
-            index=models.Index(fields=['home', 'on'], name='community_service_home'),
-        ),
-        migrations.AddIndex(
-            model_name='starassessment',
-            index=models.Index(fields=['region_code'], name='community_assess_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='starassessment',
-            constraint=models.UniqueConstraint(fields=('home', 'year'), name='community_assessment_yearly'),
-        ),
-        migrations.AddConstraint(
-            model_name='fundingline',
-            constraint=models.UniqueConstraint(fields=('batch', 'home'), name='community_funding_line_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='starscore',
-            constraint=models.UniqueConstraint(fields=('assessment', 'criterion'), name='community_score_once'),
-        ),
-        migrations.AddIndex(
-            model_name='wagesheet',
-            index=models.Index(fields=['region_code'], name='community_sheet_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='wagesheet',
-            constraint=models.UniqueConstraint(fields=('institution', 'month'), name='community_wage_sheet_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='wagesheet',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='community_wage_sheet_month'),
-        ),
-        migrations.AddIndex(
-            model_name='worker',
-            index=models.Index(fields=['region_code'], name='community_worker_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='worker',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('person',), name='community_worker_one_active'),
-        ),
-        migrations.AddConstraint(
-            model_name='worker',
-            constraint=models.CheckConstraint(condition=models.Q(('agreement_to__isnull', True), ('agreement_to__gte', models.F('agreement_from')), _connector='OR'), name='community_worker_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='worker',
-            constraint=models.CheckConstraint(condition=models.Q(('hourly_rate__gte', 0)), name='community_worker_rate'),
-        ),
-        migrations.AddIndex(
-            model_name='wageline',
-            index=models.Index(fields=['worker', 'sheet'], name='community_wage_line_worker'),
-        ),
-        migrations.AddConstraint(
-            model_name='wageline',
-            constraint=models.UniqueConstraint(fields=('sheet', 'worker'), name='community_wage_line_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='wageline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='community_wage_line_amount'),
-        ),
-        migrations.AddIndex(
-            model_name='workoutput',
-            index=models.Index(fields=['institution', 'month'], name='community_output_inst_month'),
-        ),
-        migrations.AddConstraint(
-            model_name='workoutput',
-            constraint=models.UniqueConstraint(fields=('worker', 'month', 'project'), name='community_output_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='workoutput',
-            constraint=models.UniqueConstraint(condition=models.Q(('project__isnull', True)), fields=('worker', 'month'), name='community_output_unique_hours'),
-        ),
-        migrations.AddConstraint(
-            model_name='workoutput',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='community_output_month'),
-        ),
-        migrations.AddConstraint(
-            model_name='workoutput',
-            constraint=models.CheckConstraint(condition=models.Q(('pieces__gte', 0), ('hours__gte', 0)), name='community_output_positive'),
         ),
     ]

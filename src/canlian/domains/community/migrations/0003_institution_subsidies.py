@@ -36,6 +36,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'institution subsidy batch',
                 'verbose_name_plural': 'institution subsidy batches',
                 'ordering': ['-year', 'region_code'],
+                'indexes': [models.Index(fields=['region_code'], name='community_inst_batch_rg', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('region_code', 'year'), name='community_inst_batch_unique')],
             },
         ),
         migrations.CreateModel(
@@ -53,6 +55,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'institution subsidy standard',
                 'verbose_name_plural': 'institution subsidy standards',
                 'ordering': ['region_code', 'kind', '-valid_from'],
+                'constraints': [models.UniqueConstraint(fields=('region_code', 'kind', 'valid_from'), name='community_inst_std_unique'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='community_inst_std_amount')],
             },
         ),
         migrations.CreateModel(
@@ -73,6 +76,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'institution subsidy line',
                 'verbose_name_plural': 'institution subsidy lines',
                 'ordering': ['batch', 'region_code', 'institution', 'kind'],
+                'indexes': [models.Index(fields=['region_code'], name='community_inst_line_rg', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('institution', 'year', 'kind'), name='community_inst_line_yearly'), models.UniqueConstraint(condition=models.Q(('kind', 'construction')), fields=('institution',), name='community_inst_line_one_construction')],
             },
         ),
         migrations.CreateModel(
@@ -93,46 +98,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'subsidy application',
                 'verbose_name_plural': 'subsidy applications',
                 'ordering': ['-year', 'institution', 'kind'],
+                'indexes': [models.Index(fields=['region_code'], name='community_subsidy_app_rg', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('institution', 'year', 'kind'), name='community_subsidy_app_unique'), models.CheckConstraint(condition=models.Q(('kind', 'construction'), _negated=True), name='community_subsidy_app_not_construction')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='institutionsubsidybatch',
-            index=models.Index(fields=['region_code'], name='community_inst_batch_rg', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='institutionsubsidybatch',
-            constraint=models.UniqueConstraint(fields=('region_code', 'year'), name='community_inst_batch_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='institutionsubsidystandard',
-            constraint=models.UniqueConstraint(fields=('region_code', 'kind', 'valid_from'), name='community_inst_std_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='institutionsubsidystandard',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='community_inst_std_amount'),
-        ),
-        migrations.AddIndex(
-            model_name='institutionsubsidyline',
-            index=models.Index(fields=['region_code'], name='community_inst_line_rg', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='institutionsubsidyline',
-            constraint=models.UniqueConstraint(fields=('institution', 'year', 'kind'), name='community_inst_line_yearly'),
-        ),
-        migrations.AddConstraint(
-            model_name='institutionsubsidyline',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'construction')), fields=('institution',), name='community_inst_line_one_construction'),
-        ),
-        migrations.AddIndex(
-            model_name='subsidyapplication',
-            index=models.Index(fields=['region_code'], name='community_subsidy_app_rg', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='subsidyapplication',
-            constraint=models.UniqueConstraint(fields=('institution', 'year', 'kind'), name='community_subsidy_app_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='subsidyapplication',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'construction'), _negated=True), name='community_subsidy_app_not_construction'),
         ),
     ]

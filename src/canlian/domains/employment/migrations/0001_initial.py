@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'employer',
                 'verbose_name_plural': 'employers',
                 'ordering': ['name', 'id'],
+                'indexes': [models.Index(fields=['region_code'], name='emp_employer_region', opclasses=['varchar_pattern_ops'])],
             },
         ),
         migrations.CreateModel(
@@ -111,6 +112,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'employment declaration',
                 'verbose_name_plural': 'employment declarations',
                 'ordering': ['-year', 'employer__name', 'id'],
+                'indexes': [models.Index(fields=['region_code'], name='emp_decl_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['year', 'status'], name='emp_decl_year_status')],
+                'constraints': [models.UniqueConstraint(fields=('employer', 'year'), name='emp_declaration_year'), models.CheckConstraint(condition=models.Q(('average_wage__gte', 0), ('staff__gte', 0)), name='emp_declaration_positive')],
             },
         ),
         migrations.CreateModel(
@@ -140,25 +143,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['id_number', 'year'], name='emp_employee_id_year')],
                 'constraints': [models.UniqueConstraint(fields=('declaration', 'id_number'), name='emp_employee_once'), models.UniqueConstraint(condition=models.Q(('verdict', 'accepted')), fields=('person', 'year'), name='emp_employee_counted_once')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='employer',
-            index=models.Index(fields=['region_code'], name='emp_employer_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['region_code'], name='emp_decl_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['year', 'status'], name='emp_decl_year_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.UniqueConstraint(fields=('employer', 'year'), name='emp_declaration_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.CheckConstraint(condition=models.Q(('average_wage__gte', 0), ('staff__gte', 0)), name='emp_declaration_positive'),
         ),
     ]

@@ -110,6 +110,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'employment site',
                 'verbose_name_plural': 'employment sites',
                 'ordering': ['region_code', 'id'],
+                'indexes': [models.Index(fields=['region_code'], name='emp_site_region', opclasses=['varchar_pattern_ops'])],
             },
         ),
         migrations.CreateModel(
@@ -133,6 +134,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'site support fund',
                 'verbose_name_plural': 'site support funds',
                 'ordering': ['-year', '-id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('total_amount__gt', 0)), name='emp_site_fund_amount')],
             },
         ),
         migrations.CreateModel(
@@ -157,6 +159,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'site worker',
                 'verbose_name_plural': 'site workers',
                 'ordering': ['site', '-started_on', 'id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'disabled'), ('relative_id_number', '')), models.Q(('kind', 'relative'), ('relative_id_number__gt', ''), ('relative_name__gt', '')), _connector='OR'), name='emp_site_worker_kind'), models.CheckConstraint(condition=models.Q(('monthly_pay__gte', 0)), name='emp_site_worker_pay'), models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='emp_site_worker_dates'), models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('site', 'person', 'relative_id_number'), name='emp_site_worker_open_once')],
             },
         ),
         migrations.CreateModel(
@@ -180,6 +183,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'training record',
                 'verbose_name_plural': 'training records',
                 'ordering': ['person', '-started_on', '-id'],
+                'indexes': [models.Index(fields=['started_on'], name='emp_training_start')],
+                'constraints': [models.UniqueConstraint(fields=('person', 'course', 'started_on'), name='emp_training_once'), models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='emp_training_hours'), models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='emp_training_dates')],
             },
         ),
         migrations.CreateModel(
@@ -205,45 +210,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['status', 'started_on'], name='emp_status_kind_start')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('person',), name='emp_status_one_open'), models.UniqueConstraint(fields=('person', 'started_on'), name='emp_status_start_once'), models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='emp_status_dates')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='site',
-            index=models.Index(fields=['region_code'], name='emp_site_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='sitefund',
-            constraint=models.CheckConstraint(condition=models.Q(('total_amount__gt', 0)), name='emp_site_fund_amount'),
-        ),
-        migrations.AddConstraint(
-            model_name='siteworker',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'disabled'), ('relative_id_number', '')), models.Q(('kind', 'relative'), ('relative_id_number__gt', ''), ('relative_name__gt', '')), _connector='OR'), name='emp_site_worker_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='siteworker',
-            constraint=models.CheckConstraint(condition=models.Q(('monthly_pay__gte', 0)), name='emp_site_worker_pay'),
-        ),
-        migrations.AddConstraint(
-            model_name='siteworker',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='emp_site_worker_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='siteworker',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('site', 'person', 'relative_id_number'), name='emp_site_worker_open_once'),
-        ),
-        migrations.AddIndex(
-            model_name='trainingrecord',
-            index=models.Index(fields=['started_on'], name='emp_training_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='trainingrecord',
-            constraint=models.UniqueConstraint(fields=('person', 'course', 'started_on'), name='emp_training_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='trainingrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='emp_training_hours'),
-        ),
-        migrations.AddConstraint(
-            model_name='trainingrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='emp_training_dates'),
         ),
     ]

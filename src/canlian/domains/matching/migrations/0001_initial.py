@@ -105,6 +105,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'list upload',
                 'verbose_name_plural': 'list uploads',
                 'ordering': ['-as_of', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='matching_upload_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['status', 'expires_on'], name='matching_upload_expiry')],
             },
         ),
         migrations.CreateModel(
@@ -125,6 +126,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'list row',
                 'verbose_name_plural': 'list rows',
                 'ordering': ['upload', 'row_no'],
+                'constraints': [models.UniqueConstraint(fields=('upload', 'id_number'), name='matching_row_one_per_id')],
             },
         ),
         migrations.CreateModel(
@@ -168,6 +170,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'finding',
                 'verbose_name_plural': 'findings',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['region_code'], name='matching_finding_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['rule', 'status'], name='matching_finding_rule'), models.Index(fields=['status', 'due_on'], name='matching_finding_due')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('rule', 'person', 'subject'), name='matching_finding_one_open'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='matching_finding_amount'), models.CheckConstraint(condition=models.Q(('status', 'open'), ('resolved_on__isnull', False), _connector='OR'), name='matching_finding_resolved_dated')],
             },
         ),
         migrations.AddField(
@@ -200,6 +204,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'monitored household',
                 'verbose_name_plural': 'monitored households',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['region_code'], name='matching_case_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['status', 'next_visit_due'], name='matching_case_due')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'monitored')), fields=('person',), name='matching_case_one_open'), models.CheckConstraint(condition=models.Q(('status', 'monitored'), ('exit_on__isnull', False), _connector='OR'), name='matching_case_exit_dated')],
             },
         ),
         migrations.CreateModel(
@@ -239,59 +245,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddIndex(
-            model_name='listupload',
-            index=models.Index(fields=['region_code'], name='matching_upload_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='listupload',
-            index=models.Index(fields=['status', 'expires_on'], name='matching_upload_expiry'),
-        ),
-        migrations.AddConstraint(
-            model_name='listrow',
-            constraint=models.UniqueConstraint(fields=('upload', 'id_number'), name='matching_row_one_per_id'),
-        ),
-        migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['region_code'], name='matching_finding_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['rule', 'status'], name='matching_finding_rule'),
-        ),
-        migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['status', 'due_on'], name='matching_finding_due'),
-        ),
-        migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('rule', 'person', 'subject'), name='matching_finding_one_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='matching_finding_amount'),
-        ),
-        migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'open'), ('resolved_on__isnull', False), _connector='OR'), name='matching_finding_resolved_dated'),
-        ),
-        migrations.AddIndex(
             model_name='comparisonrun',
             index=models.Index(fields=['region_code'], name='matching_run_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='monitoringcase',
-            index=models.Index(fields=['region_code'], name='matching_case_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='monitoringcase',
-            index=models.Index(fields=['status', 'next_visit_due'], name='matching_case_due'),
-        ),
-        migrations.AddConstraint(
-            model_name='monitoringcase',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'monitored')), fields=('person',), name='matching_case_one_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='monitoringcase',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'monitored'), ('exit_on__isnull', False), _connector='OR'), name='matching_case_exit_dated'),
         ),
     ]

@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'volunteer activity',
                 'verbose_name_plural': 'volunteer activities',
                 'ordering': ['-on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='outreach_activity_region', opclasses=['varchar_pattern_ops'])],
             },
         ),
         migrations.CreateModel(
@@ -62,6 +63,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'donation',
                 'verbose_name_plural': 'donations',
                 'ordering': ['-received_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='outreach_donation_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('region_code', 'year', 'sequence'), name='outreach_donation_sequence'), models.UniqueConstraint(fields=('number',), name='outreach_donation_number'), models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='outreach_donation_amount')],
             },
         ),
         migrations.CreateModel(
@@ -81,6 +84,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'donation use',
                 'verbose_name_plural': 'donation uses',
                 'ordering': ['donation', 'on', 'id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='outreach_use_amount')],
             },
         ),
         migrations.CreateModel(
@@ -107,6 +111,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'typical case',
                 'verbose_name_plural': 'typical cases',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['region_code'], name='outreach_case_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_on__isnull', False), _connector='OR'), name='outreach_case_published_dated')],
             },
         ),
         migrations.CreateModel(
@@ -142,46 +148,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'volunteer hours',
                 'verbose_name_plural': 'volunteer hours',
                 'ordering': ['activity', 'volunteer'],
+                'constraints': [models.UniqueConstraint(fields=('activity', 'volunteer'), name='outreach_hours_once'), models.CheckConstraint(condition=models.Q(('hours__gt', 0), ('hours__lte', 24)), name='outreach_hours_range')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['region_code'], name='outreach_activity_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='donation',
-            index=models.Index(fields=['region_code'], name='outreach_donation_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='donation',
-            constraint=models.UniqueConstraint(fields=('region_code', 'year', 'sequence'), name='outreach_donation_sequence'),
-        ),
-        migrations.AddConstraint(
-            model_name='donation',
-            constraint=models.UniqueConstraint(fields=('number',), name='outreach_donation_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='donation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='outreach_donation_amount'),
-        ),
-        migrations.AddConstraint(
-            model_name='donationuse',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='outreach_use_amount'),
-        ),
-        migrations.AddIndex(
-            model_name='typicalcase',
-            index=models.Index(fields=['region_code'], name='outreach_case_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='typicalcase',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_on__isnull', False), _connector='OR'), name='outreach_case_published_dated'),
-        ),
-        migrations.AddConstraint(
-            model_name='volunteerhours',
-            constraint=models.UniqueConstraint(fields=('activity', 'volunteer'), name='outreach_hours_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='volunteerhours',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__gt', 0), ('hours__lte', 24)), name='outreach_hours_range'),
         ),
     ]

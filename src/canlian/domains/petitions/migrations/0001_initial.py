@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'invitation event',
                 'verbose_name_plural': 'invitation events',
                 'ordering': ['-held_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='invitation_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['held_on'], name='invitation_held')],
             },
         ),
         migrations.CreateModel(
@@ -49,6 +50,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'invitee',
                 'verbose_name_plural': 'invitees',
                 'ordering': ['id'],
+                'constraints': [models.UniqueConstraint(fields=('event', 'person'), name='invitee_once_per_event')],
             },
         ),
         migrations.CreateModel(
@@ -75,6 +77,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'petition',
                 'verbose_name_plural': 'petitions',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['region_code'], name='petition_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['status', 'deadline'], name='petition_status_deadline'), models.Index(fields=['received_on'], name='petition_received')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('person__isnull', False), models.Q(('visitor_name', ''), _negated=True), _connector='OR'), name='petition_has_visitor'), models.CheckConstraint(condition=models.Q(('status', 'open'), ('closed_on__isnull', False), _connector='OR'), name='petition_closed_has_date'), models.CheckConstraint(condition=models.Q(('deadline__gte', models.F('received_on'))), name='petition_deadline_after_receipt')],
             },
         ),
         migrations.CreateModel(
@@ -115,41 +119,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['region_code'], name='festival_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['on'], name='festival_on')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('money__gte', 0)), name='festival_money_not_negative')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='invitationevent',
-            index=models.Index(fields=['region_code'], name='invitation_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='invitationevent',
-            index=models.Index(fields=['held_on'], name='invitation_held'),
-        ),
-        migrations.AddConstraint(
-            model_name='invitee',
-            constraint=models.UniqueConstraint(fields=('event', 'person'), name='invitee_once_per_event'),
-        ),
-        migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['region_code'], name='petition_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['status', 'deadline'], name='petition_status_deadline'),
-        ),
-        migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['received_on'], name='petition_received'),
-        ),
-        migrations.AddConstraint(
-            model_name='petition',
-            constraint=models.CheckConstraint(condition=models.Q(('person__isnull', False), models.Q(('visitor_name', ''), _negated=True), _connector='OR'), name='petition_has_visitor'),
-        ),
-        migrations.AddConstraint(
-            model_name='petition',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'open'), ('closed_on__isnull', False), _connector='OR'), name='petition_closed_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='petition',
-            constraint=models.CheckConstraint(condition=models.Q(('deadline__gte', models.F('received_on'))), name='petition_deadline_after_receipt'),
         ),
     ]

@@ -61,6 +61,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'rehabilitation plan',
                 'verbose_name_plural': 'rehabilitation plans',
                 'ordering': ['-year', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rehab_plan_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['institution', 'year'], name='rehab_plan_institution_year')],
+                'constraints': [models.UniqueConstraint(fields=('person', 'year'), name='rehab_plan_one_per_year'), models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='rehab_plan_dates')],
             },
         ),
         migrations.CreateModel(
@@ -79,6 +81,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'attendance',
                 'verbose_name_plural': 'attendance',
                 'ordering': ['plan', 'on'],
+                'indexes': [models.Index(fields=['institution', 'on'], name='rehab_attendance_inst_day')],
+                'constraints': [models.UniqueConstraint(fields=('plan', 'on'), name='rehab_attendance_once_a_day')],
             },
         ),
         migrations.CreateModel(
@@ -105,6 +109,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'settlement batch',
                 'verbose_name_plural': 'settlement batches',
                 'ordering': ['-period_end', 'institution'],
+                'indexes': [models.Index(fields=['region_code'], name='settlement_batch_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('program', 'institution', 'period_start', 'period_end'), name='settlement_batch_unique'), models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='settlement_batch_dates')],
             },
         ),
         migrations.CreateModel(
@@ -134,6 +140,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'settlement rule',
                 'verbose_name_plural': 'settlement rules',
                 'ordering': ['program', 'region_code', '-valid_from', 'family'],
+                'constraints': [models.UniqueConstraint(fields=('program', 'region_code', 'valid_from', 'age_min', 'age_max', 'categories', 'mode'), name='settlement_rule_unique_key'), models.CheckConstraint(condition=models.Q(('valid_from__day', 1)), name='settlement_rule_month_start'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='settlement_rule_dates'), models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('transport_amount__gte', 0)), name='settlement_rule_amounts')],
             },
         ),
         migrations.CreateModel(
@@ -160,6 +167,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'settlement line',
                 'verbose_name_plural': 'settlement lines',
                 'ordering': ['batch', 'person', 'rule'],
+                'indexes': [models.Index(fields=['batch', 'person'], name='settlement_line_batch_person'), models.Index(fields=['person'], name='settlement_line_person')],
             },
         ),
         migrations.CreateModel(
@@ -182,6 +190,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'surgery referral',
                 'verbose_name_plural': 'surgery referrals',
                 'ordering': ['-referred_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rehab_surgery_region', opclasses=['varchar_pattern_ops'])],
             },
         ),
         migrations.CreateModel(
@@ -205,69 +214,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-provided_on', '-id'],
                 'indexes': [models.Index(fields=['region_code'], name='rehab_device_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['person', 'kind'], name='rehab_device_person_kind')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='rehabplan',
-            index=models.Index(fields=['region_code'], name='rehab_plan_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='rehabplan',
-            index=models.Index(fields=['institution', 'year'], name='rehab_plan_institution_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='rehabplan',
-            constraint=models.UniqueConstraint(fields=('person', 'year'), name='rehab_plan_one_per_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='rehabplan',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='rehab_plan_dates'),
-        ),
-        migrations.AddIndex(
-            model_name='attendance',
-            index=models.Index(fields=['institution', 'on'], name='rehab_attendance_inst_day'),
-        ),
-        migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(fields=('plan', 'on'), name='rehab_attendance_once_a_day'),
-        ),
-        migrations.AddIndex(
-            model_name='settlementbatch',
-            index=models.Index(fields=['region_code'], name='settlement_batch_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='settlementbatch',
-            constraint=models.UniqueConstraint(fields=('program', 'institution', 'period_start', 'period_end'), name='settlement_batch_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlementbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='settlement_batch_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlementrule',
-            constraint=models.UniqueConstraint(fields=('program', 'region_code', 'valid_from', 'age_min', 'age_max', 'categories', 'mode'), name='settlement_rule_unique_key'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlementrule',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_from__day', 1)), name='settlement_rule_month_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlementrule',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='settlement_rule_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlementrule',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('transport_amount__gte', 0)), name='settlement_rule_amounts'),
-        ),
-        migrations.AddIndex(
-            model_name='settlementline',
-            index=models.Index(fields=['batch', 'person'], name='settlement_line_batch_person'),
-        ),
-        migrations.AddIndex(
-            model_name='settlementline',
-            index=models.Index(fields=['person'], name='settlement_line_person'),
-        ),
-        migrations.AddIndex(
-            model_name='surgeryreferral',
-            index=models.Index(fields=['region_code'], name='rehab_surgery_region', opclasses=['varchar_pattern_ops']),
         ),
     ]

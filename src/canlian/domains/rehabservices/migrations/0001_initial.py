@@ -40,6 +40,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'contractor payment batch',
                 'verbose_name_plural': 'contractor payment batches',
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rs_batch_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('year', 'sequence'), name='rs_batch_year_seq')],
             },
         ),
         migrations.CreateModel(
@@ -76,6 +78,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'device standard',
                 'verbose_name_plural': 'device standards',
                 'ordering': ['device_type', 'region_code', '-valid_from'],
+                'constraints': [models.UniqueConstraint(fields=('device_type', 'region_code', 'valid_from'), name='rs_device_std_start'), models.CheckConstraint(condition=models.Q(('subsidy__lte', models.F('price'))), name='rs_device_std_subsidy'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='rs_device_std_dates')],
             },
         ),
         migrations.CreateModel(
@@ -96,6 +99,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'health list upload',
                 'verbose_name_plural': 'health list uploads',
                 'ordering': ['-uploaded_at', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rs_hlist_region', opclasses=['varchar_pattern_ops'])],
             },
         ),
         migrations.CreateModel(
@@ -114,6 +118,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'health signing',
                 'verbose_name_plural': 'health signings',
                 'ordering': ['-year', 'person'],
+                'indexes': [models.Index(fields=['region_code'], name='rs_signing_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('person', 'kind', 'year'), name='rs_signing_once')],
             },
         ),
         migrations.CreateModel(
@@ -162,6 +168,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'health service application',
                 'verbose_name_plural': 'health service applications',
                 'ordering': ['-applied_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rs_health_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['program', 'year', 'status'], name='rs_health_prog')],
+                'constraints': [models.UniqueConstraint(fields=('person', 'program', 'year'), name='rs_health_once_a_year')],
             },
         ),
         migrations.CreateModel(
@@ -243,6 +251,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'modification item',
                 'verbose_name_plural': 'modification items',
                 'ordering': ['project', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('project', 'item'), name='rs_mod_item_once')],
             },
         ),
         migrations.CreateModel(
@@ -353,6 +362,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'device fitting',
                 'verbose_name_plural': 'device fittings',
                 'ordering': ['-assessed_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rs_fitting_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['status', 'replacement_due'], name='rs_fitting_due')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('status', 'assessed'), models.Q(('fitted_on__isnull', False), ('replacement_due__isnull', False)), _connector='OR'), name='rs_fitting_delivered_dates')],
             },
         ),
         migrations.CreateModel(
@@ -374,6 +385,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'needs survey',
                 'verbose_name_plural': 'needs surveys',
                 'ordering': ['-year', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rs_survey_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['year', 'region_code'], name='rs_survey_year')],
+                'constraints': [models.UniqueConstraint(fields=('person', 'year'), name='rs_survey_once_a_year')],
             },
         ),
         migrations.AddField(
@@ -403,55 +416,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'rehabilitation service',
                 'verbose_name_plural': 'rehabilitation services',
                 'ordering': ['-delivered_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='rs_service_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['need', 'delivered_on'], name='rs_service_need')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='contractorbatch',
-            index=models.Index(fields=['region_code'], name='rs_batch_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='contractorbatch',
-            constraint=models.UniqueConstraint(fields=('year', 'sequence'), name='rs_batch_year_seq'),
-        ),
-        migrations.AddConstraint(
-            model_name='devicestandard',
-            constraint=models.UniqueConstraint(fields=('device_type', 'region_code', 'valid_from'), name='rs_device_std_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='devicestandard',
-            constraint=models.CheckConstraint(condition=models.Q(('subsidy__lte', models.F('price'))), name='rs_device_std_subsidy'),
-        ),
-        migrations.AddConstraint(
-            model_name='devicestandard',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='rs_device_std_dates'),
-        ),
-        migrations.AddIndex(
-            model_name='healthlistupload',
-            index=models.Index(fields=['region_code'], name='rs_hlist_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='healthsigning',
-            index=models.Index(fields=['region_code'], name='rs_signing_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='healthsigning',
-            constraint=models.UniqueConstraint(fields=('person', 'kind', 'year'), name='rs_signing_once'),
-        ),
-        migrations.AddIndex(
-            model_name='healthapplication',
-            index=models.Index(fields=['region_code'], name='rs_health_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='healthapplication',
-            index=models.Index(fields=['program', 'year', 'status'], name='rs_health_prog'),
-        ),
-        migrations.AddConstraint(
-            model_name='healthapplication',
-            constraint=models.UniqueConstraint(fields=('person', 'program', 'year'), name='rs_health_once_a_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='modificationitem',
-            constraint=models.UniqueConstraint(fields=('project', 'item'), name='rs_mod_item_once'),
         ),
         migrations.AddIndex(
             model_name='modificationproject',
@@ -470,30 +436,6 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('payable__isnull', True), ('payable__gte', 0), _connector='OR'), name='rs_mod_payable'),
         ),
         migrations.AddIndex(
-            model_name='devicefitting',
-            index=models.Index(fields=['region_code'], name='rs_fitting_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='devicefitting',
-            index=models.Index(fields=['status', 'replacement_due'], name='rs_fitting_due'),
-        ),
-        migrations.AddConstraint(
-            model_name='devicefitting',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'assessed'), models.Q(('fitted_on__isnull', False), ('replacement_due__isnull', False)), _connector='OR'), name='rs_fitting_delivered_dates'),
-        ),
-        migrations.AddIndex(
-            model_name='needssurvey',
-            index=models.Index(fields=['region_code'], name='rs_survey_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='needssurvey',
-            index=models.Index(fields=['year', 'region_code'], name='rs_survey_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='needssurvey',
-            constraint=models.UniqueConstraint(fields=('person', 'year'), name='rs_survey_once_a_year'),
-        ),
-        migrations.AddIndex(
             model_name='need',
             index=models.Index(fields=['region_code'], name='rs_need_region', opclasses=['varchar_pattern_ops']),
         ),
@@ -504,13 +446,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='need',
             constraint=models.UniqueConstraint(fields=('survey', 'kind'), name='rs_need_once_per_survey'),
-        ),
-        migrations.AddIndex(
-            model_name='servicerecord',
-            index=models.Index(fields=['region_code'], name='rs_service_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='servicerecord',
-            index=models.Index(fields=['need', 'delivered_on'], name='rs_service_need'),
         ),
     ]

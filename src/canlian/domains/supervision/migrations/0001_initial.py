@@ -46,6 +46,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'checklist item',
                 'verbose_name_plural': 'checklist items',
                 'ordering': ['template', 'number'],
+                'constraints': [models.UniqueConstraint(fields=('template', 'number'), name='checklist_item_number'), models.CheckConstraint(condition=models.Q(('max_score__gt', 0)), name='checklist_item_max_positive')],
             },
         ),
         migrations.CreateModel(
@@ -84,6 +85,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'inspection item',
                 'verbose_name_plural': 'inspection items',
                 'ordering': ['inspection', 'checklist_item__number'],
+                'constraints': [models.UniqueConstraint(fields=('inspection', 'checklist_item'), name='sup_item_once'), models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', models.F('max_score'))), name='sup_item_score_range')],
             },
         ),
         migrations.CreateModel(
@@ -105,6 +107,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'inspection plan',
                 'verbose_name_plural': 'inspection plans',
                 'ordering': ['-year', '-quarter', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='sup_plan_region', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.CheckConstraint(condition=models.Q(('quarter__isnull', True), models.Q(('quarter__gte', 1), ('quarter__lte', 4)), _connector='OR'), name='sup_plan_quarter')],
             },
         ),
         migrations.AddField(
@@ -142,6 +146,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'rectification notice',
                 'verbose_name_plural': 'rectification notices',
                 'ordering': ['-issued_on', '-id'],
+                'indexes': [models.Index(fields=['region_code'], name='sup_notice_region', opclasses=['varchar_pattern_ops']), models.Index(fields=['status', 'due_on'], name='sup_notice_status_due')],
+                'constraints': [models.UniqueConstraint(fields=('year', 'sequence'), name='sup_notice_year_seq'), models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('issued_on'))), name='sup_notice_due')],
             },
         ),
         migrations.CreateModel(
@@ -163,30 +169,6 @@ class Migration(migrations.Migration):
                 'ordering': ['notice', 'on', 'id'],
             },
         ),
-        migrations.AddConstraint(
-            model_name='checklisttemplateitem',
-            constraint=models.UniqueConstraint(fields=('template', 'number'), name='checklist_item_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='checklisttemplateitem',
-            constraint=models.CheckConstraint(condition=models.Q(('max_score__gt', 0)), name='checklist_item_max_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='inspectionitem',
-            constraint=models.UniqueConstraint(fields=('inspection', 'checklist_item'), name='sup_item_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='inspectionitem',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', models.F('max_score'))), name='sup_item_score_range'),
-        ),
-        migrations.AddIndex(
-            model_name='inspectionplan',
-            index=models.Index(fields=['region_code'], name='sup_plan_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddConstraint(
-            model_name='inspectionplan',
-            constraint=models.CheckConstraint(condition=models.Q(('quarter__isnull', True), models.Q(('quarter__gte', 1), ('quarter__lte', 4)), _connector='OR'), name='sup_plan_quarter'),
-        ),
         migrations.AddIndex(
             model_name='inspection',
             index=models.Index(fields=['region_code'], name='sup_insp_region', opclasses=['varchar_pattern_ops']),
@@ -198,21 +180,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='inspection',
             constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 100)), name='sup_insp_score'),
-        ),
-        migrations.AddIndex(
-            model_name='rectificationnotice',
-            index=models.Index(fields=['region_code'], name='sup_notice_region', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='rectificationnotice',
-            index=models.Index(fields=['status', 'due_on'], name='sup_notice_status_due'),
-        ),
-        migrations.AddConstraint(
-            model_name='rectificationnotice',
-            constraint=models.UniqueConstraint(fields=('year', 'sequence'), name='sup_notice_year_seq'),
-        ),
-        migrations.AddConstraint(
-            model_name='rectificationnotice',
-            constraint=models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('issued_on'))), name='sup_notice_due'),
         ),
     ]
