@@ -5,7 +5,9 @@ of the URL configuration (``ROUTES``), region A's objects (``build``), how to fi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,7 +27,8 @@ import settlement_world
 import steering_targets_world
 import supervision_world
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from registry_factories import registered
@@ -202,13 +205,32 @@ def paid_enrollment(person: Any, cycle: Any, standard: Any, *, reason: str) -> t
 
 
 def built_world(django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[tuple[dict[str, Any], Any]]:
-    """The body of a module-scoped fixture: (world, make_user) built once, rolled back at the end."""
+    """The body of a module-scoped fixture: (world, make_user) built once, rolled back at the end.
+    The world's ``snapshot`` as built is kept under ``_pristine``: every case starts from it (each
+    runs in a savepoint of this state), so a case compares against it instead of taking its own."""
     with built_once(django_db_blocker, tmp_path_factory.mktemp("media")):
         with django_db_blocker.unblock():
             regions = build_regions()
             make = user_maker(regions)
             world = build(regions, make)
+            world["_pristine"] = snapshot(world)
         yield world, make
+
+
+#: A statement that writes (PostgreSQL and SQLite, as Django's cursor sees it).
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|ALTER|DROP|CREATE|COPY)\b", re.IGNORECASE)
+
+
+@contextmanager
+def changes_nothing(world: dict[str, Any], label: Any = None) -> Iterator[None]:
+    """The block (a refused request) leaves the world as built: ``snapshot(world)`` afterwards equals
+    the snapshot taken when the world was built. When the block ran no writing statement at all, the
+    database is the one the case started from and the snapshot is not read again (it reads every
+    world table: two per case were most of this suite's time)."""
+    with CaptureQueriesContext(connection) as captured:
+        yield
+    if any(_WRITE.match(q["sql"]) for q in captured.captured_queries):
+        assert snapshot(world) == world["_pristine"], label
 
 
 def build(regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
