@@ -48,7 +48,7 @@ lint: install
 ## The suite runs on every core (pytest-xdist; each worker has its own test database).
 TEST_WORKERS ?= auto
 unit: install
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 chromium:
 	@bash scripts/ensure-chromium.sh
