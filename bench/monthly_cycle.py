@@ -269,7 +269,9 @@ def copy_baseline(cycle: Any) -> tuple[float, int]:
                 for data in chunks:
                     copy.write(data)
     elapsed = time.perf_counter() - start
-    print(f"  {'baseline: the same lines by one COPY (indexes, keys, commit)':62} {elapsed:8.2f} s", flush=True)
+    print(
+        f"  {'baseline: the same lines by one COPY (indexes, keys, commit)':62} {elapsed:8.2f} s", flush=True
+    )
     return elapsed, deleted
 
 

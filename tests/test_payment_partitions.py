@@ -115,6 +115,26 @@ def test_a_cycles_reads_touch_only_the_partitions_of_its_months(setup):
 
 
 @postgres_only
+def test_the_cycles_statement_probes_only_the_partitions_of_its_window(setup):
+    """The cycle's INSERT (with what it left unpaid, one statement) looks for paid and failed lines
+    of its window's months only: the later months' partitions are never read."""
+    from canlian.programs.cycles.actions import insert_and_unpaid_sql
+
+    enroll(setup["nursing"], applied=D(2019, 3, 14))
+    cycle = generate(setup, D(2019, 5, 1)).cycle
+    _payment_partitions(D(2019, 5, 20))
+    ensure_months(TABLE, [D(2019, 12, 1)])
+    cycle.refresh_from_db()
+    sql, params = insert_and_unpaid_sql(cycle=cycle, program=cycle.program)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"{TABLE}_p201905" in plan
+    for outside in ("p201906", "p201912"):
+        assert f"{TABLE}_{outside}" not in plan, plan
+
+
+@postgres_only
 def test_an_old_year_is_detached_and_kept_as_tables(setup):
     enroll(setup["nursing"], applied=D(2019, 3, 14))
     cycle = generate(setup, D(2019, 5, 1)).cycle

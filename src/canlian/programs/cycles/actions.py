@@ -27,7 +27,7 @@ from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.platform.access import authorize, lock_for
-from canlian.platform.bulk import drop_temp_table, load_temp_table
+from canlian.platform.bulk import drop_temp_table, is_postgres, load_temp_table
 from canlian.platform.dates import date_of as _as_date
 from canlian.platform.errors import InvalidState, NotFound, RowError, ValidationFailed
 from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
@@ -87,16 +87,26 @@ def months_of(program: Program, month: dt.date) -> list[dt.date]:
 
 
 def owed_pairs_sql(
-    *, program: Program, region_code: str, enrollment_ids: list[int] | None = None
+    *,
+    program: Program,
+    region_code: str,
+    enrollment_ids: list[int] | None = None,
+    periods: list[dt.date] | None = None,
 ) -> tuple[str, list[Any]]:
     """``cand`` of a cycle: every month of the window an active enrollment is owed by its dates and
-    not yet paid (a line that did not fail). Whether the rules pay it is ``month_sql``'s question."""
+    not yet paid (a line that did not fail). Whether the rules pay it is ``month_sql``'s question.
+    ``periods`` (the window) bounds the probe of the lines by constants: on PostgreSQL only the
+    window's monthly partitions are read, not every month ever paid."""
     e, p, line = Enrollment._meta.db_table, Person._meta.db_table, PaymentLine._meta.db_table
     only = ""
     params: list[Any] = [program.pk, EnrollmentStatus.ACTIVE, f"{region_code}%"]
     if enrollment_ids is not None:
         only = f"AND e.id IN ({', '.join(['%s'] * len(enrollment_ids)) or 'NULL'})"
         params += list(enrollment_ids)
+    window = ""
+    if periods:
+        window = "AND l.period >= %s AND l.period <= %s"
+        params += [min(periods), max(periods)]
     sql = f"""
   SELECT e.id AS enrollment_id, e.person_id, e.region_code, e.bank_account, e.care_tier,
          p.birth_date, m.period, m.period_end
@@ -107,7 +117,7 @@ def owed_pairs_sql(
     AND (e.stopped_from IS NULL OR m.period < e.stopped_from)
     AND (p.life_status = 'living' OR p.life_status_date >= m.period)
     AND NOT EXISTS (SELECT 1 FROM {line} l WHERE l.period = m.period AND l.enrollment_id = e.id
-                    AND l.status <> 'failed')"""
+                    AND l.status <> 'failed' {window})"""
     return sql, params
 
 
@@ -115,46 +125,42 @@ def candidates_sql(
     *, program: Program, region_code: str, month: dt.date, enrollment_ids: list[int] | None = None
 ) -> tuple[str, list[Any]]:
     """The CTEs of ``month_sql.verdict_ctes`` over the owed, unpaid months of the cycle's window."""
+    periods = months_of(program, month)
     cand, cand_params = owed_pairs_sql(
-        program=program, region_code=region_code, enrollment_ids=enrollment_ids
+        program=program, region_code=region_code, enrollment_ids=enrollment_ids, periods=periods
     )
     return verdict_ctes(
         program=program,
         region_code=region_code,
-        periods=months_of(program, month),
+        periods=periods,
         cand_sql=cand,
         cand_params=cand_params,
     )
 
 
-def insert_lines_sql(
-    *, cycle: PaymentCycle, program: Program, enrollment_ids: list[int] | None = None
-) -> tuple[str, list[Any]]:
-    """The one statement that writes a cycle's missing lines. The ORDER BY makes every read of the
-    lines table (NOT EXISTS, the failed line to re-issue) finish before the first row is written:
-    a scan interleaved with the inserts would wade through the statement's own new rows (quadratic
-    on a table without statistics); it also appends to the (period, enrollment) key in order."""
+def _insert_parts(cycle: PaymentCycle, program: Program) -> tuple[str, str, list[Any]]:
+    """The INSERT's head (table and columns) and its SELECT over ``ranked``, with the SELECT's
+    parameters (after the CTEs'). The ORDER BY makes every read of the lines table (NOT EXISTS, the
+    failed line to re-issue) finish before the first row is written: a scan interleaved with the
+    inserts would wade through the statement's own new rows (quadratic on a table without
+    statistics); it also appends to the (period, enrollment) key in order."""
     line = PaymentLine._meta.db_table
-    ctes, params = candidates_sql(
-        program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
-    )
-    # INSERT first, then the CTEs: SQLite's driver reports the row count only for statements that
-    # start with INSERT; both databases accept a WITH query as the INSERT's source.
-    sql = f"""INSERT INTO {line} (cycle_id, program_id, enrollment_id, person_id, region_code, period, amount,
-                    standard_id, kind, status, reissue_of_id, bank_account, paid_on, failure_reason)
-{ctes}
-SELECT %s, %s, x.enrollment_id, x.person_id, x.region_code, x.period, x.amount, x.standard_id,
+    periods = months_of(program, cycle.month)
+    head = f"""INSERT INTO {line} (cycle_id, program_id, enrollment_id, person_id, region_code, period, amount,
+                    standard_id, kind, status, reissue_of_id, bank_account, paid_on, failure_reason)"""
+    select = f"""SELECT %s, %s, x.enrollment_id, x.person_id, x.region_code, x.period, x.amount, x.standard_id,
        CASE WHEN x.failed_id IS NOT NULL THEN %s WHEN x.period < %s THEN %s ELSE %s END,
        %s, x.failed_id, x.bank_account, NULL, ''
 FROM (SELECT r.enrollment_id, r.person_id, r.region_code, r.period, r.bank_account,
              s.amount, s.id AS standard_id,
              (SELECT MAX(f.id) FROM {line} f WHERE f.enrollment_id = r.enrollment_id
-              AND f.period = r.period AND f.status = 'failed') AS failed_id
+              AND f.period = r.period AND f.status = 'failed'
+              AND f.period >= %s AND f.period <= %s) AS failed_id
       FROM ranked r JOIN std s ON s.precedence = r.precedence) x
 WHERE x.amount IS NOT NULL
 ORDER BY x.period, x.enrollment_id
 ON CONFLICT (period, enrollment_id) WHERE NOT (status = 'failed') DO NOTHING"""
-    params += [
+    params = [
         cycle.pk,
         program.pk,
         LineKind.REISSUE,
@@ -162,8 +168,48 @@ ON CONFLICT (period, enrollment_id) WHERE NOT (status = 'failed') DO NOTHING"""
         LineKind.ARREARS,
         LineKind.REGULAR,
         LineStatus.PENDING,
+        periods[0],
+        periods[-1],
     ]
-    return sql, params
+    return head, select, params
+
+
+def insert_lines_sql(
+    *, cycle: PaymentCycle, program: Program, enrollment_ids: list[int] | None = None
+) -> tuple[str, list[Any]]:
+    """The one statement that writes a cycle's missing lines (see ``_insert_parts``)."""
+    ctes, params = candidates_sql(
+        program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
+    )
+    head, select, select_params = _insert_parts(cycle, program)
+    # INSERT first, then the CTEs: SQLite's driver reports the row count only for statements that
+    # start with INSERT; both databases accept a WITH query as the INSERT's source.
+    return f"{head}\n{ctes}\n{select}", params + select_params
+
+
+def insert_and_unpaid_sql(
+    *, cycle: PaymentCycle, program: Program, enrollment_ids: list[int] | None = None
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: the INSERT of ``insert_lines_sql`` as a data-modifying CTE, and in the same
+    statement what ``_unpaid_after_insert`` would read afterwards — the owed months it did not pay
+    (the months the rules refuse, and those qualifying with no standard) — from the same verdicts,
+    computed once. One row (enrollment NULL) carries the count of lines written; the others, one
+    per enrollment with an unpaid month: (enrollment, first refused month, 1 when a month qualified)."""
+    ctes, params = candidates_sql(
+        program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
+    )
+    head, select, select_params = _insert_parts(cycle, program)
+    sql = f"""{ctes},
+ins AS ({head}
+{select}
+RETURNING enrollment_id, period)
+SELECT NULL, NULL, NULL, (SELECT COUNT(*) FROM ins)
+UNION ALL
+SELECT r.enrollment_id, MIN(CASE WHEN r.ok = 0 THEN r.period END), MAX(r.ok), NULL
+FROM ranked r
+WHERE NOT EXISTS (SELECT 1 FROM ins i WHERE i.enrollment_id = r.enrollment_id AND i.period = r.period)
+GROUP BY r.enrollment_id"""
+    return sql, params + select_params
 
 
 def _unpaid_after_insert(
@@ -177,15 +223,21 @@ def _unpaid_after_insert(
     sql = f"""{ctes}
 SELECT enrollment_id, MIN(CASE WHEN ok = 0 THEN period END), MAX(ok)
 FROM ranked GROUP BY enrollment_id"""
-    refused: dict[int, dt.date] = {}
-    no_standard = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for enrollment_id, first_refused, qualified in cursor.fetchall():
-            if first_refused is not None:
-                refused[enrollment_id] = _as_date(first_refused)
-            if qualified:
-                no_standard += 1
+        return _unpaid_of(cursor.fetchall())
+
+
+def _unpaid_of(rows: Any) -> tuple[int, dict[int, dt.date]]:
+    """(enrollments qualifying with no standard, {enrollment: first refused month}) from rows of
+    (enrollment, first refused month, 1 when a month qualified)."""
+    refused: dict[int, dt.date] = {}
+    no_standard = 0
+    for enrollment_id, first_refused, qualified in rows:
+        if first_refused is not None:
+            refused[enrollment_id] = _as_date(first_refused)
+        if qualified:
+            no_standard += 1
     return no_standard, refused
 
 
@@ -224,15 +276,26 @@ def write_lines(
         # Before the lines: the bounds that reads of the cycle's lines name (PaymentLine.of_cycle).
         cycle.first_period = window_start
         PaymentCycle.objects.filter(pk=cycle.pk).update(first_period=window_start)
-    sql, params = insert_lines_sql(cycle=cycle, program=program, enrollment_ids=enrollment_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        written = max(cursor.rowcount, 0)
-    if fail_after_insert:
-        raise RuntimeError("forced failure after the INSERT (test)")
-    no_standard, refused = _unpaid_after_insert(
-        program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
-    )
+    if is_postgres():
+        # One statement: the verdicts are computed once for the INSERT and for what it left unpaid.
+        sql, params = insert_and_unpaid_sql(cycle=cycle, program=program, enrollment_ids=enrollment_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        written = next(row[3] for row in rows if row[0] is None)
+        if fail_after_insert:
+            raise RuntimeError("forced failure after the INSERT (test)")
+        no_standard, refused = _unpaid_of(row[:3] for row in rows if row[0] is not None)
+    else:
+        sql, params = insert_lines_sql(cycle=cycle, program=program, enrollment_ids=enrollment_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written = max(cursor.rowcount, 0)
+        if fail_after_insert:
+            raise RuntimeError("forced failure after the INSERT (test)")
+        no_standard, refused = _unpaid_after_insert(
+            program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
+        )
     paid_now = PaymentLine.objects.filter(cycle=cycle, period=cycle.month).exclude(status=LineStatus.FAILED)
     if enrollment_ids is not None:
         paid_now = paid_now.filter(enrollment_id__in=enrollment_ids)
