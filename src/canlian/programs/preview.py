@@ -14,12 +14,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from canlian.core.registry.models import Person
-from canlian.platform.bulk import is_postgres
+from canlian.platform.bulk import without_jit
 from canlian.programs.eligibility import rule_setting_for
 from canlian.programs.models import Program, RuleSetting
 from canlian.programs.rules.engine import Declared, Rule, annotate_facts, build_rules, eligible_q
@@ -140,10 +140,7 @@ def preview(
                     )
                 )
     with transaction.atomic():
-        if is_postgres():
-            with connection.cursor() as cursor:
-                # Compiling this one-off statement costs more than it saves.
-                cursor.execute("SET LOCAL jit = off")
+        without_jit()  # compiling this one-off statement costs more than it saves
         counts = annotated.aggregate(**aggregates)
 
     result.people = counts["people"] or 0

@@ -27,7 +27,7 @@ from canlian.core.audit.actions import audit_record
 from canlian.core.permissions import Perm
 from canlian.core.registry.models import Person
 from canlian.platform.access import authorize, lock_for
-from canlian.platform.bulk import drop_temp_table, is_postgres, load_temp_table
+from canlian.platform.bulk import drop_temp_table, is_postgres, load_temp_table, without_jit
 from canlian.platform.dates import date_of as _as_date
 from canlian.platform.errors import InvalidState, NotFound, RowError, ValidationFailed
 from canlian.platform.exports import Sheet, csv_bytes, xlsx_bytes
@@ -278,6 +278,7 @@ def write_lines(
         PaymentCycle.objects.filter(pk=cycle.pk).update(first_period=window_start)
     if is_postgres():
         # One statement: the verdicts are computed once for the INSERT and for what it left unpaid.
+        without_jit()  # the transaction is the cycle's (or the recovery's): see platform.bulk
         sql, params = insert_and_unpaid_sql(cycle=cycle, program=program, enrollment_ids=enrollment_ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -316,10 +317,15 @@ def write_lines(
 
 def cycle_retotal(cycle: PaymentCycle) -> dict[str, int]:
     """Recount the cycle's lines and total (saved by the caller); returns the lines per kind."""
-    totals = PaymentLine.objects.of_cycle(cycle).aggregate(n=Count("id"), total=Sum("amount"))
-    cycle.line_count = totals["n"] or 0
-    cycle.total_amount = (totals["total"] or Decimal("0")).quantize(CENT)
-    return dict(PaymentLine.objects.of_cycle(cycle).values_list("kind").annotate(n=Count("id")).order_by())
+    per_kind = list(
+        PaymentLine.objects.of_cycle(cycle)
+        .values_list("kind")
+        .annotate(n=Count("id"), total=Sum("amount"))
+        .order_by()
+    )  # one read of the lines: the totals are the sums of the kinds'
+    cycle.line_count = sum(n for _kind, n, _total in per_kind)
+    cycle.total_amount = sum((total for _kind, _n, total in per_kind), Decimal("0")).quantize(CENT)
+    return {kind: n for kind, n, _total in per_kind}
 
 
 # --- actions ---------------------------------------------------------------------------------------
