@@ -284,19 +284,17 @@ def write_lines(
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         written = next(row[3] for row in rows if row[0] is None)
-        if fail_after_insert:
-            raise RuntimeError("forced failure after the INSERT (test)")
         no_standard, refused = _unpaid_of(row[:3] for row in rows if row[0] is not None)
     else:
         sql, params = insert_lines_sql(cycle=cycle, program=program, enrollment_ids=enrollment_ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             written = max(cursor.rowcount, 0)
-        if fail_after_insert:
-            raise RuntimeError("forced failure after the INSERT (test)")
         no_standard, refused = _unpaid_after_insert(
             program=program, region_code=cycle.region_code, month=cycle.month, enrollment_ids=enrollment_ids
         )
+    if fail_after_insert:
+        raise RuntimeError("forced failure after the INSERT (test)")
     paid_now = PaymentLine.objects.filter(cycle=cycle, period=cycle.month).exclude(status=LineStatus.FAILED)
     if enrollment_ids is not None:
         paid_now = paid_now.filter(enrollment_id__in=enrollment_ids)
